@@ -1,0 +1,39 @@
+"""Where the platform keeps its files. One environment variable, TRADEWH_WAREHOUSE, names the DuckDB file;
+everything else the platform writes (landing folder default, analyst copy, quarantined files, Dagster's run
+history) sits beside it unless its own variable says otherwise."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+WAREHOUSE_ENV = "TRADEWH_WAREHOUSE"
+LANDING_ENV = "TRADEWH_LANDING"
+DEFAULT_WAREHOUSE = Path("data") / "warehouse.duckdb"
+
+
+def warehouse_path(override: str | os.PathLike | None = None) -> Path:
+    """The writable warehouse file: the override, else $TRADEWH_WAREHOUSE, else ./data/warehouse.duckdb."""
+    value = override or os.environ.get(WAREHOUSE_ENV) or DEFAULT_WAREHOUSE
+    return Path(value).expanduser().absolute()
+
+
+def data_dir(warehouse: Path) -> Path:
+    """The folder that holds the warehouse file and its companions."""
+    return warehouse.parent
+
+
+def analyst_path(warehouse: Path) -> Path:
+    """The read-only copy analysts query; republished after every successful run so readers never block a load."""
+    return warehouse.with_name(f"{warehouse.stem}.analyst.duckdb")
+
+
+def landing_path(warehouse: Path, override: str | os.PathLike | None = None) -> Path:
+    """The landing folder: the override, else $TRADEWH_LANDING, else `landing/` beside the warehouse."""
+    value = override or os.environ.get(LANDING_ENV)
+    return Path(value).expanduser().absolute() if value else data_dir(warehouse) / "landing"
+
+
+def quarantine_dir(warehouse: Path) -> Path:
+    """Where unreadable files are copied whole, by content hash, so nothing delivered is lost."""
+    return data_dir(warehouse) / "quarantine"

@@ -1,0 +1,53 @@
+"""DDL of the raw layer: one table per feed holding every delivered row, every version, typed per the contract.
+
+Each raw row carries where it came from: the file's content hash, its delivery date, its 1-based row number in the
+file and when it was loaded; unknown extra columns of the file are kept in `_extra` (a JSON object), not lost.
+`raw.<feed>_current` views give the latest version of each key as the contract defines it.
+"""
+
+from __future__ import annotations
+
+from warehouse.contract import FEEDS
+from warehouse.contract.schema import Feed
+
+LINEAGE_COLUMNS = (
+    ("_file_sha256", "VARCHAR"),
+    ("_delivery_date", "DATE"),
+    ("_row_number", "BIGINT"),
+    ("_loaded_at", "TIMESTAMPTZ"),
+    ("_extra", "JSON"),
+)
+
+
+def raw_table_ddl(feed: Feed) -> str:
+    columns = [f"{c.name} {c.sql_type}" for c in feed.columns]
+    columns += [f"{name} {sql_type}" for name, sql_type in LINEAGE_COLUMNS]
+    return f"create table if not exists raw.{feed.name} (\n    " + ",\n    ".join(columns) + "\n)"
+
+
+def current_view_ddl(feed: Feed) -> str:
+    """The latest version of each key. Ties (the same version delivered twice) go to the latest load."""
+    key = ", ".join(feed.key)
+    by_load = "_loaded_at desc, _file_sha256 desc, _row_number desc"
+    if feed.versioning == "entry":
+        # A higher entry_version replaces every line of the entry, including lines it no longer has.
+        return f"""create or replace view raw.{feed.name}_current as
+select * exclude (_version_rank)
+from (
+    select *, dense_rank() over (partition by entry_number order by entry_version desc) as _version_rank
+    from raw.{feed.name}
+)
+where _version_rank = 1
+qualify row_number() over (partition by {key} order by {by_load}) = 1"""
+    order = f"{feed.version_column} desc, {by_load}" if feed.versioning == "latest" else by_load
+    return f"""create or replace view raw.{feed.name}_current as
+select * from raw.{feed.name}
+qualify row_number() over (partition by {key} order by {order}) = 1"""
+
+
+def create_raw_tables(con) -> None:
+    """Create the raw schema, a table and a current view per feed (idempotent)."""
+    con.execute("create schema if not exists raw")
+    for feed in FEEDS.values():
+        con.execute(raw_table_ddl(feed))
+        con.execute(current_view_ddl(feed))
