@@ -7,7 +7,6 @@ replaces the analyst copy atomically (`os.replace`), so a query running on the o
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import duckdb
@@ -42,5 +41,5 @@ def publish_analyst_copy(warehouse: Path) -> Path:
         con.execute("detach publish")
     finally:
         con.close()
-    os.replace(staging, target)
+    staging.replace(target)
     return target

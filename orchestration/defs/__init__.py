@@ -1,0 +1,1 @@
+"""Dagster definitions by domain: feeds (ingestion), warehouse (dbt), quality, risk, metrics."""

@@ -1,0 +1,84 @@
+"""Ingestion assets. Asset keys equal warehouse relations (`reference.ports`, `raw.entries`, …), so dbt sources
+that name those keys connect lineage with no hand-written mapping."""
+
+from __future__ import annotations
+
+import time
+
+import dagster as dg
+
+from orchestration.partitions import days_in_window, delivery_dates
+from orchestration.resources import WRITER_POOL, WarehouseResource
+from warehouse.contract import FEEDS
+from warehouse.contract.schema import Feed
+from warehouse.loading import ensure_schema, load_partition
+from warehouse.reference import TABLES as REFERENCE_TABLES
+from warehouse.reference import load_reference
+
+REFERENCE_KEYS = [dg.AssetKey(["reference", table]) for table in REFERENCE_TABLES]
+# How often a long multi-day load reports progress.
+PROGRESS_SECONDS = 5.0
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(key, group_name="reference", kinds={"duckdb"}, description=f"Static reference: {key.path[-1]}")
+        for key in REFERENCE_KEYS
+    ],
+    pool=WRITER_POOL,
+)
+def reference_tables(warehouse: WarehouseResource):
+    """Load the reference data shipped with the platform (U.S. ports, ISO countries, HS nomenclature)."""
+    with warehouse.connect() as con:
+        counts = load_reference(con)
+    for key in REFERENCE_KEYS:
+        yield dg.MaterializeResult(asset_key=key, metadata={"row_count": counts[key.path[-1]]})
+
+
+def build_feed_asset(feed: Feed) -> dg.AssetsDefinition:
+    """One partitioned asset per feed; they differ only by the feed, so one factory builds them all."""
+
+    @dg.asset(
+        key=["raw", feed.name],
+        description=f"{feed.description} Loaded from `<landing>/{feed.name}/<date>/`; every version kept.",
+        partitions_def=delivery_dates,
+        # Loading a year of deliveries is one run, not 365: a run costs seconds to start, a day milliseconds.
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        deps=REFERENCE_KEYS,
+        group_name="feeds",
+        kinds={"duckdb", "python"},
+        pool=WRITER_POOL,
+        metadata={"contract_columns": len(feed.columns), "key": ", ".join(feed.key)},
+    )
+    def _feed_asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+        days = days_in_window(context.partition_time_window)
+        totals: dict[str, int] = {}
+        loaded_days = 0
+        last_report = time.monotonic()
+        with warehouse.connect() as con:
+            ensure_schema(con)
+            for index, day in enumerate(days, start=1):
+                if not (warehouse.landing_dir / feed.name / day.isoformat()).is_dir():
+                    continue
+                result = load_partition(con, warehouse.landing_dir, feed.name, day, warehouse.quarantine_dir)
+                loaded_days += 1
+                for name, value in result.to_metadata().items():
+                    if isinstance(value, int):
+                        totals[name] = totals.get(name, 0) + value
+                if time.monotonic() - last_report > PROGRESS_SECONDS or index == len(days):
+                    context.log.info(f"{feed.name}: {index}/{len(days)} days, {totals.get('rows_loaded', 0):,} rows")
+                    last_report = time.monotonic()
+            row_count = con.execute(f"select count(*) from raw.{feed.name}").fetchone()[0]
+        return dg.MaterializeResult(
+            metadata={
+                **totals,
+                "days_in_run": len(days),
+                "days_with_deliveries": loaded_days,
+                "row_count": row_count,
+            }
+        )
+
+    return _feed_asset
+
+
+feed_assets = [build_feed_asset(feed) for feed in FEEDS.values()]

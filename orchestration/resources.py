@@ -1,0 +1,41 @@
+"""The warehouse resource: where the DuckDB file and the landing folder are, and how to open them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+
+from warehouse import config
+from warehouse.db import connect
+
+# DuckDB allows one writing process per file: every asset that writes runs in this pool, whose limit is 1
+# (orchestration/dagster.yaml), so runs launched by the sensor, the schedule and the UI queue instead of failing.
+WRITER_POOL = "warehouse_writer"
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The DuckDB warehouse file and the landing folder it loads from."""
+
+    path: str
+    landing: str
+
+    @classmethod
+    def from_environment(cls) -> WarehouseResource:
+        warehouse = config.warehouse_path()
+        return cls(path=str(warehouse), landing=str(config.landing_path(warehouse)))
+
+    @property
+    def warehouse_file(self) -> Path:
+        return Path(self.path)
+
+    @property
+    def landing_dir(self) -> Path:
+        return Path(self.landing)
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return config.quarantine_dir(self.warehouse_file)
+
+    def connect(self, read_only: bool = False):
+        return connect(self.warehouse_file, read_only=read_only)

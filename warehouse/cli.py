@@ -1,0 +1,141 @@
+"""`tradewh`: the command-line entry point for the platform's main jobs.
+
+Every command accepts `--warehouse FILE` (default: $TRADEWH_WAREHOUSE, else ./data/warehouse.duckdb).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+from warehouse import config
+
+DEMO_START = date(2025, 10, 1)  # first day of federal fiscal year 2026
+DEMO_DAYS = 30
+DEMO_SEED = 20251001
+
+
+def _warehouse(args: argparse.Namespace) -> Path:
+    return config.warehouse_path(args.warehouse)
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from warehouse.generator import generate
+
+    summary = generate(
+        Path(args.out),
+        start=date.fromisoformat(args.start),
+        days=args.days,
+        scale=args.scale,
+        seed=args.seed,
+        fmt=args.format,
+        dirt_rate=args.dirt_rate,
+        progress=print,
+    )
+    counts = summary.to_dict().get("rows", {})
+    for feed, rows in counts.items():
+        print(f"  {feed:<14} {rows:>12,} rows")
+    print(f"wrote {args.days} days of feeds to {Path(args.out).absolute()} (ground truth in truth/)")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from orchestration.runner import run_platform
+
+    warehouse = _warehouse(args)
+    landing = config.landing_path(warehouse, args.landing)
+    if not landing.is_dir():
+        print(f"error: landing folder {landing} does not exist", file=sys.stderr)
+        return 2
+    outcome = run_platform(warehouse, landing)
+    if outcome.success:
+        _print_summary(warehouse)
+    return 0 if outcome.success else 1
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from orchestration.runner import run_platform
+    from warehouse.generator import generate
+
+    warehouse = _warehouse(args)
+    landing = config.data_dir(warehouse) / "demo-landing"
+    print(f"generating {DEMO_DAYS} days of feeds at scale {args.scale} into {landing}")
+    generate(landing, start=DEMO_START, days=DEMO_DAYS, scale=args.scale, seed=DEMO_SEED, fmt="mixed")
+    outcome = run_platform(warehouse, landing)
+    if not outcome.success:
+        return 1
+    _print_summary(warehouse)
+    print("\nNext:")
+    print(f"  tradewh ui --warehouse {warehouse}      # the Dagster UI on this warehouse (runs, assets, checks)")
+    print(f"  tradewh sql --warehouse {warehouse}     # query the read-only analyst copy with SQL")
+    return 0
+
+
+def _print_summary(warehouse: Path) -> None:
+    from warehouse.db import connect
+    from warehouse.summary import load_summary
+
+    with connect(warehouse, read_only=True) as con:
+        print(load_summary(con))
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    from orchestration.runner import ensure_dagster_home
+
+    warehouse = _warehouse(args)
+    os.environ[config.WAREHOUSE_ENV] = str(warehouse)
+    if args.landing:
+        os.environ[config.LANDING_ENV] = str(Path(args.landing).absolute())
+    ensure_dagster_home(warehouse)
+    command = ["dagster", "dev", "-m", "orchestration.definitions", "-h", args.host, "-p", str(args.port)]
+    dagster = Path(sys.executable).with_name("dagster")
+    if dagster.exists():
+        command[0] = str(dagster)
+    os.execvp(command[0], command)
+    return 0  # not reached
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tradewh", description=__doc__.splitlines()[0])
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--warehouse", help=f"the DuckDB warehouse file (default: ${config.WAREHOUSE_ENV})")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    gen = sub.add_parser("generate", parents=[common], help="write synthetic contract feeds and their ground truth")
+    gen.add_argument("--out", required=True, help="landing folder to write <feed>/<date>/ files into")
+    gen.add_argument("--start", required=True, help="first delivery date, YYYY-MM-DD")
+    gen.add_argument("--days", type=int, required=True)
+    gen.add_argument("--scale", type=float, default=0.01, help="1.0 is the agency's full volume (default 0.01)")
+    gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--format", choices=["csv", "jsonl", "parquet", "mixed"], default="csv")
+    gen.add_argument("--dirt-rate", type=float, default=0.002, help="share of malformed rows etc. (0 = clean)")
+    gen.set_defaults(func=cmd_generate)
+
+    run = sub.add_parser("run", parents=[common], help="load every delivery in the landing folder and build")
+    run.add_argument(
+        "--landing", help=f"landing folder (default: ${config.LANDING_ENV}, else landing/ beside the warehouse)"
+    )
+    run.set_defaults(func=cmd_run)
+
+    demo = sub.add_parser("demo", parents=[common], help="generate 30 days of feeds and run everything")
+    demo.add_argument("--scale", type=float, default=0.01)
+    demo.set_defaults(func=cmd_demo)
+
+    ui = sub.add_parser("ui", parents=[common], help="open the Dagster UI on this warehouse")
+    ui.add_argument("--landing")
+    ui.add_argument("--host", default="127.0.0.1")
+    ui.add_argument("--port", type=int, default=3000)
+    ui.set_defaults(func=cmd_ui)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
