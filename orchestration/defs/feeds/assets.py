@@ -3,6 +3,7 @@ that name those keys connect lineage with no hand-written mapping."""
 
 from __future__ import annotations
 
+import re
 import time
 
 import dagster as dg
@@ -35,6 +36,12 @@ def reference_tables(warehouse: WarehouseResource):
         yield dg.MaterializeResult(asset_key=key, metadata={"row_count": counts[key.path[-1]]})
 
 
+def upstream_feeds(feed: Feed) -> list[str]:
+    """Feeds whose raw tables this feed's rules read (exams check rule ids against `raw.rules`)."""
+    found = {name for rule in feed.rules for name in re.findall(r"\braw\.(\w+)", rule.violation_sql)}
+    return sorted(found - {feed.name})
+
+
 def build_feed_asset(feed: Feed) -> dg.AssetsDefinition:
     """One partitioned asset per feed; they differ only by the feed, so one factory builds them all."""
 
@@ -44,7 +51,7 @@ def build_feed_asset(feed: Feed) -> dg.AssetsDefinition:
         partitions_def=delivery_dates,
         # Loading a year of deliveries is one run, not 365: a run costs seconds to start, a day milliseconds.
         backfill_policy=dg.BackfillPolicy.single_run(),
-        deps=REFERENCE_KEYS,
+        deps=[*REFERENCE_KEYS, *(dg.AssetKey(["raw", name]) for name in upstream_feeds(feed))],
         group_name="feeds",
         kinds={"duckdb", "python"},
         pool=WRITER_POOL,
