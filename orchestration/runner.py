@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from orchestration.dbt_project import prepare_manifest
 from warehouse.config import data_dir
 
 DAGSTER_HOME_ENV = "DAGSTER_HOME"
@@ -46,6 +47,7 @@ def run_platform(warehouse: Path, landing: Path, log: Callable[[str], None] = pr
     os.environ["TRADEWH_WAREHOUSE"] = str(warehouse)
     os.environ["TRADEWH_LANDING"] = str(landing)
     ensure_dagster_home(warehouse)
+    prepare_manifest()
 
     # Imported here: the definitions read the environment set above when they load.
     import dagster as dg
@@ -53,7 +55,6 @@ def run_platform(warehouse: Path, landing: Path, log: Callable[[str], None] = pr
     from orchestration.definitions import defs
     from orchestration.defs.feeds.automation import partition_range_tags
     from orchestration.partitions import delivery_dates
-    from warehouse.db import publish_analyst_copy
     from warehouse.loading import discover
 
     outcome = PlatformRun()
@@ -71,8 +72,7 @@ def run_platform(warehouse: Path, landing: Path, log: Callable[[str], None] = pr
         plan.append(("ingest_job", partition_range_tags(days[0], days[-1])))
     else:
         log(f"no deliveries found in {landing}")
-    job_names = {job.name for job in defs.resolve_all_job_defs()}
-    plan += [(name, {}) for name in ("warehouse_job",) if name in job_names]
+    plan.append(("warehouse_job", {}))  # dbt build, then publish the analysts' copy
 
     for name, tags in plan:
         span = f" for {outcome.first_day} .. {outcome.last_day}" if tags else ""
@@ -85,6 +85,4 @@ def run_platform(warehouse: Path, landing: Path, log: Callable[[str], None] = pr
             outcome.success, outcome.failed_job = False, name
             log(f"! {name} failed (run {result.run_id}); see `tradewh ui` for its logs")
             return outcome
-    published = publish_analyst_copy(warehouse)
-    log(f"published the analysts' read-only copy: {published}")
     return outcome

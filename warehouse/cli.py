@@ -98,6 +98,28 @@ def cmd_ui(args: argparse.Namespace) -> int:
     return 0  # not reached
 
 
+def cmd_sql(args: argparse.Namespace) -> int:
+    from warehouse.sql_shell import AnalystCopyMissing, interactive, open_analyst_copy, run_query
+
+    try:
+        con = open_analyst_copy(_warehouse(args))
+    except AnalystCopyMissing as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    with con:
+        if args.command_text is None:
+            interactive(con, args.format)
+            return 0
+        import duckdb
+
+        try:
+            run_query(con, args.command_text, args.format, sys.stdout)
+        except duckdb.Error as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tradewh", description=__doc__.splitlines()[0])
     common = argparse.ArgumentParser(add_help=False)
@@ -123,6 +145,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", parents=[common], help="generate 30 days of feeds and run everything")
     demo.add_argument("--scale", type=float, default=0.01)
     demo.set_defaults(func=cmd_demo)
+
+    sql = sub.add_parser("sql", parents=[common], help="SQL on the read-only analyst copy (interactive or -c)")
+    sql.add_argument("-c", dest="command_text", metavar="QUERY", help="run one query, print the result and exit")
+    sql.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    sql.set_defaults(func=cmd_sql)
 
     ui = sub.add_parser("ui", parents=[common], help="open the Dagster UI on this warehouse")
     ui.add_argument("--landing")

@@ -36,8 +36,9 @@ def publish_analyst_copy(warehouse: Path) -> Path:
     staging.unlink(missing_ok=True)
     con = connect(warehouse)
     try:
+        source = con.execute("select current_database()").fetchone()[0]  # the file's stem, not "main"
         con.execute("attach ? as publish", [str(staging)])
-        con.execute("copy from database main to publish")
+        con.execute(f'copy from database "{source}" to publish')
         con.execute("detach publish")
     finally:
         con.close()

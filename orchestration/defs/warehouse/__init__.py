@@ -1,0 +1,1 @@
+"""The warehouse: dbt models (staging, intermediate, marts) and the analysts' read-only copy."""

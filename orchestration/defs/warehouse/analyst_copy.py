@@ -1,0 +1,32 @@
+"""The analysts' read-only copy, republished after the models are built."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.defs.warehouse.dbt_models import warehouse_models
+from orchestration.resources import WRITER_POOL, WarehouseResource
+from warehouse.db import publish_analyst_copy
+
+
+@dg.asset(
+    key=["ops", "analyst_copy"],
+    deps=[key for key in warehouse_models.keys if key.path[0] == "marts"],
+    group_name="access",
+    kinds={"duckdb"},
+    pool=WRITER_POOL,
+    automation_condition=dg.AutomationCondition.eager(),
+)
+def analyst_copy(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    """Copy the warehouse to `<name>.analyst.duckdb` and swap it in atomically: analysts read this file, so their
+    queries never hold the lock a load needs, and they always see a consistent, fully built warehouse."""
+    path = publish_analyst_copy(warehouse.warehouse_file)
+    context.log.info(f"published {path}")
+    return dg.MaterializeResult(metadata={"path": str(path), "bytes": path.stat().st_size})
+
+
+warehouse_job = dg.define_asset_job(
+    "warehouse_job",
+    selection=dg.AssetSelection.groups("staging", "intermediate", "marts", "access"),
+    description="Build and test the dbt models, then publish the analysts' read-only copy.",
+)

@@ -1,0 +1,51 @@
+"""dbt models as Dagster assets; dbt tests surface as asset checks on them.
+
+Asset keys are the relations the models build (`marts.fct_entry_lines`), and dbt sources carry
+`meta.dagster.asset_key` (`raw.entries`, `reference.ports`), so lineage from the feed assets needs no mapping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+
+from orchestration.dbt_project import dbt_project
+from orchestration.resources import WRITER_POOL
+
+dbt_project.prepare_if_dev()
+
+
+class WarehouseTranslator(DagsterDbtTranslator):
+    """Keys are `<layer schema>.<model>`; groups are the layers; models rebuild when their upstream changes."""
+
+    def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        props = self.get_resource_props(manifest, unique_id)
+        if props["resource_type"] not in ("model", "seed", "snapshot"):
+            return spec
+        layer = props["fqn"][1] if len(props["fqn"]) > 2 else "warehouse"
+        return spec.replace_attributes(
+            key=dg.AssetKey([props["schema"], props["name"]]),
+            group_name=layer,
+            # Eager: once new deliveries land, the daemon rebuilds the models downstream of them.
+            automation_condition=dg.AutomationCondition.eager(),
+        )
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=WarehouseTranslator(),
+    pool=WRITER_POOL,
+)
+def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    """Build and test the dbt models (`dbt build`): staging views, intermediate views, mart tables."""
+    yield from dbt.cli(["build"], context=context).stream()
+
+
+@dg.definitions
+def dbt_resources() -> dg.Definitions:
+    return dg.Definitions(resources={"dbt": DbtCliResource(project_dir=dbt_project)})
