@@ -1,0 +1,41 @@
+{#
+    How the raw layer breaks ties between deliveries of the same key and version: the latest load wins, then the
+    file hash and the row number make the choice deterministic (the same order as raw.<feed>_current).
+#}
+{% macro latest_delivery_order() -%}
+    _loaded_at desc, _file_sha256 desc, _row_number desc
+{%- endmacro %}
+
+
+{#
+    Incremental filter shared by the incremental facts: rows whose chosen raw version was loaded at or after the
+    newest row already in the target. `>=` rather than `>` re-processes the boundary rows, which delete+insert makes
+    harmless, so two loads with the same timestamp are never skipped.
+#}
+{% macro loaded_since_last_run(column='loaded_at') -%}
+    {{ column }} >= (
+        select coalesce(max({{ column }}), {{ dbt.cast("'1900-01-01'", api.Column.translate_type('timestamp')) }})
+        from {{ this }}
+    )
+{%- endmacro %}
+
+
+{#
+    Post-hook of fct_entry_lines. delete+insert on (entry_number, line_number) replaces the lines a correction
+    re-delivers, but a higher entry_version may also DROP lines (contract: "a post-summary correction may also remove
+    lines"). Those lines still carry the older entry_version; delete every line of an entry that has a newer version
+    in the table. Runs inside the model's transaction, after the insert; a no-op on a full rebuild.
+#}
+{% macro delete_superseded_entry_lines() -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }} as superseded
+        where exists (
+            select 1
+            from {{ this }} as newer
+            where newer.entry_number = superseded.entry_number
+              and newer.entry_version > superseded.entry_version
+        )
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{%- endmacro %}
