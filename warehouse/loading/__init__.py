@@ -1,0 +1,25 @@
+"""Loading delivered files into the raw layer, per the feed contract.
+
+    ensure_schema(con)                                   raw.*, ops.*, reference.* (idempotent)
+    discover(landing) / discover_problems(landing)       partitions found / folders that do not fit the layout
+    load_partition(con, landing, feed, day, quarantine)  -> PartitionResult
+    reconcile(con)                                       loaded files whose counts do not add up (should be [])
+
+How it works, the tables and the row numbering are described in docs/loading.md.
+"""
+
+from warehouse.loading.discovery import discover, discover_problems
+from warehouse.loading.load_log import STATUSES, reconcile
+from warehouse.loading.partition import PartitionResult, load_file, load_partition
+from warehouse.loading.schema import ensure_schema
+
+__all__ = [
+    "STATUSES",
+    "PartitionResult",
+    "discover",
+    "discover_problems",
+    "ensure_schema",
+    "load_file",
+    "load_partition",
+    "reconcile",
+]

@@ -1,0 +1,114 @@
+"""The load log (`ops.load_log`), the file registry (`ops.files`) and reconciliation.
+
+Every attempt at a file leaves one log row, whatever happened; only a file whose rows were loaded enters the
+registry, which is what later deliveries of the same bytes are checked against.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from warehouse.contract import FEEDS
+
+LOADED = "loaded"
+DUPLICATE = "duplicate"
+UNREADABLE = "unreadable"
+UNSUPPORTED_FORMAT = "unsupported_format"
+STATUSES = (LOADED, DUPLICATE, UNREADABLE, UNSUPPORTED_FORMAT)
+
+
+@dataclass
+class Attempt:
+    """One row of the load log."""
+
+    file_sha256: str
+    feed: str
+    delivery_date: date
+    path: str
+    format: str | None
+    status: str
+    started_at: datetime
+    finished_at: datetime
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    rows_warned: int = 0
+    extra_columns: dict[str, int] = field(default_factory=dict)
+    message: str | None = None
+
+
+def log_attempt(con, attempt: Attempt) -> None:
+    con.execute(
+        """insert into ops.load_log (file_sha256, feed, delivery_date, path, format, status, rows_read,
+            rows_loaded, rows_quarantined, rows_warned, extra_columns, started_at, finished_at, message)
+        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        [
+            attempt.file_sha256,
+            attempt.feed,
+            attempt.delivery_date,
+            attempt.path,
+            attempt.format,
+            attempt.status,
+            attempt.rows_read,
+            attempt.rows_loaded,
+            attempt.rows_quarantined,
+            attempt.rows_warned,
+            json.dumps(attempt.extra_columns) if attempt.extra_columns else None,
+            attempt.started_at,
+            attempt.finished_at,
+            attempt.message,
+        ],
+    )
+
+
+def register_file(con, attempt: Attempt) -> None:
+    con.execute(
+        "insert into ops.files values (?, ?, ?, ?, ?, ?, now())",
+        [
+            attempt.file_sha256,
+            attempt.feed,
+            attempt.delivery_date,
+            attempt.path,
+            attempt.format,
+            attempt.rows_read,
+        ],
+    )
+
+
+def first_load(con, sha256: str) -> tuple[str, date, str] | None:
+    """(feed, delivery date, path) of the earlier load of these bytes, or None when they are new."""
+    return con.execute("select feed, delivery_date, path from ops.files where file_sha256 = ?", [sha256]).fetchone()
+
+
+def _actual_counts_sql() -> str:
+    raw = " union all ".join(
+        f"select '{name}' as feed, _file_sha256 as sha, count(*) as n from raw.{name} group by _file_sha256"
+        for name in FEEDS
+    )
+    return f"""with actual_raw as ({raw}),
+    actual_quarantine as (select file_sha256 as sha, count(*) as n from ops.quarantine group by file_sha256)"""
+
+
+def reconcile(con) -> list[dict]:
+    """Loaded files whose counts do not reconcile; empty when every row is in exactly one place.
+
+    Checks, per file logged `loaded`: rows_read = rows_loaded + rows_quarantined, and that the raw table and the
+    quarantine really hold rows_loaded and rows_quarantined rows of that file.
+    """
+    rows = con.execute(
+        f"""{_actual_counts_sql()}
+        select l.load_id, l.file_sha256, l.feed, l.delivery_date, l.path, l.rows_read, l.rows_loaded,
+            l.rows_quarantined, coalesce(r.n, 0) as raw_rows, coalesce(q.n, 0) as quarantine_rows
+        from ops.load_log l
+        left join actual_raw r on r.feed = l.feed and r.sha = l.file_sha256
+        left join actual_quarantine q on q.sha = l.file_sha256
+        where l.status = '{LOADED}' and (
+            l.rows_read <> l.rows_loaded + l.rows_quarantined
+            or coalesce(r.n, 0) <> l.rows_loaded
+            or coalesce(q.n, 0) <> l.rows_quarantined)
+        order by l.load_id"""
+    )
+    names = [d[0] for d in rows.description]
+    return [dict(zip(names, row, strict=True)) for row in rows.fetchall()]
