@@ -46,3 +46,26 @@
             {% endfor %}
     )
 {% endtest %}
+
+
+{#
+    A parent's amount equals the sum of its children's (e.g. an entry's duty equals the duty of its lines).
+    Returns the parents where it does not, with both values.
+#}
+{% test equals_sum_of_children(model, column, to, field, key) %}
+    with children as (
+        select
+            {{ key }} as parent_key,
+            sum({{ field }}) as children_total
+        from {{ to }}
+        group by {{ key }}
+    )
+
+    select
+        parent.{{ key }},
+        parent.{{ column }} as parent_total,
+        children.children_total
+    from {{ model }} as parent
+    left join children on parent.{{ key }} = children.parent_key
+    where children.children_total is null or parent.{{ column }} <> children.children_total
+{% endtest %}
