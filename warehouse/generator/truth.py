@@ -1,0 +1,148 @@
+"""Ground truth, written to `out/truth/` apart from the landing feeds; the platform reads it only to evaluate.
+
+Files (Parquet):
+- `entry_lines/<YYYY-MM-DD>.parquet`: per delivered entry line version, whether it was compliant, its scheme and
+  what was truly owed.
+- `importer_entities.parquet`, `successors.parquet`, `port_shopping.parquet`, `decayed_rules.parquet`,
+  `cm_strata.parquet`, `dirt.parquet`, `deliveries.parquet`: see docs/generator.md.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from warehouse.generator import calibration as cal
+from warehouse.generator import text
+from warehouse.generator.entries import Day
+from warehouse.generator.population import Population
+from warehouse.generator.schemes import SCHEMES
+from warehouse.generator.tariff import Tariff
+
+DIRT_SCHEMA = pa.schema(
+    [
+        ("feed", pa.string()),
+        ("file", pa.string()),
+        ("row_number", pa.int64()),
+        ("column", pa.string()),
+        ("rule", pa.string()),
+    ]
+)
+DELIVERY_SCHEMA = pa.schema(
+    [
+        ("kind", pa.string()),
+        ("feed", pa.string()),
+        ("file", pa.string()),
+        ("source_file", pa.string()),
+        ("produced_on", pa.date32()),
+        ("delivered_on", pa.date32()),
+        ("detail", pa.string()),
+    ]
+)
+
+
+def _date(day_n) -> pa.Array:
+    return pa.array(np.asarray(day_n, dtype=np.int32)).cast(pa.date32())
+
+
+def _money(cents) -> pa.Array:
+    return text.decimal_array(np.asarray(cents, dtype=np.int64), 2)
+
+
+def entry_lines(
+    pop: Population, tariff: Tariff, day: Day, version: int = 1, rows: np.ndarray | None = None
+) -> pa.Table:
+    rows = np.arange(day.n_lines) if rows is None else rows
+    scheme = day.scheme[rows]
+    names = np.asarray((*SCHEMES, None), dtype=object)
+    discrepancy = np.asarray((*(cal.DISCREPANCY_BY_SCHEME[s] for s in SCHEMES), None), dtype=object)
+    e = day.entry[rows]
+    return pa.table(
+        {
+            "entry_number": day.numbers.take(pa.array(e)),
+            "entry_version": pa.array(np.full(rows.size, version, dtype=np.int64)),
+            "line_number": pa.array(day.line[rows]),
+            "delivered_on": _date(np.full(rows.size, day.day)),
+            "importer_number": text.take(pop.vocab["importer"], day.importer[e]),
+            "entity_id": pa.array(pop.importers.entity[day.importer[e]].astype(str)),
+            "port_code": text.take(pop.vocab["port"], day.port[e]),
+            "is_compliant": pa.array(scheme < 0),
+            "scheme": pa.array(names[scheme], pa.string()),
+            "discrepancy_type": pa.array(discrepancy[scheme], pa.string()),
+            "pti": pa.array(pop.pti_of_chapter[tariff.chapter[day.hs_true[rows]]].astype(str)),
+            "true_hs6": tariff.hs6.take(pa.array(day.hs_true[rows])),
+            "true_country_of_origin": text.take(pop.vocab["country"], day.origin_true[rows]),
+            "true_value_usd": _money(day.value_true[rows]),
+            "declared_value_usd": _money(day.value[rows]),
+            "declared_duty_usd": _money(day.duty[rows] + day.deposit[rows]),
+            "true_duty_usd": _money(day.duty_true[rows] + day.deposit_true[rows]),
+            "true_adcvd_case": pa.array(
+                np.where(
+                    day.order_true[rows] >= 0, pop.orders["case_number"][np.maximum(day.order_true[rows], 0)], None
+                ),
+                pa.string(),
+            ),
+        }
+    )
+
+
+def importer_entities(pop: Population, start_n: int) -> pa.Table:
+    imp = pop.importers
+    predecessor = np.full(imp.number.size, None, dtype=object)
+    predecessor[imp.successors[:, 1]] = imp.number[imp.successors[:, 0]]
+    return pa.table(
+        {
+            "importer_number": pa.array(imp.number.astype(str)),
+            "entity_id": pa.array(imp.entity.astype(str)),
+            "legal_name": pa.array(imp.legal_name.astype(str)),
+            "is_top_importer": pa.array(imp.top),
+            "risk_propensity": pa.array(imp.risk),
+            "active_from": _date(start_n + imp.start_day),
+            "active_until": pa.array(
+                np.where(imp.end_day < 10**6, start_n + imp.end_day, 0).astype(np.int32), mask=imp.end_day >= 10**6
+            ).cast(pa.date32()),
+            "predecessor_importer_number": pa.array(predecessor, pa.string()),
+        }
+    )
+
+
+def successors(pop: Population, start_n: int, days: int) -> pa.Table:
+    imp = pop.importers
+    s = imp.successors
+    s = s[imp.start_day[s[:, 1]] < days]
+    return pa.table(
+        {
+            "old_importer_number": pa.array(imp.number[s[:, 0]].astype(str)),
+            "new_importer_number": pa.array(imp.number[s[:, 1]].astype(str)),
+            "entity_id": pa.array(imp.entity[s[:, 1]].astype(str)),
+            "penalty_on": _date(start_n + s[:, 2]),
+            "new_number_from": _date(start_n + imp.start_day[s[:, 1]]),
+            "prior_number_declared": pa.array(
+                np.array([p is not None for p in imp.prior_declared[s[:, 1]]], dtype=bool)
+            ),
+            "old_legal_name": pa.array(imp.legal_name[s[:, 0]].astype(str)),
+            "new_legal_name": pa.array(imp.legal_name[s[:, 1]].astype(str)),
+        }
+    )
+
+
+def decayed_rules(pop: Population, start_n: int) -> pa.Table:
+    r = pop.rules
+    idx = np.flatnonzero(r["decaying"])
+    return pa.table(
+        {
+            "rule_id": pa.array(r["rule_id"][idx].astype(str)),
+            "decay_from": _date(np.full(idx.size, start_n)),
+            "half_life_days": pa.array(r["half_life"][idx]),
+            "initial_lift": pa.array(r["lift"][idx]),
+        }
+    )
+
+
+def write_parquet(path: Path, table: pa.Table) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, path, compression="zstd", store_schema=False)
+    return path
