@@ -142,7 +142,6 @@ def _load_readable(con, path: Path, attempt: Attempt, quarantine_dir: Path, work
         return _log_alone(con, attempt)
     finally:
         link.unlink(missing_ok=True)
-    validation.build_typed(con, feed)
     validation.build_checked(con, feed)
     con.execute("begin transaction")
     try:

@@ -1,6 +1,6 @@
 """Readers: one delivered file -> two temp tables of text, whatever its format.
 
-`_tw_stage` holds one row per readable record: `_row_number`, one VARCHAR column per contract column of the feed
+`_tw_stage` (a view or a table) holds one row per readable record: `_row_number`, one VARCHAR column per contract column of the feed
 (NULL when the file lacks the column) and `_extra`, a JSON object of the file's unknown columns. `_tw_malformed`
 holds the records that are not records at all (a CSV line with the wrong number of fields or broken quoting, a
 JSONL line that is not a JSON object), so that they can be quarantined and counted.
@@ -37,7 +37,8 @@ _REJECTS = "_tw_rejects"
 _REJECT_SCANS = "_tw_reject_scans"
 _GAPS = "_tw_reject_gaps"
 _LINES = "_tw_lines"
-TEMP_TABLES = (STAGE, MALFORMED, _READ, _REJECTS, _REJECT_SCANS, _GAPS, _LINES)
+_OBJECTS = "_tw_objects"
+TEMP_TABLES = (MALFORMED, _READ, _REJECTS, _REJECT_SCANS, _GAPS, _LINES, _OBJECTS)
 
 # How much of a text file is sniffed for binary content and a readable header before DuckDB reads it.
 _SNIFF_BYTES = 1 << 20
@@ -62,6 +63,8 @@ class Staged:
 
 
 def drop_temp_tables(con) -> None:
+    # The stage is a view over the table read (no second copy of the text).
+    con.execute(f"drop view if exists temp.{STAGE}")
     for table in TEMP_TABLES:
         con.execute(f"drop table if exists temp.{table}")
 
@@ -196,7 +199,7 @@ def _stage_csv(con, link: Path, feed: Feed) -> Staged:
         for c in feed.column_names
     ]
     con.execute(
-        f"""create temp table {STAGE} as
+        f"""create temp view {STAGE} as
         select _row_number, {", ".join(selected)}, {json_object_sql(extras)} as _extra
         from {_numbered_read(con)}"""
     )
@@ -239,10 +242,11 @@ def _stage_jsonl(con, link: Path, feed: Feed) -> Staged:
     extra = f"""case when len({extra_keys}) > 0 then to_json(map_from_entries(list_transform({extra_keys},
         lambda k: {{'key': k, 'value': json_extract(j, {_json_pointer("k")})}}))) end"""
     con.execute(
-        f"""create temp table {STAGE} as
+        f"""create temp table {_OBJECTS} as
         select _row_number, {", ".join(selected)}, {extra} as _extra
         from {_LINES} where json_type(j) = 'OBJECT'"""
     )
+    con.execute(f"create temp view {STAGE} as select * from {_OBJECTS}")
     counts = con.execute(
         f"select k, count(*) from (select unnest(json_keys(_extra)) as k from {STAGE}) group by k order by k"
     ).fetchall()
@@ -288,7 +292,7 @@ def _stage_parquet(con, link: Path, feed: Feed) -> Staged:
         f"{text(c)} as {ident(c)}" if c in names else f"cast(null as VARCHAR) as {ident(c)}" for c in feed.column_names
     ]
     con.execute(
-        f"""create temp table {STAGE} as
+        f"""create temp view {STAGE} as
         select _row_number, {", ".join(selected)}, {json_object_sql(extras)} as _extra
         from {_numbered_read(con)}"""
     )

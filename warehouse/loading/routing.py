@@ -40,7 +40,7 @@ def route(
     lineage = [sha256, delivery_date]
     con.execute(
         f"""insert into raw.{feed.name} ({columns}, _file_sha256, _delivery_date, _row_number, _loaded_at, _extra)
-        select {columns}, ?, ?, _row_number, now(), _extra from {CHECKED} where len(_errors) = 0""",
+        select {columns}, ?, ?, _row_number, now(), _extra from {CHECKED} where _errors is null""",
         lineage,
     )
     raw_values = json_object_sql([(c, f"s.{ident(c)}") for c in present_columns])
@@ -50,7 +50,7 @@ def route(
         select ?, ?, ?, ?, c._row_number, c._errors[1].column_name, c._errors[1].rule, {reason}, c._errors,
             json_merge_patch({raw_values}, coalesce(s._extra, '{{}}')), now()
         from {CHECKED} c join {STAGE} s using (_row_number)
-        where len(c._errors) > 0""",
+        where c._errors is not null""",
         [sha256, feed.name, delivery_date, path, path],
     )
     malformed_errors = f"[{{'column_name': m.column_name, 'rule': '{MALFORMED_RULE}', 'message': m.message}}]"
@@ -67,12 +67,12 @@ def route(
             f"""insert into ops.row_warnings
             select ?, ?, ?, _row_number, w.column_name, w.rule, w.message, now()
             from (select _row_number, unnest(_warnings) as w from {CHECKED}
-                  where len(_errors) = 0 and len(_warnings) > 0)""",
+                  where _errors is null and _warnings is not null)""",
             [sha256, feed.name, delivery_date],
         )
     loaded, rejected, warned = con.execute(
-        f"""select count(*) filter (where len(_errors) = 0), count(*) filter (where len(_errors) > 0),
-            count(*) filter (where len(_errors) = 0 and len(_warnings) > 0)
+        f"""select count(*) filter (where _errors is null), count(*) filter (where _errors is not null),
+            count(*) filter (where _errors is null and _warnings is not null)
         from {CHECKED}"""
     ).fetchone()
     malformed = con.execute(f"select count(*) from {MALFORMED}").fetchone()[0]

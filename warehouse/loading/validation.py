@@ -1,12 +1,13 @@
 """Typing and validation of staged text rows, as SQL generated from the contract.
 
-Two statements do all the work for a file, vectorised in DuckDB:
+One statement does all the work for a file, vectorised in DuckDB, and materialises `_tw_checked`: every column
+typed from its text, `_errors` (NULL for a good row; otherwise the list of every violation: column checks
+`required`, `type`, `code_list`, `format`, `range`, `unknown_reference` in contract column order, then every error
+`Rule` of the feed evaluated on the typed row, then the checks across rows, `duplicate_key` and
+`header_consistency`) and `_warnings` (the warning rules, likewise).
 
-1. `_tw_typed`: every column typed from its text, and the list of column-check violations of the row
-   (`required`, `type`, `code_list`, `format`, `range`, `unknown_reference`, in contract column order).
-2. `_tw_checked`: the typed row plus `_errors` (column checks, then every error `Rule` of the feed evaluated on the
-   typed row, then the checks across rows: `duplicate_key` and `header_consistency`) and `_warnings` (the warning
-   rules). A row with no errors loads; a row with any error is quarantined with all of them.
+A check is a (condition, violation) pair. The violation lists are only built for rows where some condition is
+TRUE: building a list of structs per row costs far more than testing a few dozen booleans, and most rows are good.
 
 A value that fails its type becomes NULL in the typed row, so the rules that read it are not TRUE and the row is
 reported for the type error rather than for a rule it may not really break.
@@ -14,14 +15,17 @@ reported for the type error rather than for a rule it may not really break.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from warehouse.contract.feeds import CSV_FALSE, CSV_TRUE
 from warehouse.contract.schema import Column, Feed, Rule
 from warehouse.loading.quoting import ident, literal
 from warehouse.loading.readers import STAGE
 
-TYPED = "_tw_typed"
 CHECKED = "_tw_checked"
-TEMP_TABLES = (TYPED, CHECKED)
+DUPLICATES = "_tw_duplicates"
+HEADERS = "_tw_headers"
+TEMP_TABLES = (CHECKED, DUPLICATES, HEADERS)
 
 # The accepted text forms per contract type (RE2, matched against the whole value). Casting alone would be too
 # lenient: DuckDB reads ' 5' as an integer, '1e5' as a decimal and a timestamp without offset as UTC.
@@ -50,6 +54,12 @@ ROW_SET_RULES = ("duplicate_key", "header_consistency")
 MALFORMED_RULE = "malformed_record"
 
 
+@dataclass(frozen=True)
+class Check:
+    condition: str  # SQL, TRUE when the row breaks the check
+    violation: str  # SQL struct (column_name, rule, message)
+
+
 def _violation(column: str | None, rule: str, message_sql: str) -> str:
     column_sql = literal(column) if column else "cast(null as VARCHAR)"
     return f"{{'column_name': {column_sql}, 'rule': {literal(rule)}, 'message': {message_sql}}}"
@@ -75,12 +85,12 @@ def typed_sql(column: Column, text: str) -> str:
     return f"case when regexp_full_match({text}, {pattern}) then try_cast({text} as {column.sql_type}) end"
 
 
-def _when(condition: str, column: str, rule: str, message_sql: str) -> str:
-    return f"case when {condition} then {_violation(column, rule, message_sql)} end"
+def _when(condition: str, column: str, rule: str, message_sql: str) -> Check:
+    return Check(condition, _violation(column, rule, message_sql))
 
 
-def column_checks(column: Column, text: str, typed: str) -> list[str]:
-    """SQL expressions, one per check of the column, each a violation struct or NULL.
+def column_checks(column: Column, text: str, typed: str) -> list[Check]:
+    """The checks of one column, in the order they are reported.
 
     `text` is the value as delivered, `typed` the value typed (NULL when it failed its type); the checks after
     `type` read the typed value, so a value that is not even of the right type is reported once, for its type.
@@ -111,15 +121,18 @@ def column_checks(column: Column, text: str, typed: str) -> list[str]:
     return checks
 
 
-def rule_check(rule: Rule) -> str:
-    return f"case when ({rule.violation_sql}) then {_violation(rule.column, rule.name, literal(rule.description))} end"
+def rule_check(rule: Rule) -> Check:
+    return _when(f"({rule.violation_sql})", rule.column, rule.name, literal(rule.description))
 
 
-def _filtered(items: list[str]) -> str:
-    """A SQL list of the non-NULL items (an empty typed list when there are no items)."""
-    if not items:
-        return "[]"
-    return "list_filter([" + ",\n            ".join(items) + "], lambda x: x is not null)"
+def _violations(checks: list[Check]) -> str:
+    """NULL when no check is TRUE, else the list of the violations of the TRUE checks."""
+    if not checks:
+        return "cast(null as STRUCT(column_name VARCHAR, rule VARCHAR, message VARCHAR)[])"
+    items = ",\n                ".join(f"case when {c.condition} then {c.violation} end" for c in checks)
+    anything = "\n            or ".join(f"({c.condition})" for c in checks)
+    return f"""case when {anything}
+            then list_filter([{items}], lambda x: x is not null) end"""
 
 
 def identity_columns(feed: Feed) -> tuple[str, ...]:
@@ -132,63 +145,82 @@ def identity_columns(feed: Feed) -> tuple[str, ...]:
     return feed.key
 
 
-def build_typed(con, feed: Feed) -> None:
-    """`_tw_typed` from `_tw_stage`: typed columns and the column-check violations of each row."""
-    inner = [f"s.{ident(c.name)} as {ident('v__' + c.name)}" for c in feed.columns]
-    inner += [f"{typed_sql(c, 's.' + ident(c.name))} as {ident('t__' + c.name)}" for c in feed.columns]
-    outer = [f"{ident('t__' + c.name)} as {ident(c.name)}" for c in feed.columns]
-    checks = [check for c in feed.columns for check in column_checks(c, ident("v__" + c.name), ident("t__" + c.name))]
-    con.execute(f"drop table if exists temp.{TYPED}")
+def _build_row_sets(con, feed: Feed) -> list[Check]:
+    """The checks across rows, computed apart on the few columns they need; returns the checks that read them.
+
+    `_tw_duplicates` lists the rows that repeat an earlier row's identity, `_tw_headers` the rows of a group whose
+    header columns disagree (with the disagreeing columns). Both are usually empty, so joining them to the wide
+    rows is nearly free, where a window over the wide rows would carry every column through a sort.
+    """
+    identity = identity_columns(feed)
+    needed = dict.fromkeys((*identity, *feed.group_key, *feed.group_columns))
+    typed = ", ".join(f"{typed_sql(feed.column(c), 's.' + ident(c))} as {ident(c)}" for c in needed)
+    narrow = f"(select s._row_number, {typed} from {STAGE} s)"
+    present = " and ".join(f"{ident(k)} is not null" for k in identity)
+    partition = ", ".join(ident(k) for k in identity)
     con.execute(
-        f"""create temp table {TYPED} as
-        select _row_number, _extra, {", ".join(outer)},
-            {_filtered(checks)} as _col_errors
-        from (select s._row_number, s._extra, {", ".join(inner)} from {STAGE} s)"""
+        f"""create temp table {DUPLICATES} as
+        select _row_number from (
+            select _row_number, row_number() over (partition by {partition} order by _row_number) as rank
+            from {narrow} where {present}
+        ) where rank > 1"""
     )
-
-
-def _header_groups_sql(feed: Feed) -> str:
-    """The group keys of the file whose header columns disagree, with the names of the disagreeing columns."""
+    repeated = literal(f"repeats the key ({', '.join(identity)}) of an earlier row of the file")
+    checks = [_when("d._row_number is not null", identity[0], "duplicate_key", repeated)]
+    if not feed.group_key:
+        return checks
     keys = ", ".join(ident(k) for k in feed.group_key)
-    aliases = ", ".join(f"{ident(k)} as {ident('g__' + k)}" for k in feed.group_key)
-    not_null = " and ".join(f"{ident(k)} is not null" for k in feed.group_key)
+    in_group = " and ".join(f"{ident(k)} is not null" for k in feed.group_key)
+    header = ", ".join(ident(c) for c in feed.group_columns)
+    # Disagreement: two different values, or a value on some rows and none on others. One hash of the header per
+    # row finds the disagreeing groups cheaply; only for those are the columns that disagree worked out.
     disagree = {
         c: f"(min({ident(c)}) is distinct from max({ident(c)}) or count({ident(c)}) not in (0, count(*)))"
         for c in feed.group_columns
     }
-    names = "list_filter([" + ", ".join(f"case when {d} then {literal(c)} end" for c, d in disagree.items())
-    return f"""(select {aliases}, {names}], lambda x: x is not null) as h__columns
-        from {TYPED} where {not_null}
-        group by {keys}
-        having {" or ".join(disagree.values())})"""
+    names = ", ".join(f"case when {d} then {literal(c)} end" for c, d in disagree.items())
+    con.execute(
+        f"""create temp table {HEADERS} as
+        with rows as (select *, hash({header}) as h__hash from {narrow} where {in_group}),
+        bad as (select {keys} from rows group by {keys} having min(h__hash) <> max(h__hash)),
+        named as (
+            select {keys}, list_filter([{names}], lambda x: x is not null) as h__columns
+            from rows semi join bad using ({keys}) group by {keys}
+        )
+        select rows._row_number, named.h__columns from rows join named using ({keys})"""
+    )
+    message = "'header columns ' || array_to_string(h.h__columns, ', ') || " + literal(
+        f" disagree across the rows of this ({', '.join(feed.group_key)})"
+    )
+    checks.append(
+        Check(
+            "h._row_number is not null",
+            f"{{'column_name': h.h__columns[1], 'rule': 'header_consistency', 'message': {message}}}",
+        )
+    )
+    return checks
 
 
 def build_checked(con, feed: Feed) -> None:
-    """`_tw_checked` from `_tw_typed`: every error (`_errors`) and warning (`_warnings`) of each row."""
-    identity = identity_columns(feed)
-    partition = ", ".join(ident(k) for k in identity)
-    identity_present = " and ".join(f"{ident(k)} is not null" for k in identity)
-    errors = [rule_check(r) for r in feed.error_rules]
-    repeated = literal(f"repeats the key ({', '.join(identity)}) of an earlier row of the file")
-    errors.append(_when("t.d__rank > 1", identity[0], "duplicate_key", repeated))
-    rank = f"row_number() over (partition by {partition} order by _row_number)"
-    source = f"(select *, case when {identity_present} then {rank} end as d__rank from {TYPED}) t"
-    if feed.group_key:
-        errors.append(
-            "case when h.h__columns is not null then {'column_name': h.h__columns[1], "
-            "'rule': 'header_consistency', 'message': 'header columns ' || array_to_string(h.h__columns, ', ') || "
-            + literal(f" disagree across the rows of this ({', '.join(feed.group_key)})")
-            + "} end"
-        )
-        on = " and ".join(f"t.{ident(k)} = h.{ident('g__' + k)}" for k in feed.group_key)
-        source += f"\n        left join {_header_groups_sql(feed)} h on {on}"
+    """`_tw_checked` from `_tw_stage`: typed columns, `_errors` and `_warnings` of each row, in one statement."""
+    texts = [f"s.{ident(c.name)} as {ident('v__' + c.name)}" for c in feed.columns]
+    typed = [f"{typed_sql(c, 's.' + ident(c.name))} as {ident(c.name)}" for c in feed.columns]
+    for table in TEMP_TABLES:
+        con.execute(f"drop table if exists temp.{table}")
+    row_set_checks = _build_row_sets(con, feed)
+    errors = [check for c in feed.columns for check in column_checks(c, ident("v__" + c.name), ident(c.name))]
+    errors += [rule_check(r) for r in feed.error_rules]
+    errors += row_set_checks
     warnings = [rule_check(r) for r in feed.warning_rules]
-    columns = ", ".join(f"t.{ident(c)}" for c in feed.column_names)
-    con.execute(f"drop table if exists temp.{CHECKED}")
+    columns = ", ".join(ident(c) for c in feed.column_names)
+    joins = f"left join {DUPLICATES} d using (_row_number)"
+    if feed.group_key:
+        joins += f" left join {HEADERS} h using (_row_number)"
     con.execute(
         f"""create temp table {CHECKED} as
-        select t._row_number, t._extra, {columns},
-            list_concat(t._col_errors, {_filtered(errors)}) as _errors,
-            {_filtered(warnings)} as _warnings
-        from {source}"""
+        select _row_number, _extra, {columns},
+            {_violations(errors)} as _errors,
+            {_violations(warnings)} as _warnings
+        from (select s._row_number, s._extra, {", ".join(texts)}, {", ".join(typed)} from {STAGE} s)
+        {joins}"""
     )
