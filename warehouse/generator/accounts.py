@@ -106,10 +106,8 @@ def rules(pop: Population, index: int, day_n: int) -> pa.Table:
         "pti": r["pti"][idx],
         "description": r["description"][idx],
         "created_on": r["created_on"][idx],
-        "retired_on": retired if index == 0 else retired,
+        "retired_on": retired,
     }
-    if index == 0:
-        data["retired_on"] = retired[idx]
     return text.rows_table(FEEDS["rules"], data, idx.size)
 
 

@@ -38,7 +38,7 @@ BAD_TYPE = {
     "decimal": "1,234.50",
     "date": "2024-13-45",
     "timestamp": "yesterday 25:61",
-    "boolean": "yes",
+    "boolean": "maybe",
 }
 BAD_FORMAT = {
     "entry_number": "AB-12345-X",

@@ -240,11 +240,18 @@ def _update_audit(row, lag, rng):
     reviewed = int(rng.integers(50, 2_000))
     found = int(rng.binomial(reviewed, 0.04))
     loss = round(found * float(rng.lognormal(7, 1.2)), 2)
+    collected = round(loss * float(rng.uniform(0.5, 1.0)), 2)
     row.update(
-        status=["closed"], closed_on=[int(row["opened_on"][0]) + lag], lines_reviewed=[reviewed],
-        discrepancies_found=[found], revenue_loss_usd=[loss], collected_usd=[round(loss * float(rng.uniform(0.5, 1.0)), 2)],
-        cip_required=[found > 20], penalty_referral=[bool(found > 40)], hours=[round(float(rng.uniform(80, 600)), 1)],
-    )  # fmt: skip
+        status=["closed"],
+        closed_on=[int(row["opened_on"][0]) + lag],
+        lines_reviewed=[reviewed],
+        discrepancies_found=[found],
+        revenue_loss_usd=[loss],
+        collected_usd=[collected],
+        cip_required=[found > 20],
+        penalty_referral=[bool(found > 40)],
+        hours=[round(float(rng.uniform(80, 600)), 1)],
+    )
 
 
 def draw_enforcement(pop: Population, tariff: Tariff, day: Day, exams: Exams) -> Enforcement:

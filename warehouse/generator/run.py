@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -58,7 +59,7 @@ def _split(table: pa.Table, feed: str) -> list[pa.Table]:
     else:
         cuts += list(range(ROWS_PER_FILE, table.num_rows, ROWS_PER_FILE))
     cuts.append(table.num_rows)
-    return [table.slice(a, b - a) for a, b in zip(cuts[:-1], cuts[1:], strict=True) if b > a]
+    return [table.slice(a, b - a) for a, b in pairwise(cuts) if b > a]
 
 
 class Writer:

@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 
 from warehouse.generator import calibration as cal
-from warehouse.generator.entries import ENTRY_TYPES, MODES, Day, country_index, day_number, manufacturer, spi_vocabulary
+from warehouse.generator.entries import ENTRY_TYPES, MODES, Day, country_index, manufacturer, spi_vocabulary
 from warehouse.generator.population import Population
 from warehouse.generator.randomness import stream, weighted_choice
 from warehouse.generator.tariff import Tariff, pick_in_chapter
