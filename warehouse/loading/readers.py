@@ -1,7 +1,8 @@
-"""Readers: one delivered file -> two temp tables of text, whatever its format.
+"""Readers: one delivered file -> text rows in temp tables, whatever its format.
 
-`_tw_stage` (a view or a table) holds one row per readable record: `_row_number`, one VARCHAR column per contract column of the feed
-(NULL when the file lacks the column) and `_extra`, a JSON object of the file's unknown columns. `_tw_malformed`
+`_tw_stage` (a view over what was read) holds one row per readable record: `_row_number`, one VARCHAR column per
+contract column of the feed (NULL when the file lacks the column) and `_extra`, a JSON object of the file's unknown
+columns. `_tw_malformed`
 holds the records that are not records at all (a CSV line with the wrong number of fields or broken quoting, a
 JSONL line that is not a JSON object), so that they can be quarantined and counted.
 
