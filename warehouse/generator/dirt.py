@@ -24,7 +24,7 @@ from warehouse.contract import FEEDS
 from warehouse.contract.codes import VESSEL_MODES
 from warehouse.contract.identifiers import make_entry_number
 from warehouse.contract.schema import Column, Feed
-from warehouse.generator import truth
+from warehouse.generator import text, truth
 from warehouse.generator.randomness import stream
 
 MARK = "__dirt__"
@@ -305,13 +305,13 @@ class Planter:
         n = max(1, int(rng.binomial(table.num_rows, self.rate)))
         all_kinds = kinds(feed)
         picks = rng.permutation(len(all_kinds))[:n] if n <= len(all_kinds) else rng.integers(0, len(all_kinds), n)
-        rows = table.drop_columns([MARK]).to_pylist()
+        # Only the few template rows become Python dicts, never the whole table.
+        templates = table.drop_columns([MARK]).take(pa.array(rng.integers(0, table.num_rows, len(picks)))).to_pylist()
         bad: list[list[Row]] = []
-        for j, k in enumerate(picks):
+        for j, (k, template) in enumerate(zip(picks, templates, strict=True)):
             column, rule = all_kinds[int(k)]
-            template = rows[int(rng.integers(0, len(rows)))]
             if rule == "header_consistency":
-                bad.append(self._header_mismatch(rows, template, day_n, j))
+                bad.append(self._header_mismatch(template, day_n, j))
                 continue
             row = dict(template)
             _fresh_key(feed.name, row, day_n, j)
@@ -320,7 +320,7 @@ class Planter:
             bad.append([row])
         return self._insert(rng, feed, table, bad)
 
-    def _header_mismatch(self, rows: list[Row], template: Row, day_n: int, j: int) -> list[Row]:
+    def _header_mismatch(self, template: Row, day_n: int, j: int) -> list[Row]:
         first = dict(template)
         _fresh_key("entries", first, day_n, j)
         second = dict(first, line_number="2")
@@ -337,13 +337,12 @@ class Planter:
         else:
             starts = np.arange(table.num_rows + 1)
         where = np.sort(starts[rng.integers(0, starts.size, len(blocks))])
-        order, cursor, offset = [], 0, table.num_rows
-        for position, block in zip(where, blocks, strict=True):
-            order.extend(range(cursor, int(position)))
-            order.extend(range(offset, offset + len(block)))
-            cursor, offset = int(position), offset + len(block)
-        order.extend(range(cursor, table.num_rows))
-        return pa.concat_tables([table, bad]).take(pa.array(order, pa.int64()))
+        # Sort keys: a clean row keeps its index; a block goes just before the clean row it is inserted at.
+        sizes = np.array([len(block) for block in blocks])
+        block_key = np.repeat(where, sizes) - 0.5 + np.concatenate([np.arange(k) for k in sizes]) / (2 * sizes.max())
+        keys = np.concatenate([np.arange(table.num_rows, dtype=float), block_key])
+        order = np.argsort(keys, kind="stable")
+        return pa.concat_tables([table, bad]).take(pa.array(order))
 
     def _corrections(self, rng, index, delivered, day, tariff, tables) -> list[pa.Table]:
         """Version 2 of some entries, delivered 1-3 days later; a multi-line entry may lose its last line."""
@@ -373,10 +372,11 @@ class Planter:
         if index + 1 >= self.days:
             return
         table = tables["entries"]
-        numbers = table.column("entry_number").to_numpy(zero_copy_only=False)
-        unique = np.unique(numbers)
-        k = max(1, int(rng.binomial(unique.size, self.rate)))
-        late = np.isin(numbers, rng.choice(unique, min(k, unique.size), replace=False))
+        numbers = table.column("entry_number")
+        unique = pc.unique(numbers)
+        k = max(1, int(rng.binomial(len(unique), self.rate)))
+        chosen = unique.take(pa.array(np.sort(rng.choice(len(unique), min(k, len(unique)), replace=False))))
+        late = pc.is_in(numbers, chosen).to_numpy(zero_copy_only=False)
         tables["entries"] = table.filter(pa.array(~late))
         tomorrow = delivered + timedelta(days=1)
         path = self.writer.write("entries", index + 1, tomorrow, table.filter(pa.array(late)), tag="_late")
@@ -384,25 +384,24 @@ class Planter:
 
     # Called for every file of the day.
     def deliver(self, feed: str, index: int, delivered: date, table: pa.Table) -> Path:
+        marks: dict[int, str] = {}
         if MARK in table.column_names:
-            marks = table.column(MARK).to_pylist()
+            column = table.column(MARK)
+            where = pc.indices_nonzero(pc.is_valid(column)).to_pylist()
+            marks = dict(zip(where, column.take(pa.array(where, pa.int64())).to_pylist(), strict=True))
             table = table.drop_columns([MARK])
-        else:
-            marks = []
         rng = stream(self.pop.seed, "delivery", feed, delivered.toordinal())
         extra = self.rate > 0 and rng.random() < min(0.5, self.rate * 25)
         if extra:
             table = table.append_column(
-                EXTRA_COLUMN, pa.array([f"REF{i:06d}" for i in range(table.num_rows)], pa.string())
+                EXTRA_COLUMN, pc.binary_join_element_wise("REF", text.integer(np.arange(table.num_rows), 6), "")
             )
         path = self.writer.write(feed, index, delivered, table)
         relative = self.writer.relative(path)
-        for row_number, mark in enumerate(marks, start=1):
-            if mark:
-                column, rule = mark.split("|")
-                self.dirt.append(
-                    {"feed": feed, "file": relative, "row_number": row_number, "column": column, "rule": rule}
-                )
+        for position, mark in sorted(marks.items()):
+            column, rule = mark.split("|")
+            record = {"feed": feed, "file": relative, "row_number": position + 1, "column": column, "rule": rule}
+            self.dirt.append(record)
         if extra:
             self._delivery("extra_column", feed, path, None, delivered, delivered, EXTRA_COLUMN)
         if self.rate > 0 and FEEDS[feed].kind == "transaction" and rng.random() < min(0.3, self.rate * 40):

@@ -126,14 +126,15 @@ def _modes(pop: Population, port: np.ndarray, rng: np.random.Generator) -> np.nd
 
 
 def country_index(pop: Population, codes) -> np.ndarray:
-    position = {c: i for i, c in enumerate(pop.country_codes)}
-    return np.array([position[c] for c in codes], dtype=np.int64)
+    if not hasattr(pop, "_country_position"):
+        pop._country_position = {c: i for i, c in enumerate(pop.country_codes)}
+    return np.array([pop._country_position[c] for c in codes], dtype=np.int64)
 
 
 def manufacturer(pop: Population, importer: np.ndarray, country: np.ndarray, rng) -> np.ndarray:
     """A manufacturer in the country; each importer keeps to a few of them, as real supply chains do."""
-    start = np.array([pop.mid_start[c] for c in pop.country_codes])[country]
-    count = np.array([pop.mid_count[c] for c in pop.country_codes])[country]
+    start = pop.mid_start_array[country]
+    count = pop.mid_count_array[country]
     return start + (importer * 2_654_435_761 + rng.integers(0, 3, importer.size)) % count
 
 

@@ -74,11 +74,13 @@ def cm_sample(rng: np.random.Generator, stratum: np.ndarray, rates: np.ndarray):
     return sampled, population, n
 
 
-def _rule_weights(pop: Population, tariff: Tariff, day: Day, rule: int, noncompliant: np.ndarray) -> np.ndarray:
+def _rule_weights(pop: Population, day: Day, chapter, rule: int, noncompliant: np.ndarray) -> np.ndarray:
     rules = pop.rules
-    match = np.isin(tariff.chapter[day.hs], rules["chapters"][rule])
+    in_rule = np.zeros(100, dtype=bool)
+    in_rule[np.asarray(rules["chapters"][rule], dtype=np.int64)] = True
+    match = in_rule[chapter]
     if rules["origin"][rule] is not None:
-        match |= pop.country_codes[day.origin] == rules["origin"][rule]
+        match |= day.origin == int(np.flatnonzero(pop.country_codes == rules["origin"][rule])[0])
     lift = rules["lift"][rule]
     if rules["decaying"][rule]:
         # Violators learn the rule: its extra yield halves every half_life days from the start of the run.
@@ -119,9 +121,10 @@ def select_targeted(rng, pop: Population, tariff: Tariff, day: Day) -> tuple[np.
     partner = np.bincount(day.entry, weights=np.isin(pti, ("agriculture", "import_safety")), minlength=day.n_entries)
     take(partner * (1.0 + 3.0 * entry_bad), per_reason[reasons.index("partner_agency")], "partner_agency")
     active = np.flatnonzero(pop.rules["active"])
+    chapter = tariff.chapter[day.hs]
     per_rule = rng.multinomial(per_reason[reasons.index("targeting_rule")], np.full(active.size, 1 / active.size))
     for rule, k in zip(active, per_rule, strict=True):  # a loop over rules (~50), each step vectorised
-        take(_rule_weights(pop, tariff, day, rule, noncompliant), k, "targeting_rule", rule)
+        take(_rule_weights(pop, day, chapter, rule, noncompliant), k, "targeting_rule", rule)
     return np.concatenate(chosen), np.concatenate(why), np.concatenate(which)
 
 

@@ -110,6 +110,14 @@ class Population:
         return self._vocab
 
     @property
+    def mid_start_array(self) -> np.ndarray:
+        return np.array([self.mid_start[c] for c in self.country_codes])
+
+    @property
+    def mid_count_array(self) -> np.ndarray:
+        return np.array([self.mid_count[c] for c in self.country_codes])
+
+    @property
     def top_count(self) -> int:
         return int(self.importers.top.sum())
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from warehouse.contract import FEEDS
 from warehouse.generator import accounts, dirt, entries, exams, schemes, truth
@@ -46,8 +47,9 @@ def _split(table: pa.Table, feed: str) -> list[pa.Table]:
         return [table]
     cuts = [0]
     if feed == "entries":
-        numbers = table.column("entry_number").to_numpy(zero_copy_only=False)
-        boundaries = np.flatnonzero(numbers[1:] != numbers[:-1]) + 1
+        numbers = table.column("entry_number")
+        changed = pc.not_equal(numbers.slice(1), numbers.slice(0, table.num_rows - 1))
+        boundaries = np.flatnonzero(pc.fill_null(changed, True).to_numpy(zero_copy_only=False)) + 1
         target = ROWS_PER_FILE
         while target < table.num_rows:
             i = np.searchsorted(boundaries, target)

@@ -80,12 +80,12 @@ def force_port_shopping(
 def _force_entry(pop: Population, day: Day, slot: int, importer: int, mid: int, hs: int, port: int) -> None:
     day.importer[slot] = importer
     day.mid[slot] = mid
-    day.export[slot] = np.flatnonzero(pop.country_codes == pop.mid_country[mid])[0]
+    day.export[slot] = country_index(pop, [pop.mid_country[mid]])[0]
     day.port[slot] = port
     day.mode[slot] = MODES.index("11")
     day.etype[slot] = ENTRY_TYPES.index("01")
-    lines = np.flatnonzero(day.entry == slot)
-    first = lines[0]
+    first = int(np.searchsorted(day.entry, slot))  # lines are in entry order
+    lines = np.arange(first, int(np.searchsorted(day.entry, slot, side="right")))
     day.hs_true[first] = day.hs[first] = hs
     day.origin_true[lines] = day.origin[lines] = day.export[slot]
     day.order[lines] = day.order_true[lines] = -1

@@ -8,6 +8,7 @@ files are cast back to typed columns from it. Money and other decimals are held 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -57,7 +58,9 @@ def scaled(units: np.ndarray, digits: int) -> pa.Array:
 
 def join(*parts) -> np.ndarray:
     """Element-wise concatenation of string arrays/scalars, back as a numpy object array."""
-    arrays = [p if isinstance(p, (pa.Array, str)) else pa.array(np.asarray(p).astype(str)) for p in parts]
+    arrays = [
+        p if isinstance(p, (pa.Array, str)) else pa.array(np.asarray(p, dtype=object), pa.string()) for p in parts
+    ]
     return pc.binary_join_element_wise(*arrays, "").to_numpy(zero_copy_only=False)
 
 
@@ -119,9 +122,9 @@ def formatted(column: Column, values) -> pa.Array:
     Dates are day numbers since 1970-01-01, timestamps epoch seconds, decimals floats (rounded to the scale).
     """
     raw = np.asarray(values, dtype=object)
-    missing = np.array([v is None or (isinstance(v, float) and np.isnan(v)) for v in raw], dtype=bool)
+    missing = pd.isna(raw)
     if column.type == "string":
-        return pa.array([None if m else str(v) for v, m in zip(raw, missing, strict=True)], pa.string())
+        return pa.array(np.where(missing, None, raw), pa.string(), from_pandas=True)
     filled = np.where(missing, 0, raw)
     if column.type == "integer":
         out = integer(filled.astype(np.int64))

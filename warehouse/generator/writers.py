@@ -43,7 +43,18 @@ def _text(col) -> pa.Array:
     return col.combine_chunks().cast(pa.string())
 
 
+def _may_need_quotes(values: pa.Array) -> bool:
+    """Whether any value could need quoting: a byte search over the column's data buffer (fast, conservative)."""
+    data = values.buffers()[2]
+    if data is None:
+        return False
+    raw = data.to_pybytes()
+    return any(ch in raw for ch in (b",", b'"', b"\n", b"\r"))
+
+
 def _csv_field(values: pa.Array) -> pa.Array:
+    if not _may_need_quotes(values):
+        return pc.fill_null(values, "")
     needs = pc.match_substring_regex(values, r'[",\r\n]')
     quoted = pc.binary_join_element_wise('"', pc.replace_substring(values, '"', '""'), '"', "")
     return pc.fill_null(pc.if_else(needs, quoted, values), "")
