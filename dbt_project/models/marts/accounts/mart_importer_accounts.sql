@@ -278,19 +278,40 @@ penalty_measures as (
 
 accounts as (
 
-    select importer_number, account_period from entry_measures
+    select
+        importer_number,
+        account_period
+    from entry_measures
     union
-    select importer_number, account_period from exam_measures
+    select
+        importer_number,
+        account_period
+    from exam_measures
     union
-    select importer_number, account_period from audit_measures
+    select
+        importer_number,
+        account_period
+    from audit_measures
     union
-    select importer_number, account_period from seizure_measures
+    select
+        importer_number,
+        account_period
+    from seizure_measures
     union
-    select importer_number, account_period from penalty_measures
+    select
+        importer_number,
+        account_period
+    from penalty_measures
     union
-    select importer_number, 'all_time' as account_period from importers
+    select
+        importer_number,
+        'all_time' as account_period
+    from importers
     union
-    select importer_number, 'all_time' as account_period from programs
+    select
+        importer_number,
+        'all_time' as account_period
+    from programs
 
 ),
 

@@ -22,19 +22,32 @@ hs_sections as (
 
 chapters as (
 
-    select hs_code, hs_section, hs_description from hs_codes where hs_level = 2
+    select
+        hs_code,
+        hs_section,
+        hs_description
+    from hs_codes
+    where hs_level = 2
 
 ),
 
 headings as (
 
-    select hs_code, hs_description from hs_codes where hs_level = 4
+    select
+        hs_code,
+        hs_description
+    from hs_codes
+    where hs_level = 4
 
 ),
 
 subheadings as (
 
-    select hs_code, hs_description from hs_codes where hs_level = 6
+    select
+        hs_code,
+        hs_description
+    from hs_codes
+    where hs_level = 6
 
 ),
 

@@ -4,7 +4,11 @@ with
 
 days as (
 
-    {{ dbt.date_spine('day', "cast('" ~ var('dim_dates_start') ~ "' as date)", "cast('" ~ var('dim_dates_end') ~ "' as date)") }}
+    {{ dbt.date_spine(
+        'day',
+        "cast('" ~ var('dim_dates_start') ~ "' as date)",
+        "cast('" ~ var('dim_dates_end') ~ "' as date)"
+    ) }}
 
 ),
 
