@@ -1,8 +1,6 @@
 """Ingestion assets. Asset keys equal warehouse relations (`reference.ports`, `raw.entries`, …), so dbt sources
 that name those keys connect lineage with no hand-written mapping."""
 
-from __future__ import annotations
-
 import re
 import time
 

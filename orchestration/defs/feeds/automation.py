@@ -1,7 +1,5 @@
 """How ingestion is triggered: a job over every feed, a daily schedule, and a sensor on the landing folder."""
 
-from __future__ import annotations
-
 import hashlib
 import json
 from datetime import date, timedelta

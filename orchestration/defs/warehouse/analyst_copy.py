@@ -1,7 +1,5 @@
 """The analysts' read-only copy, republished after the models are built."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from orchestration.defs.warehouse.dbt_models import warehouse_models

@@ -4,9 +4,9 @@ Asset keys are the relations the models build (`marts.fct_entry_lines`), and dbt
 `meta.dagster.asset_key` (`raw.entries`, `reference.ports`), so lineage from the feed assets needs no mapping.
 """
 
-from __future__ import annotations
-
+import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -48,4 +48,6 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
 
 @dg.definitions
 def dbt_resources() -> dg.Definitions:
-    return dg.Definitions(resources={"dbt": DbtCliResource(project_dir=dbt_project)})
+    # The dbt beside this interpreter: a plain `.venv/bin/tradewh` call has no activated venv on PATH.
+    executable = Path(sys.executable).with_name("dbt")
+    return dg.Definitions(resources={"dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=str(executable))})
