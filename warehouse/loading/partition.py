@@ -142,7 +142,7 @@ def _load_readable(con, path: Path, attempt: Attempt, quarantine_dir: Path, work
         return _log_alone(con, attempt)
     finally:
         link.unlink(missing_ok=True)
-    validation.build_checked(con, feed)
+    validation.build_verdicts(con, feed)
     con.execute("begin transaction")
     try:
         counts = route(con, feed, attempt.file_sha256, attempt.delivery_date, attempt.path, staged.present_columns)

@@ -12,7 +12,7 @@ from datetime import date
 from warehouse.contract.schema import Feed
 from warehouse.loading.quoting import ident, json_object_sql
 from warehouse.loading.readers import MALFORMED, STAGE
-from warehouse.loading.validation import CHECKED, MALFORMED_RULE
+from warehouse.loading.validation import MALFORMED_RULE, VERDICTS, typed_columns_sql
 
 
 @dataclass
@@ -40,7 +40,9 @@ def route(
     lineage = [sha256, delivery_date]
     con.execute(
         f"""insert into raw.{feed.name} ({columns}, _file_sha256, _delivery_date, _row_number, _loaded_at, _extra)
-        select {columns}, ?, ?, _row_number, now(), _extra from {CHECKED} where _errors is null""",
+        select {typed_columns_sql(feed)}, ?, ?, s._row_number, now(), s._extra
+        from {STAGE} s anti join (select _row_number from {VERDICTS} where _errors is not null) v
+            on v._row_number = s._row_number""",
         lineage,
     )
     raw_values = json_object_sql([(c, f"s.{ident(c)}") for c in present_columns])
@@ -49,7 +51,7 @@ def route(
         f"""insert into ops.quarantine
         select ?, ?, ?, ?, c._row_number, c._errors[1].column_name, c._errors[1].rule, {reason}, c._errors,
             json_merge_patch({raw_values}, coalesce(s._extra, '{{}}')), now()
-        from {CHECKED} c join {STAGE} s using (_row_number)
+        from {VERDICTS} c join {STAGE} s using (_row_number)
         where c._errors is not null""",
         [sha256, feed.name, delivery_date, path, path],
     )
@@ -66,15 +68,17 @@ def route(
         con.execute(
             f"""insert into ops.row_warnings
             select ?, ?, ?, _row_number, w.column_name, w.rule, w.message, now()
-            from (select _row_number, unnest(_warnings) as w from {CHECKED}
+            from (select _row_number, unnest(_warnings) as w from {VERDICTS}
                   where _errors is null and _warnings is not null)""",
             [sha256, feed.name, delivery_date],
         )
-    loaded, rejected, warned = con.execute(
-        f"""select count(*) filter (where _errors is null), count(*) filter (where _errors is not null),
+    staged = con.execute(f"select count(*) from {STAGE}").fetchone()[0]
+    rejected, warned = con.execute(
+        f"""select count(*) filter (where _errors is not null),
             count(*) filter (where _errors is null and _warnings is not null)
-        from {CHECKED}"""
+        from {VERDICTS}"""
     ).fetchone()
+    loaded = staged - rejected
     malformed = con.execute(f"select count(*) from {MALFORMED}").fetchone()[0]
     return RoutedCounts(
         rows_read=loaded + rejected + malformed,

@@ -1,7 +1,7 @@
 """Typing and validation of staged text rows, as SQL generated from the contract.
 
-One statement does all the work for a file, vectorised in DuckDB, and materialises `_tw_checked`: every column
-typed from its text, `_errors` (NULL for a good row; otherwise the list of every violation: column checks
+One statement does all the work for a file, vectorised in DuckDB, and materialises `_tw_verdicts`: for each row
+that breaks anything, `_errors` (NULL when the row may load; otherwise the list of every violation: column checks
 `required`, `type`, `code_list`, `format`, `range`, `unknown_reference` in contract column order, then every error
 `Rule` of the feed evaluated on the typed row, then the checks across rows, `duplicate_key` and
 `header_consistency`) and `_warnings` (the warning rules, likewise).
@@ -22,10 +22,10 @@ from warehouse.contract.schema import Column, Feed, Rule
 from warehouse.loading.quoting import ident, literal
 from warehouse.loading.readers import STAGE
 
-CHECKED = "_tw_checked"
+VERDICTS = "_tw_verdicts"
 DUPLICATES = "_tw_duplicates"
 HEADERS = "_tw_headers"
-TEMP_TABLES = (CHECKED, DUPLICATES, HEADERS)
+TEMP_TABLES = (VERDICTS, DUPLICATES, HEADERS)
 
 # The accepted text forms per contract type (RE2, matched against the whole value). Casting alone would be too
 # lenient: DuckDB reads ' 5' as an integer, '1e5' as a decimal and a timestamp without offset as UTC.
@@ -125,12 +125,20 @@ def rule_check(rule: Rule) -> Check:
     return _when(f"({rule.violation_sql})", rule.column, rule.name, literal(rule.description))
 
 
-def _violations(checks: list[Check]) -> str:
-    """NULL when no check is TRUE, else the list of the violations of the TRUE checks."""
+def _flags(checks: list[Check], prefix: str) -> list[str]:
+    """Each check's condition as a boolean column, so that it is evaluated once (a subquery in a condition is a
+    join over all rows: written twice, it would run twice). The condition sits in a CASE because DuckDB only
+    short-circuits AND inside a condition: projected bare, `regexp_full_match(x, ...) and cast(...)` would cast
+    values the pattern had ruled out, and fail."""
+    return [f"case when ({c.condition}) then true else false end as {prefix}{i}" for i, c in enumerate(checks)]
+
+
+def _violations(checks: list[Check], prefix: str) -> str:
+    """NULL when no check is TRUE, else the list of the violations of the TRUE checks (flags from `_flags`)."""
     if not checks:
         return "cast(null as STRUCT(column_name VARCHAR, rule VARCHAR, message VARCHAR)[])"
-    items = ",\n                ".join(f"case when {c.condition} then {c.violation} end" for c in checks)
-    anything = "\n            or ".join(f"({c.condition})" for c in checks)
+    items = ",\n                ".join(f"case when {prefix}{i} then {c.violation} end" for i, c in enumerate(checks))
+    anything = " or ".join(f"{prefix}{i}" for i in range(len(checks)))
     return f"""case when {anything}
             then list_filter([{items}], lambda x: x is not null) end"""
 
@@ -189,22 +197,29 @@ def _build_row_sets(con, feed: Feed) -> list[Check]:
         )
         select rows._row_number, named.h__columns from rows join named using ({keys})"""
     )
-    message = "'header columns ' || array_to_string(h.h__columns, ', ') || " + literal(
+    message = "'header columns ' || array_to_string(h__columns, ', ') || " + literal(
         f" disagree across the rows of this ({', '.join(feed.group_key)})"
     )
     checks.append(
         Check(
             "h._row_number is not null",
-            f"{{'column_name': h.h__columns[1], 'rule': 'header_consistency', 'message': {message}}}",
+            f"{{'column_name': h__columns[1], 'rule': 'header_consistency', 'message': {message}}}",
         )
     )
     return checks
 
 
-def build_checked(con, feed: Feed) -> None:
-    """`_tw_checked` from `_tw_stage`: typed columns, `_errors` and `_warnings` of each row, in one statement."""
-    texts = [f"s.{ident(c.name)} as {ident('v__' + c.name)}" for c in feed.columns]
-    typed = [f"{typed_sql(c, 's.' + ident(c.name))} as {ident(c.name)}" for c in feed.columns]
+def typed_columns_sql(feed: Feed, alias: str = "s") -> str:
+    """The select list typing every contract column of `<alias>` (a stage row) under its own name."""
+    return ", ".join(f"{typed_sql(c, alias + '.' + ident(c.name))} as {ident(c.name)}" for c in feed.columns)
+
+
+def build_verdicts(con, feed: Feed) -> None:
+    """`_tw_verdicts` from `_tw_stage`: `_errors` and `_warnings` of the rows that have any, in one statement.
+
+    Only those rows are materialised (usually few): the good rows are typed again straight into the raw table,
+    which costs less than writing every typed row to a temp table and reading it back.
+    """
     for table in TEMP_TABLES:
         con.execute(f"drop table if exists temp.{table}")
     row_set_checks = _build_row_sets(con, feed)
@@ -212,15 +227,24 @@ def build_checked(con, feed: Feed) -> None:
     errors += [rule_check(r) for r in feed.error_rules]
     errors += row_set_checks
     warnings = [rule_check(r) for r in feed.warning_rules]
-    columns = ", ".join(ident(c) for c in feed.column_names)
+    texts = ", ".join(f"s.{ident(c.name)} as {ident('v__' + c.name)}" for c in feed.columns)
     joins = f"left join {DUPLICATES} d using (_row_number)"
+    carried = ""
     if feed.group_key:
         joins += f" left join {HEADERS} h using (_row_number)"
+        carried = ", h.h__columns"
+    flags = ",\n                ".join(_flags(errors, "k__e") + _flags(warnings, "k__w"))
     con.execute(
-        f"""create temp table {CHECKED} as
-        select _row_number, _extra, {columns},
-            {_violations(errors)} as _errors,
-            {_violations(warnings)} as _warnings
-        from (select s._row_number, s._extra, {", ".join(texts)}, {", ".join(typed)} from {STAGE} s)
-        {joins}"""
+        f"""create temp table {VERDICTS} as
+        select * from (
+            select _row_number,
+                {_violations(errors, "k__e")} as _errors,
+                {_violations(warnings, "k__w")} as _warnings
+            from (
+                select t.*{carried},
+                    {flags}
+                from (select s._row_number, {texts}, {typed_columns_sql(feed)} from {STAGE} s) t
+                {joins}
+            )
+        ) where _errors is not null or _warnings is not null"""
     )
