@@ -19,6 +19,7 @@ import duckdb
 
 from warehouse.contract import FEEDS, FORMATS, format_of
 from warehouse.loading import readers, validation
+from warehouse.loading.discovery import partition_files
 from warehouse.loading.files import link_for_reading, quarantine_file, sha256_of
 from warehouse.loading.load_log import (
     DUPLICATE,
@@ -84,8 +85,6 @@ def load_partition(con, landing: Path, feed: str, delivery_date: date, quarantin
     """Load every file of `<landing>/<feed>/<delivery_date>/`; idempotent (a re-run adds no rows)."""
     if feed not in FEEDS:
         raise ValueError(f"unknown feed {feed!r}; the contract has {', '.join(FEEDS)}")
-    from warehouse.loading.discovery import partition_files
-
     ensure_schema(con)
     result = PartitionResult(feed, delivery_date)
     with tempfile.TemporaryDirectory(prefix="tw-load-") as workdir:
