@@ -56,9 +56,9 @@ def test_incremental_builds_on_generated_feeds_equal_a_full_rebuild(generated, d
     assert query(warehouse, "select distinct fiscal_year from marts.fct_entry_lines order by 1") == [(2012,), (2013,)]
 
     [raw] = query(warehouse, "select count(*), sum(entered_value_usd), sum(duty_usd) from raw.entries_current")
-    assert query(
-        warehouse, "select count(*), sum(entered_value_usd), sum(duty_usd) from marts.fct_entry_lines"
-    ) == [raw]
+    assert query(warehouse, "select count(*), sum(entered_value_usd), sum(duty_usd) from marts.fct_entry_lines") == [
+        raw
+    ]
     assert query(warehouse, "select count(*) from marts.fct_exams") == query(
         warehouse, "select count(*) from raw.exams_current"
     )
