@@ -122,6 +122,12 @@ final as (
         coalesce(exam_summary.has_pre_entry_exam, false) as has_pre_entry_exam,
         coalesce(exam_summary.has_entry_exam, false) as has_entry_exam,
         coalesce(exam_summary.has_post_release_exam, false) as has_post_release_exam,
+        concat_ws(
+            ',',
+            case when exam_summary.has_pre_entry_exam then 'pre_entry' end,
+            case when exam_summary.has_entry_exam then 'entry' end,
+            case when exam_summary.has_post_release_exam then 'post_release' end
+        ) as exam_environments,
         case
             when exam_summary.entry_number is null then null
             when exam_summary.has_discrepancy then 'discrepancy'
