@@ -12,6 +12,7 @@ no longer matches the entry number). Column checks use the rule names `required`
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -293,7 +294,7 @@ class Planter:
             return []
         rng = stream(self.pop.seed, "dirt", day.day)
         extra_truth = self._corrections(rng, index, delivered, day, tariff, tables)
-        self._late(rng, index, delivered, tables)
+        self._late(rng, index, delivered, day, tables)
         for feed_name, table in list(tables.items()):
             tables[feed_name] = self._malformed(rng, FEEDS[feed_name], table, day.day)
         return extra_truth
@@ -337,12 +338,19 @@ class Planter:
         else:
             starts = np.arange(table.num_rows + 1)
         where = np.sort(starts[rng.integers(0, starts.size, len(blocks))])
-        # Sort keys: a clean row keeps its index; a block goes just before the clean row it is inserted at.
+        # Each block goes just before the clean row it is inserted at (blocks at one row keep their order):
+        # zero-copy slices of the clean table interleaved with the planted rows, no copy of the big table.
         sizes = np.array([len(block) for block in blocks])
-        block_key = np.repeat(where, sizes) - 0.5 + np.concatenate([np.arange(k) for k in sizes]) / (2 * sizes.max())
-        keys = np.concatenate([np.arange(table.num_rows, dtype=float), block_key])
-        order = np.argsort(keys, kind="stable")
-        return pa.concat_tables([table, bad]).take(pa.array(order))
+        ends = np.cumsum(sizes)
+        pieces, previous = [], 0
+        for position, end, size in zip(where.tolist(), ends.tolist(), sizes.tolist(), strict=True):
+            if position > previous:
+                pieces.append(table.slice(previous, position - previous))
+                previous = position
+            pieces.append(bad.slice(end - size, size))
+        if previous < table.num_rows:
+            pieces.append(table.slice(previous))
+        return pa.concat_tables(pieces)
 
     def _corrections(self, rng, index, delivered, day, tariff, tables) -> list[pa.Table]:
         """Version 2 of some entries, delivered 1-3 days later; a multi-line entry may lose its last line."""
@@ -358,25 +366,25 @@ class Planter:
         kept = lines[~drop_last]
         v2 = tables["entries"].take(pa.array(kept))
         v2 = v2.set_column(v2.schema.get_field_index("entry_version"), "entry_version", pa.array(["2"] * kept.size))
-        filed = v2.column("filed_at").to_pylist()
-        corrected = [_fmt_ts(_ts(v) + timedelta(days=later - index)) for v in filed]
-        v2 = v2.set_column(v2.schema.get_field_index("filed_at"), "filed_at", pa.array(corrected))
+        filed = day.filed[day.entry[kept]] + (later - index) * 86_400
+        v2 = v2.set_column(v2.schema.get_field_index("filed_at"), "filed_at", text.timestamp(filed))
         delivered_later = self.start + timedelta(days=later)
         path = self.writer.write("entries", later, delivered_later, v2, tag="_corrections")
         self._delivery("correction", "entries", path, None, delivered, delivered_later, f"{chosen.size} entries")
         fixed = truth.entry_lines(self.pop, tariff, day, version=2, rows=kept)
         return [fixed.set_column(3, "delivered_on", pa.array([delivered_later] * kept.size, pa.date32()))]
 
-    def _late(self, rng, index, delivered, tables) -> None:
+    def _late(self, rng, index, delivered, day, tables) -> None:
         """Some entries of today arrive in tomorrow's folder."""
         if index + 1 >= self.days:
             return
+        # The entries table is still the day's lines in order (entry i is the i-th distinct entry number).
         table = tables["entries"]
-        numbers = table.column("entry_number")
-        unique = pc.unique(numbers)
-        k = max(1, int(rng.binomial(len(unique), self.rate)))
-        chosen = unique.take(pa.array(np.sort(rng.choice(len(unique), min(k, len(unique)), replace=False))))
-        late = pc.is_in(numbers, chosen).to_numpy(zero_copy_only=False)
+        n = day.n_entries
+        k = max(1, int(rng.binomial(n, self.rate)))
+        chosen = np.zeros(n, dtype=bool)
+        chosen[rng.choice(n, min(k, n), replace=False)] = True
+        late = chosen[day.entry]
         tables["entries"] = table.filter(pa.array(~late))
         tomorrow = delivered + timedelta(days=1)
         path = self.writer.write("entries", index + 1, tomorrow, table.filter(pa.array(late)), tag="_late")
@@ -417,7 +425,7 @@ class Planter:
             name = re.sub(r"(\.[a-z.]+)$", r"_copy\1", path.name)
         target = self.writer.out / feed / f"{target_day:%Y-%m-%d}" / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(path.read_bytes())
+        shutil.copyfile(path, target)
         self.writer.summary.files += 1
         self._delivery("duplicate", feed, target, path, delivered, target_day, "same bytes")
 

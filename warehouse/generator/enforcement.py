@@ -207,20 +207,31 @@ def _audits(rng, pop: Population, day: Day) -> tuple[dict, int]:
 
 
 def _later(rng, feed: str, data: dict, n: int, day: Day, update) -> list[tuple[int, str, pa.Table]]:
-    """Later versions of some of today's cases, each delivered on its own later day."""
+    """Later versions of some of today's cases, each delivered on its own later day.
+
+    The updates are drawn case by case (a handful a day), but the text table is built once for all of them and
+    then sliced per delivery day.
+    """
     if n == 0:
         return []
     lag = rng.integers(3, 45, n)
     chosen = np.flatnonzero(rng.random(n) < 0.7)
-    out = []
+    if chosen.size == 0:
+        return []
+    rows = []
     for i in chosen:  # a handful of cases per day
         row = {
             k: (v if v is None or np.isscalar(v) else np.asarray(v, dtype=object)[i : i + 1]) for k, v in data.items()
         }
         update(row, int(lag[i]), rng)
         row["updated_at"] = [int((day.day + lag[i]) * DAY_SECONDS + rng.integers(8 * 3600, 20 * 3600))]
-        out.append((day.index + int(lag[i]), feed, text.rows_table(FEEDS[feed], row, 1)))
-    return out
+        rows.append(row)
+    columns = {}
+    for name in {k for row in rows for k in row}:
+        values = [row.get(name) for row in rows]
+        columns[name] = np.array([None if v is None else (v if np.isscalar(v) else v[0]) for v in values], dtype=object)
+    table = text.rows_table(FEEDS[feed], columns, chosen.size)
+    return [(day.index + int(lag[i]), feed, table.slice(j, 1)) for j, i in enumerate(chosen)]
 
 
 def _update_seizure(row, lag, rng):

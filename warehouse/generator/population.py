@@ -106,6 +106,8 @@ class Population:
                 "port": pa.array(self.port_codes.astype(str)),
                 "country": pa.array(self.country_codes.astype(str)),
                 "case": pa.array(self.orders["case_number"].astype(str)),
+                "entity": pa.array(self.importers.entity.astype(str)),
+                "pti": pa.array(self.pti_of_chapter.astype(str)),
             }
         return self._vocab
 

@@ -121,10 +121,12 @@ def formatted(column: Column, values) -> pa.Array:
 
     Dates are day numbers since 1970-01-01, timestamps epoch seconds, decimals floats (rounded to the scale).
     """
+    if column.type == "string":
+        if isinstance(values, np.ndarray) and values.dtype.kind == "U":
+            return pa.array(values, pa.string())
+        return pa.array(np.asarray(values, dtype=object), pa.string(), from_pandas=True)  # None and NaN: null
     raw = np.asarray(values, dtype=object)
     missing = pd.isna(raw)
-    if column.type == "string":
-        return pa.array(np.where(missing, None, raw), pa.string(), from_pandas=True)
     filled = np.where(missing, 0, raw)
     if column.type == "integer":
         out = integer(filled.astype(np.int64))

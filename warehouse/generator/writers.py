@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from warehouse.contract import FEEDS
@@ -43,13 +44,30 @@ def _text(col) -> pa.Array:
     return col.combine_chunks().cast(pa.string())
 
 
-def _may_need_quotes(values: pa.Array) -> bool:
-    """Whether any value could need quoting: a byte search over the column's data buffer (fast, conservative)."""
-    data = values.buffers()[2]
-    if data is None:
-        return False
-    raw = data.to_pybytes()
-    return any(ch in raw for ch in (b",", b'"', b"\n", b"\r"))
+# Structural characters stand in for while Arrow's CSV writer (quoting style "none") runs; one translate pass
+# restores them. The ASCII separators FS..US never occur in generated text (checked; else the slow path runs).
+_STRUCTURAL = (b'"', b",", b"\n", b"\r")
+_PLACEHOLDERS = (b"\x1c", b"\x1d", b"\x1e", b"\x1f")
+_WRITE_OPTIONS = pacsv.WriteOptions(include_header=False, quoting_style="none", batch_size=16_384)
+
+
+def _special_bytes(col) -> tuple[bytes, ...]:
+    """The structural and placeholder bytes that occur in the column's values (a scan of its bytes)."""
+    chunks = col.chunks if isinstance(col, pa.ChunkedArray) else [col]
+    found = set()
+    for chunk in chunks:
+        if len(chunk) == 0 or chunk.buffers()[2] is None:
+            continue
+        width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=width)
+        start, end = int(offsets[chunk.offset]), int(offsets[chunk.offset + len(chunk)])
+        raw = chunk.buffers()[2].slice(start, end - start).to_pybytes()
+        found.update(ch for ch in _STRUCTURAL + _PLACEHOLDERS if ch in raw)  # memchr scans
+    return tuple(ch for ch in _STRUCTURAL + _PLACEHOLDERS if ch in found)
+
+
+def _may_need_quotes(values) -> bool:
+    return any(ch in _STRUCTURAL for ch in _special_bytes(values))
 
 
 def _csv_field(values: pa.Array) -> pa.Array:
@@ -60,7 +78,8 @@ def _csv_field(values: pa.Array) -> pa.Array:
     return pc.fill_null(pc.if_else(needs, quoted, values), "")
 
 
-def csv_bytes(table: pa.Table) -> bytes:
+def _csv_bytes_joined(table: pa.Table) -> bytes:
+    """The reference encoder (string joins); used only when a value holds one of the placeholder bytes."""
     header = ",".join(table.column_names) + "\n"
     if table.num_rows == 0:
         return header.encode()
@@ -68,6 +87,63 @@ def csv_bytes(table: pa.Table) -> bytes:
     fields[-1] = pc.binary_join_element_wise(fields[-1], "\n", "")
     rows = pc.binary_join_element_wise(*fields, ",") if len(fields) > 1 else fields[0]
     return header.encode() + _concat_lines(rows)
+
+
+def _placeholder_quoted(values, present: tuple[bytes, ...]):
+    """RFC 4180 quoting of the values that need it, written with placeholder bytes instead of structural ones.
+
+    `present`: the structural bytes found in the column's buffers. Only the rows that need quoting are rewritten
+    (a planted "1,234.50" in a money column costs one row, not the column); a column with few distinct values
+    (descriptions) is quoted once per distinct value.
+    """
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    encoded = pc.dictionary_encode(values)
+    if len(encoded.dictionary) < len(values) // 2:
+        return _placeholder_quoted(encoded.dictionary, present).take(encoded.indices)
+    needs = None
+    for structural in present:
+        hit = pc.match_substring(values, structural.decode())
+        needs = hit if needs is None else pc.or_(needs, hit)
+    needs = pc.fill_null(needs, False)
+    rows = values.filter(needs)
+    if len(rows) == 0:
+        return values
+    marked = pc.replace_substring(rows, '"', "\x1c\x1c")
+    for structural, placeholder in zip(_STRUCTURAL[1:], _PLACEHOLDERS[1:], strict=True):
+        if structural in present:
+            marked = pc.replace_substring(marked, structural.decode(), placeholder.decode())
+    return pc.replace_with_mask(values, needs, pc.binary_join_element_wise("\x1c", marked, "\x1c", ""))
+
+
+def csv_bytes(table: pa.Table) -> bytes:
+    """CSV with RFC 4180 quoting only where a field needs it; null and empty strings are empty fields.
+
+    Arrow's CSV writer does the row assembly (fast, in C++); fields that need quoting are pre-quoted with
+    placeholder bytes because its "needed" style would quote every string (and `NA` must stay bare).
+    """
+    header = (",".join(table.column_names) + "\n").encode()
+    if table.num_rows == 0:
+        return header
+    columns, used = [], set()
+    for col in table.columns:
+        col = col if col.type == pa.string() or col.type == pa.large_string() else col.cast(pa.string())
+        special = _special_bytes(col)
+        if any(ch in _PLACEHOLDERS for ch in special):
+            return _csv_bytes_joined(table)
+        present = tuple(ch for ch in special if ch in _STRUCTURAL)
+        if present:
+            col = _placeholder_quoted(col, present)
+            used.update(present, (b'"',))
+        columns.append(col)
+    sink = pa.BufferOutputStream()
+    pacsv.write_csv(pa.table(columns, names=table.column_names), sink, _WRITE_OPTIONS)
+    body = sink.getvalue().to_pybytes()
+    # Few placeholders: replace() (memchr scans) beats translate() (a per-byte loop).
+    for placeholder, structural in zip(_PLACEHOLDERS, _STRUCTURAL, strict=True):
+        if structural in used:
+            body = body.replace(placeholder, structural)
+    return header + body
 
 
 def _json_kind(feed: str, name: str) -> str:
