@@ -15,23 +15,20 @@ WRITER_POOL = "warehouse_writer"
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """The DuckDB warehouse file and the landing folder it loads from."""
+    """The DuckDB warehouse file and the landing folder it loads from. Unset fields are read from the environment
+    (TRADEWH_WAREHOUSE, TRADEWH_LANDING) when used, not when the definitions load, so `tradewh run --warehouse`
+    and tests can point the same definitions at another file."""
 
-    path: str
-    landing: str
-
-    @classmethod
-    def from_environment(cls) -> WarehouseResource:
-        warehouse = config.warehouse_path()
-        return cls(path=str(warehouse), landing=str(config.landing_path(warehouse)))
+    path: str | None = None
+    landing: str | None = None
 
     @property
     def warehouse_file(self) -> Path:
-        return Path(self.path)
+        return config.warehouse_path(self.path)
 
     @property
     def landing_dir(self) -> Path:
-        return Path(self.landing)
+        return config.landing_path(self.warehouse_file, self.landing)
 
     @property
     def quarantine_dir(self) -> Path:

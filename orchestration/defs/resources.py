@@ -1,4 +1,4 @@
-"""Resources shared by every domain, configured from the environment (TRADEWH_WAREHOUSE, TRADEWH_LANDING)."""
+"""Resources shared by every domain; the warehouse resource reads TRADEWH_WAREHOUSE and TRADEWH_LANDING."""
 
 import dagster as dg
 
@@ -7,4 +7,4 @@ from orchestration.resources import WarehouseResource
 
 @dg.definitions
 def resources() -> dg.Definitions:
-    return dg.Definitions(resources={"warehouse": WarehouseResource.from_environment()})
+    return dg.Definitions(resources={"warehouse": WarehouseResource()})

@@ -236,7 +236,7 @@ EXAMS = Feed(
         Rule(
             "rule_id_unknown",
             "rule_id",
-            "rule_id not in (select rule_id from raw.rules)",
+            "rule_id is not null and rule_id not in (select rule_id from raw.rules)",
             "rule_id is not in the targeting rules catalogue (yet)",
             severity="warning",
         ),
