@@ -425,7 +425,7 @@ class Planter:
             name = re.sub(r"(\.[a-z.]+)$", r"_copy\1", path.name)
         target = self.writer.out / feed / f"{target_day:%Y-%m-%d}" / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, target)
+        self.writer.submit(shutil.copyfile, path, target)  # after the source file is written
         self.writer.summary.files += 1
         self._delivery("duplicate", feed, target, path, delivered, target_day, "same bytes")
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from itertools import pairwise
@@ -64,12 +65,44 @@ def _split(table: pa.Table, feed: str) -> list[pa.Table]:
     return [table.slice(a, b - a) for a, b in pairwise(cuts) if b > a]
 
 
+def _encode_and_write(path: Path, table: pa.Table, feed: str, fmt: str) -> None:
+    write(path, encode(table, feed, fmt))
+
+
 class Writer:
-    """Names, formats and writes the landing files; counts what it wrote."""
+    """Names, formats and writes the landing files; counts what it wrote.
+
+    Names, counts and every decision are made in the calling thread; only the encoding and the file writes run
+    on one background thread, in submission order (a duplicate is copied after its source is written), so the
+    next day is drawn while this one is written. Arrow and numpy release the GIL for most of that work.
+    """
 
     def __init__(self, out: Path, fmt: str, summary: GenerationSummary):
         self.out, self.fmt, self.summary = out, fmt, summary
         self.sequence: dict[tuple[str, int], int] = defaultdict(int)
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="generator-writer")
+        self.jobs: deque[Future] = deque()
+        self.done = 0  # jobs finished and taken off the queue
+
+    def submit(self, fn: Callable, *args) -> None:
+        self.jobs.append(self.pool.submit(fn, *args))
+
+    def mark(self) -> int:
+        """A position in the job queue (for `wait`)."""
+        return self.done + len(self.jobs)
+
+    def wait(self, upto: int | None = None) -> None:
+        """Wait for the jobs submitted before `upto` (all when None), re-raising their errors."""
+        upto = self.mark() if upto is None else upto
+        while self.jobs and self.done < upto:
+            self.jobs.popleft().result()
+            self.done += 1
+
+    def close(self) -> None:
+        try:
+            self.wait()
+        finally:
+            self.pool.shutdown(wait=True, cancel_futures=True)
 
     def file_format(self, feed: str, day_index: int, number: int) -> str:
         if self.fmt != "mixed":
@@ -85,7 +118,7 @@ class Writer:
     def write(self, feed: str, day_index: int, delivered: date, table: pa.Table, tag: str = "") -> Path:
         fmt = self.file_format(feed, day_index, self.sequence[(feed, day_index)])
         path = self.path(feed, day_index, delivered, fmt, tag)
-        write(path, encode(table, feed, fmt))
+        self.submit(_encode_and_write, path, table, feed, fmt)
         self.summary.rows[feed] = self.summary.rows.get(feed, 0) + table.num_rows
         self.summary.files += 1
         return path
@@ -114,11 +147,22 @@ def generate(
     pop = build_population(seed, scale, start)
     tariff = build_tariff(pop)
     writer = Writer(out, fmt, summary)
+    try:
+        _days(out, start, days, pop, tariff, writer, dirt_rate, progress)
+    finally:
+        writer.close()
+    return summary
+
+
+def _days(out: Path, start: date, days: int, pop, tariff, writer: Writer, dirt_rate: float, progress) -> None:
+    """Draw, plant and deliver each day, then the run's truth files (into `writer.summary`)."""
+    summary = writer.summary
     planter = dirt.Planter(pop, writer, dirt_rate, start, days)
     start_n = entries.day_number(start)
     pending: dict[int, list[tuple[str, pa.Table]]] = defaultdict(list)
     strata, shopping = [], []
     truth_dir = out / "truth"
+    previous_day = 0
     for index in range(days):
         delivered = start + timedelta(days=index)
         day = entries.draw_day(pop, tariff, index, delivered)
@@ -146,11 +190,16 @@ def generate(
                 continue
             for part in _split(table, feed):
                 planter.deliver(feed, index, delivered, part)
-        truth.write_parquet(truth_dir / "entry_lines" / f"{delivered:%Y-%m-%d}.parquet", pa.concat_tables(lines_truth))
+        path = truth_dir / "entry_lines" / f"{delivered:%Y-%m-%d}.parquet"
+        writer.submit(truth.write_parquet, path, pa.concat_tables(lines_truth))
+        # At most two days in flight: this day's files are written while the next day is drawn.
+        writer.wait(previous_day)
+        previous_day = writer.mark()
         strata.append(day_exams.strata)
         shopping.append(schemes.shopping_truth(pop, day, forced))
         if progress:
             progress(f"{delivered:%Y-%m-%d}: {day.n_entries} entries, {day.n_lines} lines")
+    writer.wait()
     shopping_table = pa.concat_tables(shopping)
     last = start_n + days - 1
     moved = np.asarray(shopping_table.column("moved_on").cast(pa.int32()).to_numpy()) <= last
@@ -168,4 +217,3 @@ def generate(
         **planter.finish(truth_dir),
     }
     summary.truth = {name: str(path) for name, path in files.items()}
-    return summary
