@@ -66,7 +66,7 @@ def cm_sample(rng: np.random.Generator, stratum: np.ndarray, rates: np.ndarray):
     """Simple random sample without replacement within each stratum; n = max(1, round(rate x N))."""
     population = np.bincount(stratum, minlength=rates.size)
     n = np.where(population > 0, np.maximum(1, np.round(rates * population)), 0).astype(np.int64)
-    order = np.lexsort((rng.random(stratum.size), stratum))
+    order = np.argsort(stratum + rng.random(stratum.size))  # by stratum, then at random (one sort, no lexsort)
     starts = np.concatenate([[0], np.cumsum(population)[:-1]])
     rank = np.empty(stratum.size, dtype=np.int64)
     rank[order] = np.arange(stratum.size) - starts[stratum[order]]
@@ -74,19 +74,25 @@ def cm_sample(rng: np.random.Generator, stratum: np.ndarray, rates: np.ndarray):
     return sampled, population, n
 
 
-def _rule_weights(pop: Population, day: Day, chapter, rule: int, noncompliant: np.ndarray) -> np.ndarray:
+def _rule_weights(pop: Population, day: Day, by_chapter, rule: int, noncompliant: np.ndarray) -> np.ndarray:
+    """Entry weights of one rule: lines matching its chapters or origin, lifted when non-compliant.
+
+    `by_chapter` = (line indices sorted by chapter, chapter start offsets): a rule touches only its own lines.
+    """
     rules = pop.rules
-    in_rule = np.zeros(100, dtype=bool)
-    in_rule[np.asarray(rules["chapters"][rule], dtype=np.int64)] = True
-    match = in_rule[chapter]
+    lines_by_chapter, chapter_start = by_chapter
+    chapters = np.asarray(rules["chapters"][rule], dtype=np.int64)
+    parts = [lines_by_chapter[chapter_start[c] : chapter_start[c + 1]] for c in chapters]
     if rules["origin"][rule] is not None:
-        match |= day.origin == int(np.flatnonzero(pop.country_codes == rules["origin"][rule])[0])
+        origin = int(np.flatnonzero(pop.country_codes == rules["origin"][rule])[0])
+        parts.append(np.flatnonzero(day.origin == origin))
+    match = np.unique(np.concatenate(parts)) if parts else np.empty(0, dtype=np.int64)
     lift = rules["lift"][rule]
     if rules["decaying"][rule]:
         # Violators learn the rule: its extra yield halves every half_life days from the start of the run.
         lift *= 0.5 ** (day.index / rules["half_life"][rule])
-    line_w = match * (1.0 + lift * noncompliant)
-    return np.bincount(day.entry, weights=line_w, minlength=day.n_entries)
+    line_w = 1.0 + lift * noncompliant[match]
+    return np.bincount(day.entry[match], weights=line_w, minlength=day.n_entries)
 
 
 def select_targeted(rng, pop: Population, tariff: Tariff, day: Day) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -122,9 +128,11 @@ def select_targeted(rng, pop: Population, tariff: Tariff, day: Day) -> tuple[np.
     take(partner * (1.0 + 3.0 * entry_bad), per_reason[reasons.index("partner_agency")], "partner_agency")
     active = np.flatnonzero(pop.rules["active"])
     chapter = tariff.chapter[day.hs]
+    lines_by_chapter = np.argsort(chapter, kind="stable")
+    by_chapter = (lines_by_chapter, np.searchsorted(chapter[lines_by_chapter], np.arange(101)))
     per_rule = rng.multinomial(per_reason[reasons.index("targeting_rule")], np.full(active.size, 1 / active.size))
     for rule, k in zip(active, per_rule, strict=True):  # a loop over rules (~50), each step vectorised
-        take(_rule_weights(pop, day, chapter, rule, noncompliant), k, "targeting_rule", rule)
+        take(_rule_weights(pop, day, by_chapter, rule, noncompliant), k, "targeting_rule", rule)
     return np.concatenate(chosen), np.concatenate(why), np.concatenate(which)
 
 
