@@ -29,7 +29,9 @@ yearly as (
 
 all_time as (
 
-    select * from accounts where account_period = 'all_time'
+    select *
+    from accounts
+    where account_period = 'all_time'
 
 )
 
