@@ -44,6 +44,12 @@ class Exams:
     found_reason: np.ndarray
 
 
+def _lookup(mapping: dict, keys: np.ndarray, dtype) -> np.ndarray:
+    """mapping[k] for every k, vectorised: a lookup per distinct key, then a take (no loop over rows)."""
+    distinct, inverse = np.unique(np.asarray(keys).astype(str), return_inverse=True)
+    return np.array([mapping[k] for k in distinct], dtype=dtype)[inverse.reshape(-1)]
+
+
 def strata_of(tariff: Tariff, day: Day) -> tuple[np.ndarray, np.ndarray]:
     """Stratum index per line (section x value band) and the stratum labels."""
     band = np.searchsorted(np.asarray(cal.CM_VALUE_BANDS) * 100, day.value, side="right")
@@ -74,19 +80,27 @@ def cm_sample(rng: np.random.Generator, stratum: np.ndarray, rates: np.ndarray):
     return sampled, population, n
 
 
-def _rule_weights(pop: Population, day: Day, by_chapter, rule: int, noncompliant: np.ndarray) -> np.ndarray:
+def _grouped(keys: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """(line indices sorted by key, start offset of each key 0..size): the lines of key k are a slice."""
+    order = np.argsort(keys.astype(np.int16), kind="stable")  # small integers: a radix sort
+    return order, np.searchsorted(keys[order], np.arange(size + 1))
+
+
+def _rule_weights(pop: Population, day: Day, groups, rule: int, noncompliant: np.ndarray) -> np.ndarray:
     """Entry weights of one rule: lines matching its chapters or origin, lifted when non-compliant.
 
-    `by_chapter` = (line indices sorted by chapter, chapter start offsets): a rule touches only its own lines.
+    `groups`: the day's lines grouped by chapter and by origin (`_grouped`), so a rule touches only its own lines.
     """
     rules = pop.rules
-    lines_by_chapter, chapter_start = by_chapter
-    chapters = np.asarray(rules["chapters"][rule], dtype=np.int64)
-    parts = [lines_by_chapter[chapter_start[c] : chapter_start[c + 1]] for c in chapters]
+    (by_chapter, chapter_start), (by_origin, origin_start), chapter = groups
+    in_rule = np.zeros(100, dtype=bool)
+    in_rule[np.asarray(rules["chapters"][rule], dtype=np.int64)] = True
+    parts = [by_chapter[chapter_start[c] : chapter_start[c + 1]] for c in np.flatnonzero(in_rule)]
     if rules["origin"][rule] is not None:
         origin = int(np.flatnonzero(pop.country_codes == rules["origin"][rule])[0])
-        parts.append(np.flatnonzero(day.origin == origin))
-    match = np.unique(np.concatenate(parts)) if parts else np.empty(0, dtype=np.int64)
+        lines = by_origin[origin_start[origin] : origin_start[origin + 1]]
+        parts.append(lines[~in_rule[chapter[lines]]])  # not already matched by chapter
+    match = np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
     lift = rules["lift"][rule]
     if rules["decaying"][rule]:
         # Violators learn the rule: its extra yield halves every half_life days from the start of the run.
@@ -128,11 +142,10 @@ def select_targeted(rng, pop: Population, tariff: Tariff, day: Day) -> tuple[np.
     take(partner * (1.0 + 3.0 * entry_bad), per_reason[reasons.index("partner_agency")], "partner_agency")
     active = np.flatnonzero(pop.rules["active"])
     chapter = tariff.chapter[day.hs]
-    lines_by_chapter = np.argsort(chapter, kind="stable")
-    by_chapter = (lines_by_chapter, np.searchsorted(chapter[lines_by_chapter], np.arange(101)))
+    groups = (_grouped(chapter, 100), _grouped(day.origin, pop.country_codes.size), chapter)
     per_rule = rng.multinomial(per_reason[reasons.index("targeting_rule")], np.full(active.size, 1 / active.size))
     for rule, k in zip(active, per_rule, strict=True):  # a loop over rules (~50), each step vectorised
-        take(_rule_weights(pop, day, by_chapter, rule, noncompliant), k, "targeting_rule", rule)
+        take(_rule_weights(pop, day, groups, rule, noncompliant), k, "targeting_rule", rule)
     return np.concatenate(chosen), np.concatenate(why), np.concatenate(which)
 
 
@@ -155,7 +168,7 @@ def draw_exams(pop: Population, tariff: Tariff, day: Day) -> Exams:
     rule_idx = np.concatenate([np.full(sampled.size, -1), rule[exam_of_line]])
     pti = pop.pti_of_chapter[tariff.chapter[day.hs[lines]]]
     pti = np.where(day.order[lines] >= 0, "adcvd", pti)
-    exam_type = np.where(is_cm, "cm_review", np.array([EXAM_TYPE_BY_PTI[p] for p in pti], dtype=object))
+    exam_type = np.where(is_cm, "cm_review", _lookup(EXAM_TYPE_BY_PTI, pti, object))
     nii = ~is_cm & (rng.random(lines.size) < 0.25)
     exam_type = np.where(nii, "nii", exam_type)
     env = np.where(
@@ -167,7 +180,7 @@ def draw_exams(pop: Population, tariff: Tariff, day: Day) -> Exams:
     env = np.where(rule_idx >= 0, rule_env, env)
 
     scheme = day.scheme[lines]
-    detect = np.array([cal.DETECTION_PROBABILITY[t] for t in exam_type])
+    detect = _lookup(cal.DETECTION_PROBABILITY, exam_type, float)
     forced = np.isin(day.entry[lines], day.forced_exam) & (scheme >= 0)
     found = (scheme >= 0) & ((rng.random(lines.size) < detect) | forced)
     spurious = (scheme < 0) & (rng.random(lines.size) < cal.FALSE_DISCREPANCY_SHARE)
@@ -181,7 +194,7 @@ def draw_exams(pop: Population, tariff: Tariff, day: Day) -> Exams:
     ymd = np.datetime_as_string(np.datetime64(int(day.day), "D")).replace("-", "")
     exam_id = text.join(prefix, ymd, "-", text.integer(exam_seq, 6))
     started = day.filed[day.entry[lines]] + rng.integers(600, 2 * DAY_SECONDS, lines.size)
-    hours = np.array([HOURS_BY_TYPE[t] for t in exam_type]) * rng.lognormal(0, 0.4, lines.size)
+    hours = _lookup(HOURS_BY_TYPE, exam_type, float) * rng.lognormal(0, 0.4, lines.size)
     completed = started + (hours * 3600 * rng.uniform(1.0, 3.0, lines.size)).astype(np.int64)
     open_exam = rng.random(lines.size) < 0.03
     feed = FEEDS["exams"]
