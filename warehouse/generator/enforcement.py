@@ -219,10 +219,9 @@ def _later(rng, feed: str, data: dict, n: int, day: Day, update) -> list[tuple[i
     if chosen.size == 0:
         return []
     rows = []
+    arrays = {k: (v if v is None or np.isscalar(v) else np.asarray(v, dtype=object)) for k, v in data.items()}
     for i in chosen:  # a handful of cases per day
-        row = {
-            k: (v if v is None or np.isscalar(v) else np.asarray(v, dtype=object)[i : i + 1]) for k, v in data.items()
-        }
+        row = {k: (v if v is None or np.isscalar(v) else v[i : i + 1]) for k, v in arrays.items()}
         update(row, int(lag[i]), rng)
         row["updated_at"] = [int((day.day + lag[i]) * DAY_SECONDS + rng.integers(8 * 3600, 20 * 3600))]
         rows.append(row)

@@ -318,7 +318,7 @@ def entries_table(pop: Population, tariff: Tariff, day: Day, version: int = 1) -
         "unit": text.take(tariff.units, tariff.unit[day.hs]),
         "gross_weight_kg": text.with_nulls(text.scaled(np.maximum(weight, 0), 3), weight < 0),
         "entered_value_usd": text.scaled(day.value, 2),
-        "duty_rate": text.scaled(tariff.rate_micro[day.hs], 6),
+        "duty_rate": tariff.rate_text.take(hs),
         "duty_usd": text.scaled(day.duty, 2),
         "spi_code": text.with_nulls(text.take(spi_vocabulary(), np.maximum(day.spi, 0)), day.spi < 0),
         "adcvd_case": text.with_nulls(text.take(v["case"], np.maximum(day.order, 0)), day.order < 0),

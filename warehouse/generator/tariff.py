@@ -8,6 +8,7 @@ import numpy as np
 import pyarrow as pa
 
 from warehouse.generator import calibration as cal
+from warehouse.generator import text
 from warehouse.generator.population import Population
 
 # Statistical suffixes that extend a 6-digit subheading to a 10-digit HTSUS line.
@@ -30,6 +31,7 @@ class Tariff:
     special_suffix: np.ndarray  # suffix index per tariff entry for specials
     free_by_chapter: tuple[np.ndarray, np.ndarray, np.ndarray]  # (sorted indices, start, count) per chapter
     dutiable_by_chapter: tuple[np.ndarray, np.ndarray, np.ndarray]
+    rate_text: pa.Array  # duty_rate text per entry (formatted once, taken per line)
 
 
 def _by_chapter(mask: np.ndarray, chapter: np.ndarray):
@@ -77,6 +79,7 @@ def tariff(pop: Population) -> Tariff:
         special_suffix=special_suffix,
         free_by_chapter=_by_chapter(real & (rate == 0), chapter),
         dutiable_by_chapter=_by_chapter(real & (rate > 0), chapter),
+        rate_text=text.scaled(rate, 6),
     )
 
 
