@@ -12,7 +12,7 @@ from datetime import date
 from warehouse.contract.schema import Feed
 from warehouse.loading.quoting import ident, json_object_sql
 from warehouse.loading.readers import MALFORMED, STAGE
-from warehouse.loading.validation import MALFORMED_RULE, VERDICTS, typed_columns_sql
+from warehouse.loading.validation import MALFORMED_RULE, TYPED, VERDICTS
 
 
 @dataclass
@@ -40,9 +40,9 @@ def route(
     lineage = [sha256, delivery_date]
     con.execute(
         f"""insert into raw.{feed.name} ({columns}, _file_sha256, _delivery_date, _row_number, _loaded_at, _extra)
-        select {typed_columns_sql(feed)}, ?, ?, s._row_number, now(), s._extra
-        from {STAGE} s anti join (select _row_number from {VERDICTS} where _errors is not null) v
-            on v._row_number = s._row_number""",
+        select {columns}, ?, ?, t._row_number, now(), t._extra
+        from {TYPED} t anti join (select _row_number from {VERDICTS} where _errors is not null) v
+            on v._row_number = t._row_number""",
         lineage,
     )
     raw_values = json_object_sql([(c, f"s.{ident(c)}") for c in present_columns])
@@ -72,7 +72,7 @@ def route(
                   where _errors is null and _warnings is not null)""",
             [sha256, feed.name, delivery_date],
         )
-    staged = con.execute(f"select count(*) from {STAGE}").fetchone()[0]
+    staged = con.execute(f"select count(*) from {TYPED}").fetchone()[0]
     rejected, warned = con.execute(
         f"""select count(*) filter (where _errors is not null),
             count(*) filter (where _errors is null and _warnings is not null)

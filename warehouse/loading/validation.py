@@ -22,10 +22,11 @@ from warehouse.contract.schema import Column, Feed, Rule
 from warehouse.loading.quoting import ident, literal
 from warehouse.loading.readers import STAGE
 
+TYPED = "_tw_typed"
 VERDICTS = "_tw_verdicts"
 DUPLICATES = "_tw_duplicates"
 HEADERS = "_tw_headers"
-TEMP_TABLES = (VERDICTS, DUPLICATES, HEADERS)
+TEMP_TABLES = (TYPED, VERDICTS, DUPLICATES, HEADERS)
 
 # The accepted text forms per contract type (RE2, matched against the whole value). Casting alone would be too
 # lenient: DuckDB reads ' 5' as an integer, '1e5' as a decimal and a timestamp without offset as UTC.
@@ -154,23 +155,25 @@ def identity_columns(feed: Feed) -> tuple[str, ...]:
 
 
 def _build_row_sets(con, feed: Feed) -> list[Check]:
-    """The checks across rows, computed apart on the few columns they need; returns the checks that read them.
+    """The checks across rows, on the typed values of `_tw_typed`; returns the checks that read them.
 
     `_tw_duplicates` lists the rows that repeat an earlier row's identity, `_tw_headers` the rows of a group whose
-    header columns disagree (with the disagreeing columns). Both are usually empty, so joining them to the wide
-    rows is nearly free, where a window over the wide rows would carry every column through a sort.
+    header columns disagree (with the disagreeing columns). Both are usually empty, so joining them to the
+    candidate rows is nearly free. The window numbering the occurrences of an identity only runs over the rows of
+    identities that occur more than once (a hash aggregate finds them; usually there are none), instead of sorting
+    every row.
     """
     identity = identity_columns(feed)
-    needed = dict.fromkeys((*identity, *feed.group_key, *feed.group_columns))
-    typed = ", ".join(f"{typed_sql(feed.column(c), 's.' + ident(c))} as {ident(c)}" for c in needed)
-    narrow = f"(select s._row_number, {typed} from {STAGE} s)"
     present = " and ".join(f"{ident(k)} is not null" for k in identity)
     partition = ", ".join(ident(k) for k in identity)
     con.execute(
         f"""create temp table {DUPLICATES} as
+        with repeated as (
+            select {partition} from {TYPED} where {present} group by {partition} having count(*) > 1
+        )
         select _row_number from (
             select _row_number, row_number() over (partition by {partition} order by _row_number) as rank
-            from {narrow} where {present}
+            from {TYPED} semi join repeated using ({partition})
         ) where rank > 1"""
     )
     repeated = literal(f"repeats the key ({', '.join(identity)}) of an earlier row of the file")
@@ -180,6 +183,7 @@ def _build_row_sets(con, feed: Feed) -> list[Check]:
     keys = ", ".join(ident(k) for k in feed.group_key)
     in_group = " and ".join(f"{ident(k)} is not null" for k in feed.group_key)
     header = ", ".join(ident(c) for c in feed.group_columns)
+    needed = ", ".join(ident(c) for c in dict.fromkeys((*feed.group_key, *feed.group_columns)))
     # Disagreement: two different values, or a value on some rows and none on others. One hash of the header per
     # row finds the disagreeing groups cheaply; only for those are the columns that disagree worked out.
     disagree = {
@@ -189,7 +193,7 @@ def _build_row_sets(con, feed: Feed) -> list[Check]:
     names = ", ".join(f"case when {d} then {literal(c)} end" for c, d in disagree.items())
     con.execute(
         f"""create temp table {HEADERS} as
-        with rows as (select *, hash({header}) as h__hash from {narrow} where {in_group}),
+        with rows as (select _row_number, {needed}, hash({header}) as h__hash from {TYPED} where {in_group}),
         bad as (select {keys} from rows group by {keys} having min(h__hash) <> max(h__hash)),
         named as (
             select {keys}, list_filter([{names}], lambda x: x is not null) as h__columns
@@ -214,25 +218,49 @@ def typed_columns_sql(feed: Feed, alias: str = "s") -> str:
     return ", ".join(f"{typed_sql(c, alias + '.' + ident(c.name))} as {ident(c.name)}" for c in feed.columns)
 
 
-def build_verdicts(con, feed: Feed) -> None:
-    """`_tw_verdicts` from `_tw_stage`: `_errors` and `_warnings` of the rows that have any, in one statement.
+def _any(checks: list[Check]) -> str:
+    """TRUE when some check's condition is TRUE, else FALSE (never NULL); each condition sits in a CASE for the
+    reason given in `_flags`."""
+    if not checks:
+        return "false"
+    return " or ".join(f"(case when ({c.condition}) then true else false end)" for c in checks)
 
-    Only those rows are materialised (usually few): the good rows are typed again straight into the raw table,
-    which costs less than writing every typed row to a temp table and reading it back.
+
+def _texts_and_typed(feed: Feed) -> str:
+    """Select list over a stage row `s`: its row number, every value as text (`v__<column>`) and typed."""
+    texts = ", ".join(f"s.{ident(c.name)} as {ident('v__' + c.name)}" for c in feed.columns)
+    return f"s._row_number, {texts}, {typed_columns_sql(feed)}"
+
+
+def build_verdicts(con, feed: Feed) -> None:
+    """`_tw_typed` and `_tw_verdicts` from `_tw_stage`.
+
+    One pass over the text rows types every column once and evaluates every column check and error/warning rule,
+    keeping two booleans per row: `_tw_typed` holds the typed rows (copied as they are into the raw table) with
+    `_tw_error` and `_tw_warning`. The checks across rows then read the typed table. The violation lists are only
+    built for the rows where something is TRUE (usually few), from the same (condition, violation) pairs:
+    `_tw_verdicts` holds their `_errors` (NULL when the row may load) and `_warnings`.
     """
     for table in TEMP_TABLES:
         con.execute(f"drop table if exists temp.{table}")
-    row_set_checks = _build_row_sets(con, feed)
     errors = [check for c in feed.columns for check in column_checks(c, ident("v__" + c.name), ident(c.name))]
     errors += [rule_check(r) for r in feed.error_rules]
-    errors += row_set_checks
     warnings = [rule_check(r) for r in feed.warning_rules]
-    texts = ", ".join(f"s.{ident(c.name)} as {ident('v__' + c.name)}" for c in feed.columns)
+    typed_names = ", ".join(ident(c.name) for c in feed.columns)
+    con.execute(
+        f"""create temp table {TYPED} as
+        select _row_number, {typed_names}, _extra, {_any(errors)} as _tw_error, {_any(warnings)} as _tw_warning
+        from (select {_texts_and_typed(feed)}, s._extra from {STAGE} s)"""
+    )
+    errors += _build_row_sets(con, feed)
     joins = f"left join {DUPLICATES} d using (_row_number)"
     carried = ""
+    candidates = f"select _row_number from {TYPED} where _tw_error or _tw_warning"
+    candidates += f" union select _row_number from {DUPLICATES}"
     if feed.group_key:
         joins += f" left join {HEADERS} h using (_row_number)"
         carried = ", h.h__columns"
+        candidates += f" union select _row_number from {HEADERS}"
     flags = ",\n                ".join(_flags(errors, "k__e") + _flags(warnings, "k__w"))
     con.execute(
         f"""create temp table {VERDICTS} as
@@ -243,7 +271,10 @@ def build_verdicts(con, feed: Feed) -> None:
             from (
                 select t.*{carried},
                     {flags}
-                from (select s._row_number, {texts}, {typed_columns_sql(feed)} from {STAGE} s) t
+                from (
+                    select {_texts_and_typed(feed)}
+                    from {STAGE} s semi join ({candidates}) c using (_row_number)
+                ) t
                 {joins}
             )
         ) where _errors is not null or _warnings is not null"""
