@@ -262,6 +262,8 @@ def build_verdicts(con, feed: Feed) -> None:
         carried = ", h.h__columns"
         candidates += f" union select _row_number from {HEADERS}"
     flags = ",\n                ".join(_flags(errors, "k__e") + _flags(warnings, "k__w"))
+    # A clean file has no candidate: the statement then still creates the (empty) table, without scanning the stage.
+    none = con.execute(f"select count(*) = 0 from ({candidates})").fetchone()[0]
     con.execute(
         f"""create temp table {VERDICTS} as
         select * from (
@@ -274,6 +276,7 @@ def build_verdicts(con, feed: Feed) -> None:
                 from (
                     select {_texts_and_typed(feed)}
                     from {STAGE} s semi join ({candidates}) c using (_row_number)
+                    {"where false" if none else ""}
                 ) t
                 {joins}
             )
