@@ -2,11 +2,11 @@
 
 Dagster builds the dbt assets from `target/manifest.json`. `dagster dev` prepares it itself (`prepare_if_dev`);
 `tradewh` and the tests call `prepare_manifest()` first, which runs `dbt parse` once when the manifest is missing
-or older than any file of the project. Nothing parses at import time in production code paths.
+or older than any file of the project.
 """
 
-from __future__ import annotations
-
+import subprocess
+import sys
 from pathlib import Path
 
 from dagster_dbt import DbtProject
@@ -14,6 +14,11 @@ from dagster_dbt import DbtProject
 DBT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
 
 dbt_project = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
+
+
+def dbt_executable() -> str:
+    """The dbt installed beside this interpreter: `.venv/bin/tradewh` runs without the venv on PATH."""
+    return str(Path(sys.executable).with_name("dbt"))
 
 
 def _newest_source_mtime() -> float:
@@ -25,5 +30,6 @@ def prepare_manifest() -> Path:
     """Run `dbt parse` when the manifest is missing or stale; returns its path."""
     manifest = dbt_project.manifest_path
     if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime():
-        dbt_project.preparer.prepare(dbt_project)
+        command = [dbt_executable(), "parse", "--quiet", "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR)]
+        subprocess.run(command, check=True, cwd=DBT_DIR)
     return manifest

@@ -90,10 +90,10 @@ def cmd_ui(args: argparse.Namespace) -> int:
     if args.landing:
         os.environ[config.LANDING_ENV] = str(Path(args.landing).absolute())
     ensure_dagster_home(warehouse)
+    # `dagster dev` and the dbt it runs are found beside this interpreter, activated venv or not.
+    bin_dir = str(Path(sys.executable).parent)
+    os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
     command = ["dagster", "dev", "-m", "orchestration.definitions", "-h", args.host, "-p", str(args.port)]
-    dagster = Path(sys.executable).with_name("dagster")
-    if dagster.exists():
-        command[0] = str(dagster)
     os.execvp(command[0], command)
     return 0  # not reached
 

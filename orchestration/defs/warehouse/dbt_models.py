@@ -4,15 +4,13 @@ Asset keys are the relations the models build (`marts.fct_entry_lines`), and dbt
 `meta.dagster.asset_key` (`raw.entries`, `reference.ports`), so lineage from the feed assets needs no mapping.
 """
 
-import sys
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from orchestration.dbt_project import dbt_project
+from orchestration.dbt_project import dbt_executable, dbt_project
 from orchestration.resources import WRITER_POOL
 
 dbt_project.prepare_if_dev()
@@ -48,6 +46,4 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
 
 @dg.definitions
 def dbt_resources() -> dg.Definitions:
-    # The dbt beside this interpreter: a plain `.venv/bin/tradewh` call has no activated venv on PATH.
-    executable = Path(sys.executable).with_name("dbt")
-    return dg.Definitions(resources={"dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=str(executable))})
+    return dg.Definitions(resources={"dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())})
