@@ -286,7 +286,7 @@ class Planter:
 
     def __init__(self, pop, writer, rate: float, start: date, days: int):
         self.pop, self.writer, self.rate, self.start, self.days = pop, writer, rate, start, days
-        self.dirt: list[dict] = []
+        self.dirt: list[pa.Table] = []  # per delivered file: its planted rows
         self.deliveries: list[dict] = []
 
     # Called once per day, before the day's files are written.
@@ -398,11 +398,11 @@ class Planter:
 
     # Called for every file of the day.
     def deliver(self, feed: str, index: int, delivered: date, table: pa.Table) -> Path:
-        marks: dict[int, str] = {}
+        where, marks = pa.array([], pa.uint64()), pa.array([], pa.string())
         if MARK in table.column_names:
             column = table.column(MARK)
-            where = pc.indices_nonzero(pc.is_valid(column)).to_pylist()
-            marks = dict(zip(where, column.take(pa.array(where, pa.int64())).to_pylist(), strict=True))
+            where = pc.indices_nonzero(pc.is_valid(column))  # ascending row positions
+            marks = column.take(where)
             table = table.drop_columns([MARK])
         rng = stream(self.pop.seed, "delivery", feed, delivered.toordinal())
         extra = self.rate > 0 and rng.random() < min(0.5, self.rate * 25)
@@ -412,10 +412,21 @@ class Planter:
             )
         path = self.writer.write(feed, index, delivered, table)
         relative = self.writer.relative(path)
-        for position, mark in sorted(marks.items()):
-            column, rule = mark.split("|")
-            record = {"feed": feed, "file": relative, "row_number": position + 1, "column": column, "rule": rule}
-            self.dirt.append(record)
+        if len(where):
+            parts = pc.split_pattern(marks, "|")
+            n = len(where)
+            self.dirt.append(
+                pa.table(
+                    {
+                        "feed": pa.array([feed] * n, pa.string()),
+                        "file": pa.array([relative] * n, pa.string()),
+                        "row_number": pc.add(where.cast(pa.int64()), 1),
+                        "column": pc.list_element(parts, 0),
+                        "rule": pc.list_element(parts, 1),
+                    },
+                    schema=truth.DIRT_SCHEMA,
+                )
+            )
         if extra:
             self._delivery("extra_column", feed, path, None, delivered, delivered, EXTRA_COLUMN)
         if self.rate > 0 and FEEDS[feed].kind == "transaction" and rng.random() < min(0.3, self.rate * 40):
@@ -431,7 +442,7 @@ class Planter:
             name = re.sub(r"(\.[a-z.]+)$", r"_copy\1", path.name)
         target = self.writer.out / feed / f"{target_day:%Y-%m-%d}" / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        self.writer.submit(shutil.copyfile, path, target)  # after the source file is written
+        shutil.copyfile(path, target)
         self.writer.summary.files += 1
         self._delivery("duplicate", feed, target, path, delivered, target_day, "same bytes")
 
@@ -449,7 +460,7 @@ class Planter:
         )
 
     def finish(self, truth_dir: Path) -> dict[str, Path]:
-        dirt = pa.Table.from_pylist(self.dirt, schema=truth.DIRT_SCHEMA)
+        dirt = pa.concat_tables([truth.DIRT_SCHEMA.empty_table(), *self.dirt]).combine_chunks()
         deliveries = pa.Table.from_pylist(self.deliveries, schema=truth.DELIVERY_SCHEMA)
         return {
             "dirt": truth.write_parquet(truth_dir / "dirt.parquet", dirt),

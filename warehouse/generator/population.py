@@ -143,8 +143,9 @@ def _importer_numbers(rng: np.random.Generator, n: int) -> np.ndarray:
     return np.where(rng.random(n) < 0.12, cbp, irs)
 
 
-def _pick(rng, options, n):
-    return np.asarray(options, dtype=object)[rng.integers(0, len(options), n)]
+def _pick(rng, options, n) -> pa.Array:
+    """n random options as an Arrow array (for `text.join`, no Python string per row)."""
+    return text.take(options, rng.integers(0, len(options), n))
 
 
 def _importers(rng: np.random.Generator, scale: float, n_filers: int, n_active: int) -> Importers:
@@ -182,7 +183,9 @@ def _importers(rng: np.random.Generator, scale: float, n_filers: int, n_active: 
     legal = text.join(
         _pick(rng, names.NAME_WORDS, n), " ", _pick(rng, names.NAME_TRADES, n), " ", _pick(rng, names.NAME_SUFFIXES, n)
     )
-    dba = np.where(rng.random(n) < 0.25, _pick(rng, names.NAME_WORDS, n) + " " + _pick(rng, names.NAME_TRADES, n), None)
+    dba = np.where(
+        rng.random(n) < 0.25, text.join(_pick(rng, names.NAME_WORDS, n), " ", _pick(rng, names.NAME_TRADES, n)), None
+    )
     city_idx = rng.integers(0, len(names.CITIES), n)
     cities = np.array([c[0] for c in names.CITIES], dtype=object)[city_idx]
     states = np.array([c[1] for c in names.CITIES], dtype=object)[city_idx]
@@ -196,7 +199,10 @@ def _importers(rng: np.random.Generator, scale: float, n_filers: int, n_active: 
         " ",
         _pick(rng, names.STREET_TYPES, n),
     )
-    country = np.where(rng.random(n) < 0.93, "US", _pick(rng, ("CA", "MX", "CN", "HK", "DE", "GB"), n)).astype(object)
+    abroad = ("CA", "MX", "CN", "HK", "DE", "GB")
+    country = np.where(
+        rng.random(n) < 0.93, "US", np.asarray(abroad, dtype=object)[rng.integers(0, len(abroad), n)]
+    ).astype(object)
     phone = text.join(
         "+1-",
         text.integer(rng.integers(201, 990, n)),
@@ -205,7 +211,7 @@ def _importers(rng: np.random.Generator, scale: float, n_filers: int, n_active: 
         "-",
         text.integer(rng.integers(0, 10000, n), 4),
     )
-    officer = _pick(rng, names.FIRST_NAMES, n) + " " + _pick(rng, names.LAST_NAMES, n)
+    officer = text.join(_pick(rng, names.FIRST_NAMES, n), " ", _pick(rng, names.LAST_NAMES, n))
     bond = text.join("9", text.integer(rng.integers(0, 10**8, n), 8))
     prior = np.full(n, None, dtype=object)
     for o, m in zip(old, new_idx, strict=True):

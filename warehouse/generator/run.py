@@ -65,16 +65,12 @@ def _split(table: pa.Table, feed: str) -> list[pa.Table]:
     return [table.slice(a, b - a) for a, b in pairwise(cuts) if b > a]
 
 
-def _encode_and_write(path: Path, table: pa.Table, feed: str, fmt: str) -> None:
-    write(path, encode(table, feed, fmt))
-
-
 class Writer:
     """Names, formats and writes the landing files; counts what it wrote.
 
-    Names, counts and every decision are made in the calling thread; only the encoding and the file writes run
-    on one background thread, in submission order (a duplicate is copied after its source is written), so the
-    next day is drawn while this one is written. Arrow and numpy release the GIL for most of that work.
+    Files are written synchronously by `write`; `submit` runs a job (a day's delivery) on one background thread,
+    jobs in submission order, so the next day is drawn while this one is delivered. Arrow and numpy release the
+    GIL for most of the work.
     """
 
     def __init__(self, out: Path, fmt: str, summary: GenerationSummary):
@@ -118,7 +114,7 @@ class Writer:
     def write(self, feed: str, day_index: int, delivered: date, table: pa.Table, tag: str = "") -> Path:
         fmt = self.file_format(feed, day_index, self.sequence[(feed, day_index)])
         path = self.path(feed, day_index, delivered, fmt, tag)
-        self.submit(_encode_and_write, path, table, feed, fmt)
+        write(path, encode(table, feed, fmt))
         self.summary.rows[feed] = self.summary.rows.get(feed, 0) + table.num_rows
         self.summary.files += 1
         return path
@@ -154,6 +150,19 @@ def generate(
     return summary
 
 
+def _deliver_day(planter, writer: Writer, index, delivered: date, day, tariff, tables, lines_truth) -> None:
+    """Plant the day's dirt, then write its files and its truth lines (on the writer thread)."""
+    lines = [lines_truth, *planter.plant_day(index, delivered, day, tariff, tables)]
+    for feed in FEEDS:
+        table = tables[feed]
+        if FEEDS[feed].kind == "account" and table.num_rows == 0 and index > 0:
+            continue
+        for part in _split(table, feed):
+            planter.deliver(feed, index, delivered, part)
+    path = writer.out / "truth" / "entry_lines" / f"{delivered:%Y-%m-%d}.parquet"
+    truth.write_parquet(path, pa.concat_tables(lines))
+
+
 def _days(out: Path, start: date, days: int, pop, tariff, writer: Writer, dirt_rate: float, progress) -> None:
     """Draw, plant and deliver each day, then the run's truth files (into `writer.summary`)."""
     summary = writer.summary
@@ -182,18 +191,11 @@ def _days(out: Path, start: date, days: int, pop, tariff, writer: Writer, dirt_r
         }
         for feed, rows in pending.pop(index, []):
             tables[feed] = pa.concat_tables([tables[feed], rows])
-        lines_truth = [truth.entry_lines(pop, tariff, day)]
-        lines_truth += planter.plant_day(index, delivered, day, tariff, tables)
-        for feed in FEEDS:
-            table = tables[feed]
-            if FEEDS[feed].kind == "account" and table.num_rows == 0 and index > 0:
-                continue
-            for part in _split(table, feed):
-                planter.deliver(feed, index, delivered, part)
-        path = truth_dir / "entry_lines" / f"{delivered:%Y-%m-%d}.parquet"
-        writer.submit(truth.write_parquet, path, pa.concat_tables(lines_truth))
-        # At most two days in flight: this day's files are written while the next day is drawn.
-        writer.wait(previous_day)
+        lines_truth = truth.entry_lines(pop, tariff, day)
+        # Dirt, file splitting, encoding and writing run on the writer thread while the next day is drawn; that
+        # thread handles days in order, so names, sequence numbers and bytes do not depend on timing.
+        writer.submit(_deliver_day, planter, writer, index, delivered, day, tariff, tables, lines_truth)
+        writer.wait(previous_day)  # at most two days in flight
         previous_day = writer.mark()
         strata.append(day_exams.strata)
         shopping.append(schemes.shopping_truth(pop, day, forced))
