@@ -98,17 +98,19 @@ def _placeholder_quoted(values, present: tuple[bytes, ...]):
     """
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
-    encoded = pc.dictionary_encode(values)
-    if len(encoded.dictionary) < len(values) // 2:
-        return _placeholder_quoted(encoded.dictionary, present).take(encoded.indices)
     needs = None
     for structural in present:
         hit = pc.match_substring(values, structural.decode())
         needs = hit if needs is None else pc.or_(needs, hit)
     needs = pc.fill_null(needs, False)
-    rows = values.filter(needs)
-    if len(rows) == 0:
+    count = pc.sum(needs).as_py() or 0
+    if count == 0:
         return values
+    if count * 4 > len(values):
+        encoded = pc.dictionary_encode(values)
+        if len(encoded.dictionary) * 2 < len(values):
+            return _placeholder_quoted(encoded.dictionary, present).take(encoded.indices)
+    rows = values.filter(needs)
     marked = pc.replace_substring(rows, '"', "\x1c\x1c")
     for structural, placeholder in zip(_STRUCTURAL[1:], _PLACEHOLDERS[1:], strict=True):
         if structural in present:
@@ -128,6 +130,8 @@ def csv_bytes(table: pa.Table) -> bytes:
     columns, used = [], set()
     for col in table.columns:
         col = col if col.type == pa.string() or col.type == pa.large_string() else col.cast(pa.string())
+        if isinstance(col, pa.ChunkedArray) and col.num_chunks > 1:
+            col = col.combine_chunks()  # dirt is spliced in as slices: one copy beats thousands of tiny chunks
         special = _special_bytes(col)
         if any(ch in _PLACEHOLDERS for ch in special):
             return _csv_bytes_joined(table)
