@@ -1,10 +1,11 @@
 """Typing and validation of staged text rows, as SQL generated from the contract.
 
-One statement does all the work for a file, vectorised in DuckDB, and materialises `_tw_verdicts`: for each row
-that breaks anything, `_errors` (NULL when the row may load; otherwise the list of every violation: column checks
-`required`, `type`, `code_list`, `format`, `range`, `unknown_reference` in contract column order, then every error
-`Rule` of the feed evaluated on the typed row, then the checks across rows, `duplicate_key` and
-`header_consistency`) and `_warnings` (the warning rules, likewise).
+One pass over the text rows, vectorised in DuckDB, types every column and evaluates every column check and rule
+into `_tw_typed` (the typed rows, which the raw table copies, with two flags `_tw_error` / `_tw_warning`). The
+checks across rows read `_tw_typed`. `_tw_verdicts` then holds, for each flagged row only, `_errors` (NULL when the
+row may load; otherwise the list of every violation: column checks `required`, `type`, `code_list`, `format`,
+`range`, `unknown_reference` in contract column order, then every error `Rule` of the feed evaluated on the typed
+row, then the checks across rows, `duplicate_key` and `header_consistency`) and `_warnings` (the warning rules).
 
 A check is a (condition, violation) pair. The violation lists are only built for rows where some condition is
 TRUE: building a list of structs per row costs far more than testing a few dozen booleans, and most rows are good.
