@@ -11,27 +11,17 @@ the suites in step with the marts as they change.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import great_expectations as gx
 import great_expectations.expectations as gxe
-import yaml
 
-MARTS_DIR = Path(__file__).resolve().parents[1] / "dbt_project" / "models" / "marts"
+from expectations.mart_docs import mart_models
+
 SCHEMA = "marts"
 # Amounts that are never negative: money, counts, hours. Names that say difference or change may be negative.
 NON_NEGATIVE = re.compile(r"(_usd|_count|_hours|^n_\w+|_lines|_entries)$")
 # Durations between two events (`arrival_to_release_hours`) are negative when the events come out of order.
 SIGNED = re.compile(r"(gap|diff|difference|change|delta|net|lift|variance|balance|_to_)")
-
-
-def mart_models() -> dict[str, dict]:
-    """Every mart model's yml entry, by model name."""
-    models = {}
-    for path in sorted(MARTS_DIR.rglob("*.yml")):
-        for model in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("models", []):
-            models[model["name"]] = model
-    return models
 
 
 def _test(entry) -> tuple[str, dict]:
