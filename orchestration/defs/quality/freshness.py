@@ -98,7 +98,7 @@ def build_monitor_checks(feed: str) -> dg.AssetChecksDefinition:
                             "observed_value": found,
                         }
                     ],
-                    run_id=context.run_id,
+                    run_id=context.run.run_id,
                     partition_end=day,
                 )
         for name, found in (("freshness", fresh), ("volume", vol)):

@@ -59,7 +59,7 @@ def run_suite(
 
     span = run_range(context.run.tags) if date_column else None
     query = batch_query(relation, date_column, *(span or (None, None)))
-    outcome = validate(warehouse.warehouse_file, suite, query, relation, run_name=context.run_id)
+    outcome = validate(warehouse.warehouse_file, suite, query, relation, run_name=context.run.run_id)
     results = [e.as_dict() for e in outcome.expectations]
     with warehouse.connect() as con:
         for severity, check_name in (("error", ERRORS), ("warning", WARNINGS)):
@@ -70,7 +70,7 @@ def run_suite(
                 suite=outcome.suite,
                 checked_at=outcome.run_time,
                 results=[r for r in results if r["severity"] == severity],
-                run_id=context.run_id,
+                run_id=context.run.run_id,
                 partition_start=span[0] if span else None,
                 partition_end=span[1] if span else None,
             )

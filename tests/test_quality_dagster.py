@@ -1,0 +1,139 @@
+"""Quality in Dagster: a blocking suite failure really stops downstream assets in a run, results land in
+`ops.quality_results` and in offline Data Docs; and the GX-on-DuckDB buffering fix is needed and works."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from datetime import date
+
+import dagster as dg
+import duckdb
+import pytest
+
+from orchestration.resources import WarehouseResource
+from warehouse.db import connect
+from warehouse.generator import generate
+
+TAGS = {"dagster/asset_partition_range_start": "2025-10-01", "dagster/asset_partition_range_end": "2025-10-02"}
+ENTRIES = dg.AssetKey(["raw", "entries"])
+
+
+@pytest.fixture(scope="module")
+def clean_landing(tmp_path_factory):
+    root = tmp_path_factory.mktemp("landing")
+    generate(root, start=date(2025, 10, 1), days=2, scale=0.002, seed=7, fmt="csv", dirt_rate=0.0)
+    return root
+
+
+@dg.asset(deps=[ENTRIES], group_name="test")
+def downstream_of_entries() -> dg.MaterializeResult:
+    """Stands in for risk and metrics: must not run on bad entries."""
+    return dg.MaterializeResult(metadata={"ran": True})
+
+
+def _run(landing, warehouse_file):
+    from orchestration.defs.feeds.assets import feed_assets, reference_tables
+    from orchestration.defs.quality.checks import feed_suite_checks
+    from orchestration.defs.quality.freshness import monitor_checks
+
+    entries_asset = next(a for a in feed_assets if ENTRIES in a.keys)
+    checks = [c for c in [*feed_suite_checks, *monitor_checks] if ENTRIES in {k.asset_key for k in c.check_keys}]
+    return dg.materialize(
+        [reference_tables, entries_asset, *checks, downstream_of_entries],
+        resources={"warehouse": WarehouseResource(path=str(warehouse_file), landing=str(landing))},
+        tags=TAGS,
+        instance=dg.DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
+
+
+def _evaluations(result) -> dict[str, dg.AssetCheckEvaluation]:
+    return {e.check_name: e for e in result.get_asset_check_evaluations() if e.asset_key == ENTRIES}
+
+
+def test_clean_entries_pass_their_checks_and_downstream_runs(clean_landing, tmp_path):
+    result = _run(clean_landing, tmp_path / "w.duckdb")
+    assert result.success
+    checks = _evaluations(result)
+    assert checks["errors"].passed
+    assert checks["errors"].metadata["rows_validated"].value > 0
+    assert checks["errors"].metadata["partition_range"].value == "2025-10-01..2025-10-02"
+    assert checks["freshness"].passed
+    assert dg.AssetKey("downstream_of_entries") in {e.asset_key for e in result.get_asset_materialization_events()}
+    with connect(tmp_path / "w.duckdb", read_only=True) as con:
+        history = con.execute(
+            "select check_name, count(*), bool_and(success), min(partition_start), max(partition_end) "
+            "from ops.quality_results where asset = 'raw/entries' group by check_name order by check_name"
+        ).fetchall()
+    names = [row[0] for row in history]
+    assert names == ["errors", "freshness", "volume", "warnings"]
+    assert dict((row[0], row[2]) for row in history)["errors"] is True
+    assert all(row[3] in (None, date(2025, 10, 1)) and row[4] == date(2025, 10, 2) for row in history)
+
+
+def test_a_blocking_failure_stops_downstream_assets_and_shows_the_failing_expectation(clean_landing, tmp_path):
+    from expectations.data_docs import external_references
+    from expectations.runner import docs_dir
+
+    landing = tmp_path / "landing"
+    shutil.copytree(clean_landing, landing)
+    # The loader accepts this row (mpf_usd >= 0); only the suite knows an entry's MPF is capped.
+    path = next((landing / "entries" / "2025-10-01").glob("*.csv"))
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        rows = list(csv.reader(handle))
+    rows[1][rows[0].index("mpf_usd")] = "99999.00"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(rows)
+
+    warehouse_file = tmp_path / "w.duckdb"
+    result = _run(landing, warehouse_file)
+    assert not result.success
+    checks = _evaluations(result)
+    errors = checks["errors"]
+    assert not errors.passed and errors.severity == dg.AssetCheckSeverity.ERROR
+    assert errors.metadata["first_failure"].value == "mpf_within_bounds"
+    assert errors.metadata["unexpected_count"].value == 1
+    assert "mpf_within_bounds" in errors.metadata["failing"].value
+    assert errors.metadata["samples"].value["mpf_within_bounds"][0]["entry_mpf_usd"] > 99999
+    materialized = {e.asset_key for e in result.get_asset_materialization_events()}
+    assert ENTRIES in materialized
+    assert dg.AssetKey("downstream_of_entries") not in materialized
+
+    with connect(warehouse_file, read_only=True) as con:
+        failed = con.execute(
+            "select expectation, unexpected_count from ops.quality_results where not success and severity = 'error'"
+        ).fetchall()
+    assert failed == [("mpf_within_bounds", 1)]
+
+    site = docs_dir(warehouse_file)
+    assert (site / "index.html").exists()
+    assert list(site.rglob("validations/**/*.html"))
+    assert external_references(site) == []
+
+
+def test_gx_on_duckdb_needs_the_buffered_engine(tmp_path):
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+
+    from expectations.runner import validate
+
+    path = tmp_path / "small.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("create table t as select range as n from range(5)")
+    suite = gx.ExpectationSuite(
+        name="small", expectations=[gxe.ExpectColumnValuesToBeBetween(column="n", min_value=0, max_value=3)]
+    )
+
+    # Stock GX: every metric fails on DuckDB (the rows are read after the connection was rolled back).
+    context = gx.get_context(mode="ephemeral")
+    source = context.data_sources.add_sql(name="stock", connection_string=f"duckdb:///{path}")
+    batch = source.add_query_asset(name="t", query="select * from t").add_batch_definition_whole_table("all")
+    stock = batch.get_batch().validate(suite)
+    assert not stock.success and stock.results[0].exception_info
+    source.get_execution_engine().close()
+
+    outcome = validate(path, suite, "select * from t", "t", build_docs=False)
+    (result,) = outcome.expectations
+    assert result.exception is None and not result.success
+    assert result.unexpected_count == 1 and result.sample == [4]
