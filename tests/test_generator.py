@@ -24,6 +24,7 @@ from warehouse.generator import generate, top_importer_count
 from warehouse.generator.dirt import CORRUPTORS, EXTRA_COLUMN, corrupt, kinds
 from warehouse.generator.entries import entry_numbers
 from warehouse.generator.schemes import SCHEMES
+from warehouse.generator.writers import _csv_bytes_joined, csv_bytes
 from warehouse.loading.tables import create_raw_tables
 from warehouse.reference import load_reference
 
@@ -183,6 +184,35 @@ def test_vectorised_check_digits_agree_with_the_contract_function():
     serials = rng.integers(0, 10**7, filers.size)
     fast = entry_numbers(filers, serials).to_pylist()
     assert fast == [make_entry_number(f, int(s)) for f, s in zip(filers, serials, strict=True)]
+
+
+def test_csv_quotes_only_fields_that_need_it_and_round_trips():
+    """The fast (Arrow writer) encoder gives the reference encoder's bytes: spliced chunks, a planted comma in a
+    money column, quotes, line breaks, nulls, `NA` and leading zeros; a placeholder byte takes the slow path."""
+    values = {
+        "code": ["NA", "0401", None, "", "CN", "NA"],
+        "description": ["Bolts, nuts", 'Say "hi"', "plain", "a\nb", "Bolts, nuts", None],
+        "value_usd": ["12.50", "1,234.50", "0.00", None, "3.10", "7.00"],
+    }
+    whole = pa.table({k: pa.array(v, pa.string()) for k, v in values.items()})
+    chunked = pa.concat_tables([whole.slice(0, 2), whole.slice(2, 1), whole.slice(3)])
+    data = csv_bytes(chunked)
+    assert data == _csv_bytes_joined(whole)
+    assert data.startswith(b'code,description,value_usd\nNA,"Bolts, nuts",12.50\n0401,')
+    assert b',"1,234.50"\n' in data and b'"Say ""hi"""' in data and b',"a\nb",' in data
+    back = read_text_bytes(data)
+    expected = {k: [None if x == "" else x for x in v] for k, v in values.items()}
+    assert back.to_pydict() == expected
+    odd = pa.table({"a": ["x\x1c,y", "z"]})
+    assert csv_bytes(odd) == _csv_bytes_joined(odd) == b'a\n"x\x1c,y"\nz\n'
+
+
+def read_text_bytes(data: bytes) -> pa.Table:
+    header = data.split(b"\n", 1)[0].decode().split(",")
+    options = pacsv.ConvertOptions(
+        column_types={h: pa.string() for h in header}, null_values=[""], strings_can_be_null=True
+    )
+    return pacsv.read_csv(io.BytesIO(data), convert_options=options)
 
 
 # --- shape and contract -----------------------------------------------------------------------------------

@@ -201,6 +201,7 @@ def _days(out: Path, start: date, days: int, pop, tariff, writer: Writer, dirt_r
         shopping.append(schemes.shopping_truth(pop, day, forced))
         if progress:
             progress(f"{delivered:%Y-%m-%d}: {day.n_entries} entries, {day.n_lines} lines")
+        del day, day_exams, enforcement, tables, lines_truth  # the writer thread holds them until delivered
     writer.wait()
     shopping_table = pa.concat_tables(shopping)
     last = start_n + days - 1
