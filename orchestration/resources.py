@@ -13,6 +13,10 @@ from warehouse.db import connect
 # (orchestration/dagster.yaml), so runs launched by the sensor, the schedule and the UI queue instead of failing.
 WRITER_POOL = "warehouse_writer"
 
+# Models and the analyst copy rebuild once new deliveries land, but only when every blocking (error-severity) quality
+# check upstream passed: blocking stops downstream steps inside one run; this condition stops the daemon's next run.
+EAGER_WHEN_CHECKS_PASS = dg.AutomationCondition.eager() & dg.AutomationCondition.all_deps_blocking_checks_passed()
+
 
 class WarehouseResource(dg.ConfigurableResource):
     """The DuckDB warehouse file and the landing folder it loads from. Unset fields are read from the environment

@@ -83,6 +83,13 @@ def run_platform(warehouse: Path, landing: Path, log: Callable[[str], None] = pr
         outcome.run_ids[name] = result.run_id
         if not result.success:
             outcome.success, outcome.failed_job = False, name
+            for evaluation in result.get_asset_check_evaluations():
+                if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
+                    first = evaluation.metadata.get("first_failure")
+                    log(
+                        f"! quality check {evaluation.asset_key.to_user_string()}:{evaluation.check_name} failed"
+                        + (f": {first.value}" if first else "")
+                    )
             log(f"! {name} failed (run {result.run_id}); see `tradewh ui` for its logs")
             return outcome
     return outcome

@@ -3,7 +3,7 @@
 import dagster as dg
 
 from orchestration.defs.warehouse.dbt_models import warehouse_models
-from orchestration.resources import WRITER_POOL, WarehouseResource
+from orchestration.resources import EAGER_WHEN_CHECKS_PASS, WRITER_POOL, WarehouseResource
 from warehouse.db import publish_analyst_copy
 
 
@@ -13,7 +13,7 @@ from warehouse.db import publish_analyst_copy
     group_name="access",
     kinds={"duckdb"},
     pool=WRITER_POOL,
-    automation_condition=dg.AutomationCondition.eager(),
+    automation_condition=EAGER_WHEN_CHECKS_PASS,
 )
 def analyst_copy(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Copy the warehouse to `<name>.analyst.duckdb` and swap it in atomically: analysts read this file, so their

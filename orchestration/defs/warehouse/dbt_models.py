@@ -11,7 +11,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration.dbt_project import dbt_executable, dbt_project
-from orchestration.resources import WRITER_POOL
+from orchestration.resources import EAGER_WHEN_CHECKS_PASS, WRITER_POOL
 
 dbt_project.prepare_if_dev()
 
@@ -28,8 +28,7 @@ class WarehouseTranslator(DagsterDbtTranslator):
         return spec.replace_attributes(
             key=dg.AssetKey([props["schema"], props["name"]]),
             group_name=layer,
-            # Eager: once new deliveries land, the daemon rebuilds the models downstream of them.
-            automation_condition=dg.AutomationCondition.eager(),
+            automation_condition=EAGER_WHEN_CHECKS_PASS,
         )
 
 
