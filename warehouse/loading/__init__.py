@@ -2,7 +2,10 @@
 
     ensure_schema(con)                                   raw.*, ops.*, reference.* (idempotent)
     discover(landing) / discover_problems(landing)       partitions found / folders that do not fit the layout
-    load_partition(con, landing, feed, day, quarantine)  -> PartitionResult
+    load_partitions(con, landing, feed, days, quarantine, progress=None)
+                                                         -> [PartitionResult] (one per day; files in batches,
+                                                            one typing pass and one transaction per batch)
+    load_partition(con, landing, feed, day, quarantine)  -> PartitionResult (one day)
     reconcile(con)                                       loaded files whose counts do not add up (should be [])
 
 How it works, the tables and the row numbering are described in docs/loading.md.
@@ -10,16 +13,18 @@ How it works, the tables and the row numbering are described in docs/loading.md.
 
 from warehouse.loading.discovery import discover, discover_problems
 from warehouse.loading.load_log import STATUSES, reconcile
-from warehouse.loading.partition import PartitionResult, load_file, load_partition
+from warehouse.loading.partition import LoadProgress, PartitionResult, load_file, load_partition, load_partitions
 from warehouse.loading.schema import ensure_schema
 
 __all__ = [
     "STATUSES",
+    "LoadProgress",
     "PartitionResult",
     "discover",
     "discover_problems",
     "ensure_schema",
     "load_file",
     "load_partition",
+    "load_partitions",
     "reconcile",
 ]

@@ -77,6 +77,76 @@ def register_file(con, attempt: Attempt) -> None:
     )
 
 
+_LOG_COLUMNS = (
+    "file_sha256",
+    "feed",
+    "delivery_date",
+    "path",
+    "format",
+    "status",
+    "rows_read",
+    "rows_loaded",
+    "rows_quarantined",
+    "rows_warned",
+    "extra_columns",
+    "started_at",
+    "finished_at",
+    "message",
+)
+_LOG_TYPES = (
+    "VARCHAR",
+    "VARCHAR",
+    "DATE",
+    "VARCHAR",
+    "VARCHAR",
+    "VARCHAR",
+    "BIGINT",
+    "BIGINT",
+    "BIGINT",
+    "BIGINT",
+    "JSON",
+    "TIMESTAMPTZ",
+    "TIMESTAMPTZ",
+    "VARCHAR",
+)
+
+
+def log_attempts(con, attempts: list[Attempt]) -> None:
+    """Many load-log rows in one statement (one list per column), in the given order."""
+    if not attempts:
+        return
+    values = [
+        [getattr(a, name) if name != "extra_columns" else _extra_json(a) for a in attempts] for name in _LOG_COLUMNS
+    ]
+    unnested = ", ".join(f"unnest(?::{t}[])" for t in _LOG_TYPES)
+    con.execute(
+        f"insert into ops.load_log ({', '.join(_LOG_COLUMNS)}) select {unnested}",
+        values,
+    )
+
+
+def _extra_json(attempt: Attempt) -> str | None:
+    return json.dumps(attempt.extra_columns) if attempt.extra_columns else None
+
+
+def register_files(con, attempts: list[Attempt]) -> None:
+    """Registry rows of many loaded files in one statement."""
+    if not attempts:
+        return
+    con.execute(
+        """insert into ops.files select unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::DATE[]),
+            unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::BIGINT[]), now()""",
+        [
+            [a.file_sha256 for a in attempts],
+            [a.feed for a in attempts],
+            [a.delivery_date for a in attempts],
+            [a.path for a in attempts],
+            [a.format for a in attempts],
+            [a.rows_read for a in attempts],
+        ],
+    )
+
+
 def first_load(con, sha256: str) -> tuple[str, date, str] | None:
     """(feed, delivery date, path) of the earlier load of these bytes, or None when they are new."""
     return con.execute("select feed, delivery_date, path from ops.files where file_sha256 = ?", [sha256]).fetchone()

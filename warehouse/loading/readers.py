@@ -33,6 +33,10 @@ from warehouse.loading.quoting import ident, json_object_sql, literal
 
 STAGE = "_tw_stage"
 MALFORMED = "_tw_malformed"
+# A batch of files: every staged file's rows (and broken records) appended, tagged with the file's id in the batch.
+BATCH_STAGE = "_tw_batch_stage"
+BATCH_MALFORMED = "_tw_batch_malformed"
+BATCH_TABLES = (BATCH_STAGE, BATCH_MALFORMED)
 _READ = "_tw_read"
 _REJECTS = "_tw_rejects"
 _REJECT_SCANS = "_tw_reject_scans"
@@ -68,6 +72,34 @@ def drop_temp_tables(con) -> None:
     con.execute(f"drop view if exists temp.{STAGE}")
     for table in TEMP_TABLES:
         con.execute(f"drop table if exists temp.{table}")
+
+
+def create_batch_tables(con, feed: Feed) -> None:
+    """The (empty) batch stage: `_file_id`, `_row_number`, every contract column as text, `_extra`."""
+    drop_batch_tables(con)
+    columns = ", ".join(f"{ident(c)} VARCHAR" for c in feed.column_names)
+    con.execute(f"create temp table {BATCH_STAGE} (_file_id INTEGER, _row_number BIGINT, {columns}, _extra JSON)")
+    con.execute(f"create temp table {BATCH_MALFORMED} (_file_id INTEGER, {_malformed_columns()})")
+
+
+def drop_batch_tables(con) -> None:
+    for table in BATCH_TABLES:
+        con.execute(f"drop table if exists temp.{table}")
+
+
+def append_to_batch(con, feed: Feed, file_id: int) -> int:
+    """Copy the file just staged (`_tw_stage`, `_tw_malformed`) into the batch under `file_id`; returns its records
+    (good and malformed)."""
+    columns = ", ".join(ident(c) for c in feed.column_names)
+    rows = con.execute(
+        f"insert into {BATCH_STAGE} select ?, _row_number, {columns}, _extra from {STAGE}", [file_id]
+    ).fetchone()[0]
+    malformed = con.execute(
+        f"""insert into {BATCH_MALFORMED}
+        select ?, _row_number, column_name, message, record from {MALFORMED}""",
+        [file_id],
+    ).fetchone()[0]
+    return int(rows) + int(malformed)
 
 
 def stage(con, link: Path, fmt: str, feed: Feed) -> Staged:

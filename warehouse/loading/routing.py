@@ -1,30 +1,35 @@
 """Routing checked rows to their one place: `raw.<feed>`, or `ops.quarantine` with every reason.
 
-Runs inside the file's transaction. A row with no error goes to the raw table with its lineage (and its warnings to
-`ops.row_warnings`); a row with errors, and every malformed record, goes to quarantine with the raw values as text.
+Runs inside the batch's transaction, once for all the files of the batch (`_tw_batch_files` says which file each
+`_file_id` is). A row with no error goes to the raw table with its lineage (and its warnings to `ops.row_warnings`);
+a row with errors, and every malformed record, goes to quarantine with the raw values as text. The counts per file
+come from one GROUP BY each.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 from warehouse.contract.schema import Feed
-from warehouse.loading.quoting import ident, json_object_sql
-from warehouse.loading.readers import MALFORMED, STAGE
+from warehouse.loading.quoting import ident, json_object_sql, literal
+from warehouse.loading.readers import BATCH_MALFORMED as MALFORMED
+from warehouse.loading.readers import BATCH_STAGE as STAGE
 from warehouse.loading.validation import MALFORMED_RULE, TYPED, VERDICTS
+
+# One row per staged file of the batch: _file_id, file_sha256, delivery_date, path.
+FILES = "_tw_batch_files"
 
 
 @dataclass
 class RoutedCounts:
-    rows_read: int
-    rows_loaded: int
-    rows_quarantined: int
-    rows_warned: int
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    rows_warned: int = 0
 
 
 # The first violation names the quarantined row; the rest are counted in the reason and listed in `violations`.
-_REASON = """format('{} row {}: column {} breaks rule {}: {}', ?, ROW, coalesce(ERRORS[1].column_name, '-'),
+_REASON = """format('{} row {}: column {} breaks rule {}: {}', f.path, ROW, coalesce(ERRORS[1].column_name, '-'),
     ERRORS[1].rule, ERRORS[1].message)
     || case when len(ERRORS) > 1 then format(' (and {} more violation(s))', len(ERRORS) - 1) else '' end"""
 
@@ -33,56 +38,74 @@ def _reason(row: str, errors: str) -> str:
     return _REASON.replace("ROW", row).replace("ERRORS", errors)
 
 
-def route(
-    con, feed: Feed, sha256: str, delivery_date: date, path: str, present_columns: tuple[str, ...]
-) -> RoutedCounts:
+def create_files_table(con, files: list[tuple[int, str, object, str]]) -> None:
+    """`_tw_batch_files` from (file id, sha256, delivery date, path) tuples, in one statement."""
+    con.execute(f"drop table if exists temp.{FILES}")
+    con.execute(
+        f"""create temp table {FILES} as
+        select unnest(?)::INTEGER as _file_id, unnest(?)::VARCHAR as file_sha256, unnest(?)::DATE as delivery_date,
+            unnest(?)::VARCHAR as path""",
+        [list(column) for column in zip(*files, strict=True)],
+    )
+
+
+def route(con, feed: Feed, present_columns: dict[int, tuple[str, ...]]) -> dict[int, RoutedCounts]:
+    """Write the batch's rows; `present_columns` maps each staged file id to the contract columns its file has
+    (the quarantine's `raw_values` hold those). Returns the counts per file id."""
     columns = ", ".join(ident(c) for c in feed.column_names)
-    lineage = [sha256, delivery_date]
+    typed_columns = ", ".join(f"t.{ident(c)}" for c in feed.column_names)
     con.execute(
         f"""insert into raw.{feed.name} ({columns}, _file_sha256, _delivery_date, _row_number, _loaded_at, _extra)
-        select {columns}, ?, ?, t._row_number, now(), t._extra
-        from {TYPED} t anti join (select _row_number from {VERDICTS} where _errors is not null) v
-            on v._row_number = t._row_number""",
-        lineage,
+        select {typed_columns}, f.file_sha256, f.delivery_date, t._row_number, now(), t._extra
+        from {TYPED} t join {FILES} f using (_file_id)
+        anti join (select _file_id, _row_number from {VERDICTS} where _errors is not null) v
+            on v._file_id = t._file_id and v._row_number = t._row_number"""
     )
-    raw_values = json_object_sql([(c, f"s.{ident(c)}") for c in present_columns])
+    # raw_values lists the columns the file has: one statement per distinct set of columns (usually one).
+    by_columns: dict[tuple[str, ...], list[int]] = {}
+    for file_id, present in present_columns.items():
+        by_columns.setdefault(present, []).append(file_id)
     reason = _reason("c._row_number", "c._errors")
-    con.execute(
-        f"""insert into ops.quarantine
-        select ?, ?, ?, ?, c._row_number, c._errors[1].column_name, c._errors[1].rule, {reason}, c._errors,
-            json_merge_patch({raw_values}, coalesce(s._extra, '{{}}')), now()
-        from {VERDICTS} c join {STAGE} s using (_row_number)
-        where c._errors is not null""",
-        [sha256, feed.name, delivery_date, path, path],
-    )
+    for present, file_ids in by_columns.items():
+        raw_values = json_object_sql([(c, f"s.{ident(c)}") for c in present])
+        con.execute(
+            f"""insert into ops.quarantine
+            select f.file_sha256, {literal(feed.name)}, f.delivery_date, f.path, c._row_number,
+                c._errors[1].column_name, c._errors[1].rule, {reason}, c._errors,
+                json_merge_patch({raw_values}, coalesce(s._extra, '{{}}')), now()
+            from {VERDICTS} c join {STAGE} s using (_file_id, _row_number) join {FILES} f using (_file_id)
+            where c._errors is not null and c._file_id in (select unnest(?))""",
+            [file_ids],
+        )
     malformed_errors = f"[{{'column_name': m.column_name, 'rule': '{MALFORMED_RULE}', 'message': m.message}}]"
     reason = _reason("m._row_number", malformed_errors)
     con.execute(
         f"""insert into ops.quarantine
-        select ?, ?, ?, ?, m._row_number, m.column_name, '{MALFORMED_RULE}', {reason}, {malformed_errors},
-            json_object('record', m.record), now()
-        from {MALFORMED} m""",
-        [sha256, feed.name, delivery_date, path, path],
+        select f.file_sha256, {literal(feed.name)}, f.delivery_date, f.path, m._row_number, m.column_name,
+            '{MALFORMED_RULE}', {reason}, {malformed_errors}, json_object('record', m.record), now()
+        from {MALFORMED} m join {FILES} f using (_file_id)"""
     )
     if feed.warning_rules:
         con.execute(
             f"""insert into ops.row_warnings
-            select ?, ?, ?, _row_number, w.column_name, w.rule, w.message, now()
-            from (select _row_number, unnest(_warnings) as w from {VERDICTS}
-                  where _errors is null and _warnings is not null)""",
-            [sha256, feed.name, delivery_date],
+            select f.file_sha256, {literal(feed.name)}, f.delivery_date, v._row_number, v.w.column_name, v.w.rule,
+                v.w.message, now()
+            from (select _file_id, _row_number, unnest(_warnings) as w from {VERDICTS}
+                  where _errors is null and _warnings is not null) v join {FILES} f using (_file_id)"""
         )
-    staged = con.execute(f"select count(*) from {TYPED}").fetchone()[0]
-    rejected, warned = con.execute(
-        f"""select count(*) filter (where _errors is not null),
+    counts = {file_id: RoutedCounts() for file_id in present_columns}
+    for file_id, staged in con.execute(f"select _file_id, count(*) from {TYPED} group by _file_id").fetchall():
+        counts[file_id].rows_loaded = staged
+    for file_id, rejected, warned in con.execute(
+        f"""select _file_id, count(*) filter (where _errors is not null),
             count(*) filter (where _errors is null and _warnings is not null)
-        from {VERDICTS}"""
-    ).fetchone()
-    loaded = staged - rejected
-    malformed = con.execute(f"select count(*) from {MALFORMED}").fetchone()[0]
-    return RoutedCounts(
-        rows_read=loaded + rejected + malformed,
-        rows_loaded=loaded,
-        rows_quarantined=rejected + malformed,
-        rows_warned=warned,
-    )
+        from {VERDICTS} group by _file_id"""
+    ).fetchall():
+        counts[file_id].rows_loaded -= rejected
+        counts[file_id].rows_quarantined += rejected
+        counts[file_id].rows_warned = warned
+    for file_id, malformed in con.execute(f"select _file_id, count(*) from {MALFORMED} group by _file_id").fetchall():
+        counts[file_id].rows_quarantined += malformed
+    for routed in counts.values():
+        routed.rows_read = routed.rows_loaded + routed.rows_quarantined
+    return counts

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from warehouse.contract import FEEDS
 from warehouse.loading.ops_tables import create_ops_tables
 from warehouse.loading.tables import create_raw_tables
 from warehouse.reference import TABLES, load_reference
@@ -16,6 +17,21 @@ def _reference_loaded(con) -> bool:
     if present < len(TABLES):
         return False
     return con.execute("select count(*) from reference.ports").fetchone()[0] > 0
+
+
+_OPS_TABLES = ("files", "load_log", "quarantine", "row_warnings")
+
+
+def schema_present(con) -> bool:
+    """One cheap query: do the raw, ops and reference tables exist (and is the reference loaded)?"""
+    expected = [("raw", name) for name in FEEDS] + [("ops", name) for name in _OPS_TABLES]
+    expected += [("reference", name) for name in TABLES]
+    present = con.execute(
+        "select count(*) from duckdb_tables() t semi join (select unnest(?) as s, unnest(?) as n) e "
+        "on t.schema_name = e.s and t.table_name = e.n where t.database_name = current_database()",
+        [[s for s, _ in expected], [t for _, t in expected]],
+    ).fetchone()[0]
+    return present == len(expected) and _reference_loaded(con)
 
 
 def ensure_schema(con) -> None:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from warehouse.contract.feeds import CSV_FALSE, CSV_TRUE
 from warehouse.contract.schema import Column, Feed, Rule
 from warehouse.loading.quoting import ident, literal
-from warehouse.loading.readers import STAGE
+from warehouse.loading.readers import BATCH_STAGE as STAGE
 
 TYPED = "_tw_typed"
 VERDICTS = "_tw_verdicts"
@@ -166,14 +166,16 @@ def _build_row_sets(con, feed: Feed) -> list[Check]:
     """
     identity = identity_columns(feed)
     present = " and ".join(f"{ident(k)} is not null" for k in identity)
-    partition = ", ".join(ident(k) for k in identity)
+    # Within one file: every row set is partitioned by the file as well.
+    partition = ", ".join(["_file_id", *(ident(k) for k in identity)])
     con.execute(
         f"""create temp table {DUPLICATES} as
         with repeated as (
             select {partition} from {TYPED} where {present} group by {partition} having count(*) > 1
         )
-        select _row_number from (
-            select _row_number, row_number() over (partition by {partition} order by _row_number) as rank
+        select _file_id, _row_number from (
+            select _file_id, _row_number,
+                row_number() over (partition by {partition} order by _row_number) as rank
             from {TYPED} semi join repeated using ({partition})
         ) where rank > 1"""
     )
@@ -181,10 +183,10 @@ def _build_row_sets(con, feed: Feed) -> list[Check]:
     checks = [_when("d._row_number is not null", identity[0], "duplicate_key", repeated)]
     if not feed.group_key:
         return checks
-    keys = ", ".join(ident(k) for k in feed.group_key)
+    keys = ", ".join(["_file_id", *(ident(k) for k in feed.group_key)])
     in_group = " and ".join(f"{ident(k)} is not null" for k in feed.group_key)
     header = ", ".join(ident(c) for c in feed.group_columns)
-    needed = ", ".join(ident(c) for c in dict.fromkeys((*feed.group_key, *feed.group_columns)))
+    needed = ", ".join(["_file_id", *(ident(c) for c in dict.fromkeys((*feed.group_key, *feed.group_columns)))])
     # Disagreement: two different values, or a value on some rows and none on others. One hash of the header per
     # row finds the disagreeing groups cheaply; only for those are the columns that disagree worked out.
     disagree = {
@@ -200,7 +202,7 @@ def _build_row_sets(con, feed: Feed) -> list[Check]:
             select {keys}, list_filter([{names}], lambda x: x is not null) as h__columns
             from rows semi join bad using ({keys}) group by {keys}
         )
-        select rows._row_number, named.h__columns from rows join named using ({keys})"""
+        select rows._file_id, rows._row_number, named.h__columns from rows join named using ({keys})"""
     )
     message = "'header columns ' || array_to_string(h__columns, ', ') || " + literal(
         f" disagree across the rows of this ({', '.join(feed.group_key)})"
@@ -230,7 +232,7 @@ def _any(checks: list[Check]) -> str:
 def _texts_and_typed(feed: Feed) -> str:
     """Select list over a stage row `s`: its row number, every value as text (`v__<column>`) and typed."""
     texts = ", ".join(f"s.{ident(c.name)} as {ident('v__' + c.name)}" for c in feed.columns)
-    return f"s._row_number, {texts}, {typed_columns_sql(feed)}"
+    return f"s._file_id, s._row_number, {texts}, {typed_columns_sql(feed)}"
 
 
 def build_verdicts(con, feed: Feed) -> None:
@@ -250,25 +252,26 @@ def build_verdicts(con, feed: Feed) -> None:
     typed_names = ", ".join(ident(c.name) for c in feed.columns)
     con.execute(
         f"""create temp table {TYPED} as
-        select _row_number, {typed_names}, _extra, {_any(errors)} as _tw_error, {_any(warnings)} as _tw_warning
+        select _file_id, _row_number, {typed_names}, _extra,
+            {_any(errors)} as _tw_error, {_any(warnings)} as _tw_warning
         from (select {_texts_and_typed(feed)}, s._extra from {STAGE} s)"""
     )
     errors += _build_row_sets(con, feed)
-    joins = f"left join {DUPLICATES} d using (_row_number)"
+    joins = f"left join {DUPLICATES} d using (_file_id, _row_number)"
     carried = ""
-    candidates = f"select _row_number from {TYPED} where _tw_error or _tw_warning"
-    candidates += f" union select _row_number from {DUPLICATES}"
+    candidates = f"select _file_id, _row_number from {TYPED} where _tw_error or _tw_warning"
+    candidates += f" union select _file_id, _row_number from {DUPLICATES}"
     if feed.group_key:
-        joins += f" left join {HEADERS} h using (_row_number)"
+        joins += f" left join {HEADERS} h using (_file_id, _row_number)"
         carried = ", h.h__columns"
-        candidates += f" union select _row_number from {HEADERS}"
+        candidates += f" union select _file_id, _row_number from {HEADERS}"
     flags = ",\n                ".join(_flags(errors, "k__e") + _flags(warnings, "k__w"))
     # A clean file has no candidate: the statement then still creates the (empty) table, without scanning the stage.
     none = con.execute(f"select count(*) = 0 from ({candidates})").fetchone()[0]
     con.execute(
         f"""create temp table {VERDICTS} as
         select * from (
-            select _row_number,
+            select _file_id, _row_number,
                 {_violations(errors, "k__e")} as _errors,
                 {_violations(warnings, "k__w")} as _warnings
             from (
@@ -276,7 +279,7 @@ def build_verdicts(con, feed: Feed) -> None:
                     {flags}
                 from (
                     select {_texts_and_typed(feed)}
-                    from {STAGE} s semi join ({candidates}) c using (_row_number)
+                    from {STAGE} s semi join ({candidates}) c using (_file_id, _row_number)
                     {"where false" if none else ""}
                 ) t
                 {joins}
