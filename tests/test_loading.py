@@ -36,8 +36,10 @@ from warehouse.loading import (
     discover_problems,
     ensure_schema,
     load_partition,
+    load_partitions,
     reconcile,
 )
+from warehouse.loading import partition as partition_module
 
 DAY = date(2024, 1, 15)
 
@@ -695,3 +697,155 @@ def test_discover_finds_partitions_and_reports_what_does_not_fit(tmp_path):
 def test_loading_an_empty_partition_does_nothing(wh):
     result = wh.load("entries", date(2030, 1, 1))
     assert result.files_seen == 0 and result.to_metadata()["delivery_date"] == "2030-01-01"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Batches: many files of many days in one typing pass and one transaction
+
+
+DAYS = [DAY + timedelta(days=n) for n in range(4)]
+
+
+def deliver_several_days(landing: Path) -> None:
+    """Days of entries with good rows, bad rows, duplicate keys and disagreeing headers (within a file and, which
+    is no error, across files), a malformed record, extra columns, an unreadable file, an unsupported one, and the
+    same bytes twice in one day and again on a later day."""
+    lines = [valid_row("entries", 1) | {"line_number": str(n)} for n in (1, 2, 3)]
+    deliver(landing, "entries", lines, name="a.csv", day=DAYS[0])
+    # The same entry version in another file of the same day: not a duplicate key (keys are unique per file).
+    deliver(landing, "entries", lines[:1], name="b.jsonl", day=DAYS[0], fmt="jsonl")
+    disagree = [dict(row) for row in lines]
+    disagree[1]["port_code"] = "0401"
+    dup = valid_row("entries", 2)
+    bad = valid_row("entries", 3) | {"port_code": "99", "quantity": "lots"}
+    deliver(landing, "entries", [*disagree, dup, dup, bad], name="c.csv", day=DAYS[1])
+    extra = [valid_row("entries", 4) | {"source": "S", "line_number": str(n)} for n in (1, 2)]
+    path = deliver(landing, "entries", extra, name="d.csv", day=DAYS[1])
+    header, first, second = path.read_text().splitlines()
+    path.write_text("\n".join([header, first, "only,three,fields", second]) + "\n")
+    shutil.copyfile(path, path.with_name("d again.csv"))
+    (landing / "entries" / DAYS[1].isoformat() / "broken.csv.gz").write_bytes(b"not gzip")
+    (landing / "entries" / DAYS[1].isoformat() / "notes.txt").write_text("not a feed file")
+    deliver(landing, "entries", [valid_row("entries", 5)], name="e.parquet", day=DAYS[2], fmt="parquet")
+    later = landing / "entries" / DAYS[3].isoformat() / "d.csv"
+    later.parent.mkdir(parents=True)
+    shutil.copyfile(path, later)
+
+
+def warehouse_content(con) -> dict[str, list[tuple]]:
+    """Everything the loader writes, minus timestamps, in a stable order."""
+    queries = {
+        "raw": "select * exclude (_loaded_at) from raw.entries order by _file_sha256, _row_number",
+        "quarantine": "select * exclude (quarantined_at) from ops.quarantine order by file_sha256, row_number",
+        "warnings": "select * exclude (warned_at) from ops.row_warnings order by all",
+        "load_log": "select * exclude (started_at, finished_at) from ops.load_log order by load_id",
+        "files": "select * exclude (loaded_at) from ops.files order by file_sha256",
+    }
+    return {name: con.execute(sql).fetchall() for name, sql in queries.items()}
+
+
+@pytest.fixture
+def two_warehouses(tmp_path, template_db):
+    """Two warehouses reading the same landing folder and sharing the quarantine folder."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    one, other = Warehouse(tmp_path / "a", template_db), Warehouse(tmp_path / "b", template_db)
+    other.landing, other.quarantine_dir = one.landing, one.quarantine_dir
+    yield one, other
+    one.con.close()
+    other.con.close()
+
+
+def test_days_loaded_in_one_batch_equal_the_days_loaded_one_by_one(two_warehouses):
+    by_day, batched = two_warehouses
+    deliver_several_days(by_day.landing)
+    one_by_one = [by_day.load("entries", day) for day in DAYS]
+    events = []
+    in_batch = load_partitions(batched.con, batched.landing, "entries", DAYS, batched.quarantine_dir, events.append)
+    assert warehouse_content(batched.con) == warehouse_content(by_day.con)
+    assert [r.to_metadata() for r in in_batch] == [r.to_metadata() for r in one_by_one]
+    assert batched.one("select count(distinct _loaded_at) from raw.entries") == 1  # one transaction
+    assert (events[-1].batches_committed, events[-1].days_staged, events[-1].files_seen) == (1, 4, 9)
+    first, second = in_batch[:2]
+    assert (first.files_loaded, first.rows_loaded, first.rows_quarantined) == (2, 4, 0)
+    assert (second.files_loaded, second.files_skipped, second.files_unreadable, second.files_unsupported) == (
+        2,
+        1,
+        1,
+        1,
+    )
+    assert in_batch[3].files_skipped == 1
+    rules = batched.rows("select rule, count(*) from ops.quarantine group by all order by 1")
+    assert rules == [("duplicate_key", 1), ("format", 1), ("header_consistency", 3), ("malformed_record", 1)]
+    assert reconcile(batched.con) == []
+
+
+def test_small_batches_give_the_same_content_as_one_batch(two_warehouses):
+    one_batch, small = two_warehouses
+    deliver_several_days(one_batch.landing)
+    load_partitions(one_batch.con, one_batch.landing, "entries", DAYS, one_batch.quarantine_dir)
+    results = load_partitions(small.con, small.landing, "entries", DAYS, small.quarantine_dir, batch_files=2)
+    assert warehouse_content(small.con) == warehouse_content(one_batch.con)
+    assert small.one("select count(distinct _loaded_at) from raw.entries") > 1
+    assert sum(r.files_seen for r in results) == 9
+    assert reconcile(small.con) == []
+
+
+def test_the_same_bytes_twice_in_one_batch_load_once(wh):
+    path = deliver(wh.landing, "audits", [valid_row("audits")], name="a.csv", day=DAYS[0])
+    later = wh.landing / "audits" / DAYS[1].isoformat() / "z.csv"
+    later.parent.mkdir(parents=True)
+    shutil.copyfile(path, later)
+    shutil.copyfile(path, path.with_name("b.csv"))
+    results = load_partitions(wh.con, wh.landing, "audits", DAYS[:2], wh.quarantine_dir)
+    assert [(r.files_loaded, r.files_skipped) for r in results] == [(1, 1), (0, 1)]
+    assert wh.one("select count(*) from raw.audits") == 1
+    log = wh.rows("select path, status, message from ops.load_log order by load_id")
+    assert [(Path(p).name, s) for p, s, _ in log] == [
+        ("a.csv", "loaded"),
+        ("b.csv", "duplicate"),
+        ("z.csv", "duplicate"),
+    ]
+    assert str(path) in log[1][2] and str(path) in log[2][2]
+    assert wh.rows("select path from ops.files") == [(str(path),)]
+
+
+def test_a_batch_that_fails_leaves_nothing_and_a_rerun_loads_everything(wh, monkeypatch):
+    deliver_several_days(wh.landing)
+    real_route = partition_module.route
+
+    def route_then_fail(*args, **kwargs):
+        real_route(*args, **kwargs)  # rows are written inside the transaction, then the batch fails
+        raise RuntimeError("crash in the middle of the batch")
+
+    monkeypatch.setattr(partition_module, "route", route_then_fail)
+    with pytest.raises(RuntimeError, match="crash"):
+        load_partitions(wh.con, wh.landing, "entries", DAYS, wh.quarantine_dir)
+    for table in ("raw.entries", "ops.quarantine", "ops.row_warnings", "ops.load_log", "ops.files"):
+        assert wh.one(f"select count(*) from {table}") == 0, table
+    monkeypatch.setattr(partition_module, "route", real_route)
+    results = load_partitions(wh.con, wh.landing, "entries", DAYS, wh.quarantine_dir)
+    assert sum(r.files_loaded for r in results) == 5
+    assert sum(r.rows_read for r in results) == wh.one("select sum(rows_read) from ops.files") == 14
+    assert reconcile(wh.con) == []
+
+
+def test_a_failed_batch_keeps_the_batches_committed_before_it(wh, monkeypatch):
+    deliver_several_days(wh.landing)
+    real_route = partition_module.route
+    calls = []
+
+    def fail_second(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("crash in the second batch")
+        return real_route(*args, **kwargs)
+
+    monkeypatch.setattr(partition_module, "route", fail_second)
+    with pytest.raises(RuntimeError):
+        load_partitions(wh.con, wh.landing, "entries", DAYS, wh.quarantine_dir, batch_files=2)
+    assert wh.rows("select status from ops.load_log order by load_id") == [("loaded",), ("loaded",)]
+    monkeypatch.setattr(partition_module, "route", real_route)
+    load_partitions(wh.con, wh.landing, "entries", DAYS, wh.quarantine_dir, batch_files=2)
+    assert wh.one("select count(*) from ops.files") == 5
+    assert reconcile(wh.con) == []

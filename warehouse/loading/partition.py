@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import tempfile
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -138,7 +138,7 @@ def load_partitions(
         def report() -> None:
             if progress is not None:
                 state.files_seen, state.rows_staged = batch.files_seen, batch.rows_staged_total
-                progress(state)
+                progress(replace(state))
 
         def flush() -> None:
             for index, attempt in batch.commit():

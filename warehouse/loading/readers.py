@@ -166,7 +166,8 @@ def _number_records(con, header_lines: int) -> None:
         f"""create temp table {MALFORMED} as
         select line - {header_lines} as _row_number,
             min(column_name) as column_name,
-            string_agg(distinct error_type || ': ' || error_message, '; ') as message,
+            string_agg(distinct error_type || ': ' || error_message, '; '
+                order by error_type || ': ' || error_message) as message,
             min(csv_line) as record
         from {_REJECTS}
         group by line"""
