@@ -10,7 +10,7 @@ from orchestration.partitions import days_in_window, delivery_dates
 from orchestration.resources import WRITER_POOL, WarehouseResource
 from warehouse.contract import FEEDS
 from warehouse.contract.schema import Feed
-from warehouse.loading import ensure_schema, load_partition
+from warehouse.loading import LoadProgress, ensure_schema, load_partitions
 from warehouse.reference import TABLES as REFERENCE_TABLES
 from warehouse.reference import load_reference
 
@@ -57,23 +57,31 @@ def build_feed_asset(feed: Feed) -> dg.AssetsDefinition:
     )
     def _feed_asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         days = days_in_window(context.partition_time_window)
-        totals: dict[str, int] = {}
-        loaded_days = 0
         last_report = time.monotonic()
+
+        def report(progress: LoadProgress) -> None:
+            nonlocal last_report
+            if time.monotonic() - last_report > PROGRESS_SECONDS:
+                context.log.info(
+                    f"{feed.name}: {progress.days_staged}/{progress.days_total} days read, "
+                    f"{progress.files_seen:,} files, {progress.rows_staged:,} rows read, "
+                    f"{progress.rows_committed:,} committed in {progress.batches_committed} batch(es)"
+                )
+                last_report = time.monotonic()
+
         with warehouse.connect() as con:
-            ensure_schema(con)
-            for index, day in enumerate(days, start=1):
-                if not (warehouse.landing_dir / feed.name / day.isoformat()).is_dir():
-                    continue
-                result = load_partition(con, warehouse.landing_dir, feed.name, day, warehouse.quarantine_dir)
-                loaded_days += 1
-                for name, value in result.to_metadata().items():
-                    if isinstance(value, int):
-                        totals[name] = totals.get(name, 0) + value
-                if time.monotonic() - last_report > PROGRESS_SECONDS or index == len(days):
-                    context.log.info(f"{feed.name}: {index}/{len(days)} days, {totals.get('rows_loaded', 0):,} rows")
-                    last_report = time.monotonic()
+            ensure_schema(con)  # once per run; load_partitions only checks that it is there
+            # Every day of the range in one call: the files are typed, checked and committed in batches of many
+            # files (one transaction each), not one statement set per file.
+            results = load_partitions(con, warehouse.landing_dir, feed.name, days, warehouse.quarantine_dir, report)
             row_count = con.execute(f"select count(*) from raw.{feed.name}").fetchone()[0]
+        totals: dict[str, int] = {}
+        for result in results:
+            for name, value in result.to_metadata().items():
+                if isinstance(value, int):
+                    totals[name] = totals.get(name, 0) + value
+        loaded_days = sum(1 for day in days if (warehouse.landing_dir / feed.name / day.isoformat()).is_dir())
+        context.log.info(f"{feed.name}: {len(days)} days, {totals.get('rows_loaded', 0):,} rows loaded")
         return dg.MaterializeResult(
             metadata={
                 **totals,
