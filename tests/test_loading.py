@@ -849,3 +849,16 @@ def test_a_failed_batch_keeps_the_batches_committed_before_it(wh, monkeypatch):
     load_partitions(wh.con, wh.landing, "entries", DAYS, wh.quarantine_dir, batch_files=2)
     assert wh.one("select count(*) from ops.files") == 5
     assert reconcile(wh.con) == []
+
+
+def test_big_files_loaded_on_their_own_give_the_same_content(two_warehouses, monkeypatch):
+    """A file of SOLO_BYTES or more is a batch of its own, typed straight from its reader's tables."""
+    batched, solo = two_warehouses
+    deliver_several_days(batched.landing)
+    load_partitions(batched.con, batched.landing, "entries", DAYS, batched.quarantine_dir)
+    monkeypatch.setattr(partition_module, "SOLO_BYTES", 1)
+    results = load_partitions(solo.con, solo.landing, "entries", DAYS, solo.quarantine_dir)
+    assert warehouse_content(solo.con) == warehouse_content(batched.con)
+    assert solo.one("select count(distinct _loaded_at) from raw.entries") == 5
+    assert sum(r.files_seen for r in results) == 9
+    assert reconcile(solo.con) == []
