@@ -156,43 +156,68 @@ def validate(
     build_docs: bool = True,
 ) -> SuiteOutcome:
     """Validate `suite` on the rows of `query` in the warehouse; store the result and refresh the Data Docs."""
+    return validate_many(warehouse_file, [(suite, query, relation)], run_name=run_name, build_docs=build_docs)[0]
+
+
+def validate_many(
+    warehouse_file: Path,
+    validations: list[tuple[gx.ExpectationSuite, str, str]],
+    run_name: str | None = None,
+    build_docs: bool = True,
+) -> list[SuiteOutcome]:
+    """Validate several `(suite, query, relation)` in one GX context and one checkpoint run (suite names must be
+    unique); one outcome per item, in order. Creating a context and a data source costs more than validating a
+    small suite, so many small validations (the tests' corrupted copies) share them."""
     warehouse_file = Path(warehouse_file)
+    names = [suite.name for suite, _, _ in validations]
+    if len(set(names)) != len(names):
+        raise ValueError(f"suite names must be unique in one validate_many call: {names}")
     context = _context(warehouse_file)
     datasource = context.data_sources.add_trade_warehouse_duckdb(
         name="warehouse", connection_string=f"duckdb:///{warehouse_file.resolve()}"
     )
     try:
-        asset = datasource.add_query_asset(name=relation, query=query)
-        batch_definition = asset.add_batch_definition_whole_table("rows")
-        suite = context.suites.add(suite)
-        definition = context.validation_definitions.add(
-            gx.ValidationDefinition(name=suite.name, data=batch_definition, suite=suite)
-        )
+        definitions, relations = [], {r for _, _, r in validations}
+        for index, (suite, query, relation) in enumerate(validations):
+            # Asset names are unique per data source: the relation, numbered when it is validated more than once.
+            name = relation if len(relations) == len(validations) else f"{relation}#{index}"
+            batch_definition = datasource.add_query_asset(name=name, query=query).add_batch_definition_whole_table(
+                "rows"
+            )
+            stored = context.suites.add(suite)
+            definitions.append(
+                context.validation_definitions.add(
+                    gx.ValidationDefinition(name=stored.name, data=batch_definition, suite=stored)
+                )
+            )
         checkpoint = context.checkpoints.add(
             gx.Checkpoint(
-                name=suite.name,
-                validation_definitions=[definition],
+                name=names[0] if len(names) == 1 else f"{names[0]} and {len(names) - 1} more",
+                validation_definitions=definitions,
                 actions=[UpdateDataDocsAction(name="docs", site_names=[DOCS_SITE])] if build_docs else [],
                 result_format={"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE},
             )
         )
         run_time = datetime.now(UTC)
-        run_id = gx.RunIdentifier(run_name=run_name or suite.name, run_time=run_time)
+        run_id = gx.RunIdentifier(run_name=run_name or names[0], run_time=run_time)
         result = checkpoint.run(run_id=run_id)
-        validation = next(iter(result.run_results.values()))
-        rows = _row_count(validation)
-        outcomes = [_outcome(r) for r in validation.results]
+        by_suite = {v.suite_name: v for v in result.run_results.values()}
         engine = datasource.get_execution_engine()
-        for outcome, r in zip(outcomes, validation.results, strict=True):
-            if not outcome.success and outcome.exception is None and r.expectation_config.type == SQL_CHECK:
-                outcome.sample = _sample_rows(engine, r.expectation_config.kwargs["unexpected_rows_query"], query)
+        outcomes = []
+        for suite, query, relation in validations:
+            validation = by_suite[suite.name]
+            found = [_outcome(r) for r in validation.results]
+            for outcome, r in zip(found, validation.results, strict=True):
+                if not outcome.success and outcome.exception is None and r.expectation_config.type == SQL_CHECK:
+                    outcome.sample = _sample_rows(engine, r.expectation_config.kwargs["unexpected_rows_query"], query)
+            outcomes.append(SuiteOutcome(suite.name, relation, _row_count(validation), run_time, found))
     finally:
         _close(datasource)
     if build_docs:
         from expectations.data_docs import make_offline
 
         make_offline(docs_dir(warehouse_file))
-    return SuiteOutcome(suite.name, relation, rows, run_time, outcomes)
+    return outcomes
 
 
 def _close(datasource) -> None:
