@@ -12,6 +12,7 @@ import duckdb
 import pytest
 
 from orchestration.resources import WarehouseResource
+from warehouse.contract import FEEDS
 from warehouse.db import connect
 from warehouse.generator import generate
 
@@ -32,15 +33,18 @@ def downstream_of_entries() -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata={"ran": True})
 
 
-def _run(landing, warehouse_file):
+def _run(landing, warehouse_file, feeds=("entries",)):
+    """Materialize the feed assets of `feeds` with their suite and monitor checks and the downstream asset, over the
+    partition range of TAGS (as `ingest_job` runs a backfill range: one run, range tags)."""
     from orchestration.defs.feeds.assets import feed_assets, reference_tables
     from orchestration.defs.quality.checks import feed_suite_checks
     from orchestration.defs.quality.freshness import monitor_checks
 
-    entries_asset = next(a for a in feed_assets if ENTRIES in a.keys)
-    checks = [c for c in [*feed_suite_checks, *monitor_checks] if ENTRIES in {k.asset_key for k in c.check_keys}]
+    keys = {dg.AssetKey(["raw", feed]) for feed in feeds}
+    assets = [a for a in feed_assets if keys & set(a.keys)]
+    checks = [c for c in [*feed_suite_checks, *monitor_checks] if keys & {k.asset_key for k in c.check_keys}]
     return dg.materialize(
-        [reference_tables, entries_asset, *checks, downstream_of_entries],
+        [reference_tables, *assets, *checks, downstream_of_entries],
         resources={"warehouse": WarehouseResource(path=str(warehouse_file), landing=str(landing))},
         tags=TAGS,
         instance=dg.DagsterInstance.ephemeral(),
@@ -48,13 +52,22 @@ def _run(landing, warehouse_file):
     )
 
 
-def _evaluations(result) -> dict[str, dg.AssetCheckEvaluation]:
-    return {e.check_name: e for e in result.get_asset_check_evaluations() if e.asset_key == ENTRIES}
+def _evaluations(result, asset_key=ENTRIES) -> dict[str, dg.AssetCheckEvaluation]:
+    return {e.check_name: e for e in result.get_asset_check_evaluations() if e.asset_key == asset_key}
 
 
-def test_clean_entries_pass_their_checks_and_downstream_runs(clean_landing, tmp_path):
-    result = _run(clean_landing, tmp_path / "w.duckdb")
+def test_clean_feeds_pass_their_checks_over_a_partition_range_and_downstream_runs(clean_landing, tmp_path):
+    """Every feed asset and its checks in one run over a two-day range: every check runs (the check context has
+    the run's tags and id), the suites validate the range's rows, and metadata and history record the range."""
+    result = _run(clean_landing, tmp_path / "w.duckdb", feeds=tuple(FEEDS))
     assert result.success
+    for feed in FEEDS:
+        found = _evaluations(result, dg.AssetKey(["raw", feed]))
+        assert set(found) == {"errors", "warnings", "freshness", "volume"}, feed
+        assert found["errors"].passed, (feed, found["errors"].metadata.get("first_failure"))
+        assert found["errors"].metadata["partition_range"].value == "2025-10-01..2025-10-02", feed
+        assert found["warnings"].metadata["partition_range"].value == "2025-10-01..2025-10-02", feed
+        assert found["freshness"].metadata["as_of"].value == "2025-10-02", feed
     checks = _evaluations(result)
     assert checks["errors"].passed
     assert checks["errors"].metadata["rows_validated"].value > 0
@@ -66,6 +79,11 @@ def test_clean_entries_pass_their_checks_and_downstream_runs(clean_landing, tmp_
             "select check_name, count(*), bool_and(success), min(partition_start), max(partition_end) "
             "from ops.quality_results where asset = 'raw/entries' group by check_name order by check_name"
         ).fetchall()
+        ranges = con.execute(
+            "select distinct asset, min(partition_start), max(partition_end), count(distinct run_id) "
+            "from ops.quality_results where check_name in ('errors', 'warnings') group by asset order by asset"
+        ).fetchall()
+    assert ranges == [(f"raw/{feed}", date(2025, 10, 1), date(2025, 10, 2), 1) for feed in sorted(FEEDS)]
     names = [row[0] for row in history]
     assert names == ["errors", "freshness", "volume", "warnings"]
     assert dict((row[0], row[2]) for row in history)["errors"] is True
