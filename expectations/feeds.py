@@ -87,7 +87,7 @@ EXTRA_RULES: dict[str, tuple[ExtraRule, ...]] = {
         _header_consistency(FEEDS["entries"]),
         _mpf_bounds(),
         # A warning, not an error: the contract allows release up to 5 days before filing (pre-filed entries), and
-        # generated feeds release ~10% of pre-filed lines before the goods arrive. See docs/quality.md.
+        # generated feeds release ~11-14% of lines before the goods arrive. See docs/quality.md.
         ExtraRule(
             "released_before_arrival",
             "released_at",
