@@ -1,5 +1,9 @@
 """Typing and validation of staged text rows, as SQL generated from the contract.
 
+The rows are those of a batch of files (`_tw_batch_stage`), identified by (`_file_id`, `_row_number`); every
+statement runs once per batch, and the checks across rows are partitioned by `_file_id` (keys are unique within a
+file, not across files).
+
 One pass over the text rows, vectorised in DuckDB, types every column and evaluates every column check and rule
 into `_tw_typed` (the typed rows, which the raw table copies, with two flags `_tw_error` / `_tw_warning`). The
 checks across rows read `_tw_typed`. `_tw_verdicts` then holds, for each flagged row only, `_errors` (NULL when the
