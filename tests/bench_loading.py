@@ -1,11 +1,17 @@
 """Loader throughput on a synthetic day of entry lines (not a test: run it by hand).
 
     .venv/bin/python tests/bench_loading.py [lines] [dirt_rate]
+    .venv/bin/python tests/bench_loading.py landing <landing folder> [by-day]
+
 
 Writes one CSV of valid entry lines (about 2.5 lines per entry, a few percent of rows broken when dirt_rate > 0),
 loads it into a fresh DuckDB file with `load_partition`, and prints lines per second. Schema and reference set-up
 are done before the clock starts: they are a one-off, not a per-day cost. Baseline: DuckDB's own all-text
 `read_csv` into a table of the same file (no typing, checks, quarantine or lineage).
+
+`landing`: every feed of a landing folder (e.g. `warehouse.generator.generate(out, days=30, scale=0.01)`) into a
+fresh DuckDB file, one `load_partitions` call per feed (or, with `by-day`, one `load_partition` call per day);
+prints seconds and files per second per feed.
 """
 
 from __future__ import annotations
@@ -106,5 +112,35 @@ def main(lines: int = 200_000, dirt_rate: float = 0.0) -> None:
         print(f"baseline (DuckDB all-text read_csv): {lines / seconds:,.0f} lines/s")
 
 
+def main_landing(landing: Path, by_day: bool = False) -> None:
+    from warehouse.db import connect
+    from warehouse.loading import discover, ensure_schema, load_partition, load_partitions, reconcile
+
+    found = discover(landing)
+    with tempfile.TemporaryDirectory() as tmp:
+        con = connect(Path(tmp) / "bench.duckdb")
+        ensure_schema(con)
+        total_seconds, total_files = 0.0, 0
+        for feed in FEEDS:
+            days = found.get(feed, [])
+            started = time.perf_counter()
+            if by_day:
+                results = [load_partition(con, landing, feed, day, Path(tmp) / "quarantine") for day in days]
+            else:
+                results = load_partitions(con, landing, feed, days, Path(tmp) / "quarantine")
+            seconds = time.perf_counter() - started
+            files = sum(r.files_seen for r in results)
+            total_seconds += seconds
+            total_files += files
+            rows = sum(r.rows_read for r in results)
+            print(f"{feed:14} {seconds:7.2f} s {files:6} files {files / max(seconds, 1e-9):7.1f} files/s {rows:9} rows")
+        print(f"total {total_seconds:.2f} s, {total_files} files, {total_files / total_seconds:.1f} files/s")
+        assert reconcile(con) == []
+        con.close()
+
+
 if __name__ == "__main__":
+    if len(sys.argv) > 2 and sys.argv[1] == "landing":
+        main_landing(Path(sys.argv[2]), by_day=sys.argv[3:] == ["by-day"])
+        sys.exit()
     main(*(int(sys.argv[1]),) if len(sys.argv) > 1 else (), *(float(sys.argv[2]),) if len(sys.argv) > 2 else ())
