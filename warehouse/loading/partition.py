@@ -232,18 +232,17 @@ class _Batch:
             attempt.message = f"same bytes already loaded for feed {earlier[0]} on {earlier[1]} from {earlier[2]}"
             attempt.finished_at = _now()
             return
-        solo = solo and not self.staged
+        solo = solo and not self.tables  # a batch with its stage tables already made copies into them
         if not self.tables and not solo:
             readers.create_batch_tables(self.con, self.feed)
             self.tables = True
         file_id = len(self.attempts) - 1
         link = link_for_reading(path, sha256, self.workdir)
-        keep = False
         try:
             staged = readers.stage(self.con, link, fmt, self.feed)
             if solo:
                 readers.alias_as_batch(self.con, self.feed, file_id)
-                self.solo = keep = True
+                self.solo = True
                 records = 0
             else:
                 records = readers.append_to_batch(self.con, self.feed, file_id)
@@ -254,9 +253,8 @@ class _Batch:
             attempt.finished_at = _now()
             return
         finally:
+            # The file's own temp tables are dropped by the next `readers.stage` or at the commit.
             link.unlink(missing_ok=True)
-            if not keep:
-                readers.drop_temp_tables(self.con)
         self.staged[file_id] = (attempt, staged)
         self.seen[sha256] = (self.feed.name, delivery_date, str(path))
         self.rows += records
@@ -295,8 +293,7 @@ class _Batch:
                 raise
         finally:
             readers.drop_batch_tables(con, views=self.solo)
-            if self.solo:
-                readers.drop_temp_tables(con)
+            readers.drop_temp_tables(con)
             for table in (*validation.TEMP_TABLES, FILES):
                 con.execute(f"drop table if exists temp.{table}")
         done = self.attempts
