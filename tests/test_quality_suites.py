@@ -145,7 +145,7 @@ def _corruptions(feed_name: str) -> dict[str, dict[str, str]]:
         elif column.maximum is not None:
             found[f"{name}.range"] = {name: f"{column.maximum} + 1"}
         if column.reference == "port":
-            found[f"{name}.reference"] = {name: "'0000'"}
+            found[f"{name}.reference"] = {name: "'9999'"}  # well-formed, not a port ('0000' is one)
         elif column.reference == "country":
             found[f"{name}.reference"] = {name: "'QQ'"}
     found["key.unique"] = {}  # an exact copy of a row repeats its key within its file
@@ -153,13 +153,20 @@ def _corruptions(feed_name: str) -> dict[str, dict[str, str]]:
     return found
 
 
-def _corrupt_rows(con, feed: str) -> None:
-    """Insert, per expectation, a copy of the feed's first row with that expectation's corruption applied."""
-    first = f"(select min(_row_number) from raw.{feed})"
-    for replacements in _corruptions(feed).values():
+def _corrupt_rows(con, feed: str) -> dict[str, str]:
+    """Per expectation with a row corruption: a copy of the feed with one bad row inserted (the feed's first row with
+    that corruption applied). Returns {check: table}."""
+    tables = {}
+    con.execute("create schema if not exists corrupt")
+    for index, (check, replacements) in enumerate(_corruptions(feed).items()):
+        table = f"corrupt.{feed}__{index}"
+        con.execute(f"create table {table} as select * from raw.{feed}")
+        first = f"(select min(_row_number) from {table})"
         replace = ", ".join(f"{expr} as {column}" for column, expr in replacements.items())
         select = f"select * replace ({replace})" if replace else "select *"
-        con.execute(f"insert into raw.{feed} {select} from raw.{feed} where _row_number = {first} limit 1")
+        con.execute(f"insert into {table} {select} from {table} where _row_number = {first} limit 1")
+        tables[check] = table
+    return tables
 
 
 def _corrupt_types(con, table: str, feed: str) -> None:
@@ -186,7 +193,9 @@ def test_the_feed_suite_passes_on_clean_generated_data(clean, feed):
 
 
 @pytest.mark.parametrize("feed", list(FEEDS))
-def test_every_expectation_of_the_feed_suite_fails_on_a_corrupted_copy(warehouse, feed, tmp_path):
+def test_every_expectation_of_the_feed_suite_fails_on_its_corrupted_copy(warehouse, feed, tmp_path):
+    """Each expectation is validated alone on a copy with its own corruption (or, for types and the column set, on
+    the retyped copy). As it passes on the clean feed, its failure is caused by that corruption, not another's."""
     from expectations.feeds import feed_suite
     from expectations.runner import validate_many
 
@@ -195,17 +204,19 @@ def test_every_expectation_of_the_feed_suite_fails_on_a_corrupted_copy(warehouse
     with connect(corrupted) as con:
         con.execute(f"create table raw.{feed}_retyped as select * from raw.{feed}")
         _corrupt_types(con, f"{feed}_retyped", feed)
-        _corrupt_rows(con, feed)
-    # Each copy is validated with the expectations it is meant to break: the others would only raise errors on
+        tables = _corrupt_rows(con, feed)
+    every = [e.meta["check"] for e in feed_suite(feed).expectations]
+    assert len(set(every)) == len(every), "two expectations of one suite share a check name"
+    untested = [c for c in every if c not in tables and not _retyped(c)]
+    assert untested == [], f"no corruption known for these expectations: {untested}"
+    # The retyped copy is validated only with the checks it is meant to break: the others would only raise errors on
     # retyped columns, which cost GX a retry per metric and prove nothing.
-    validations = [
-        (_suite(feed, "rows", lambda check: not _retyped(check)), f"select * from raw.{feed}", f"raw.{feed}"),
-        (_suite(feed, "types", _retyped), f"select * from raw.{feed}_retyped", f"raw.{feed}_retyped"),
-    ]
+    validations = [(_suite(feed, "types", _retyped), f"select * from raw.{feed}_retyped", f"raw.{feed}_retyped")]
+    for check, table in tables.items():
+        validations.append((_suite(feed, check, lambda c, check=check: c == check), f"select * from {table}", table))
     failed = set()
     for outcome in validate_many(corrupted, validations, build_docs=False):
         failed |= {e.expectation for e in outcome.failed() if e.exception is None}
-    every = {e.meta["check"] for e in feed_suite(feed).expectations}
-    assert every - failed == set()
+    assert set(every) - failed == set()
     # Every corruption the test knows belongs to a real expectation (no stale names).
-    assert set(_corruptions(feed)) <= every
+    assert set(_corruptions(feed)) <= set(every)
