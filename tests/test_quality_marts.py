@@ -13,6 +13,7 @@ on the clean mart, its failure on the copy is caused by that copy's corruption.
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -91,9 +92,9 @@ class Case:
 
 
 def _published_marts() -> list[str]:
-    from orchestration.defs.quality.checks import published_marts
-
-    return published_marts()
+    """The documented marts (their yml), without loading the Dagster definitions (which need dbt's manifest) at
+    collection; `test_every_documented_mart_is_published_with_a_suite_check` shows they are the published ones."""
+    return sorted(mart_models())
 
 
 def _expression_where(mart: str, check: str) -> str | None:
@@ -159,7 +160,8 @@ def case_for(mart: str, index: int, expectation, column_types: dict[str, str]) -
     return Case(mart, index, check, "missing", ())
 
 
-def all_cases() -> list[Case]:
+@functools.cache  # the ids at collection, the fixture and the coverage test share one build of the suites
+def all_cases() -> tuple[Case, ...]:
     from expectations.marts import mart_suite
 
     models = mart_models()
@@ -168,7 +170,7 @@ def all_cases() -> list[Case]:
         types = {c["name"]: str(c.get("data_type", "")) for c in models[mart].get("columns", [])}
         for index, expectation in enumerate(mart_suite(mart, models).expectations):
             cases.append(case_for(mart, index, expectation, types))
-    return cases
+    return tuple(cases)
 
 
 def _case_ids() -> list[str]:
@@ -261,3 +263,11 @@ def test_every_mart_expectation_has_a_corruption_and_every_known_corruption_is_u
     used = {c.check for c in cases if c.kind == "expression"}
     assert set(EXPRESSION_CORRUPTIONS) - used == set(), "stale entries in EXPRESSION_CORRUPTIONS"
     assert len({c.id for c in cases}) == len(cases), "two expectations of one suite share a check name"
+
+
+def test_every_documented_mart_is_published_with_a_suite_check():
+    from orchestration.defs.quality.checks import mart_suite_checks, published_marts
+
+    assert published_marts() == _published_marts()
+    checked = {key.asset_key.path[-1] for c in mart_suite_checks for key in c.check_keys}
+    assert checked == set(_published_marts())
