@@ -29,6 +29,7 @@ from great_expectations.checkpoint import UpdateDataDocsAction
 from great_expectations.data_context.types.base import (
     DataContextConfig,
     InMemoryStoreBackendDefaults,
+    ProgressBarsConfig,
 )
 from great_expectations.datasource.fluent import SQLDatasource
 from great_expectations.execution_engine import SqlAlchemyExecutionEngine
@@ -116,6 +117,8 @@ def _context(warehouse_file: Path):
     config = DataContextConfig(
         store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
         analytics_enabled=False,
+        # One progress bar per metric batch floods Dagster's and the CLI's logs; results are in the check metadata.
+        progress_bars=ProgressBarsConfig(globally=False),
     )
     # Results persist beside the warehouse so the Data Docs index lists every run, not only this process's.
     config.stores[config.validation_results_store_name]["store_backend"] = {

@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
@@ -412,3 +413,17 @@ def test_dirty_runs_record_their_malformed_rows_and_odd_deliveries(dirty, con):
                 assert EXTRA_COLUMN in read_text(path).column_names
     corrections = [read_text(out / f) for f in deliveries[deliveries["kind"] == "correction"]["file"]]
     assert all(set(t.column("entry_version").to_pylist()) == {"2"} for t in corrections)
+
+
+def test_a_correction_that_drops_a_line_keeps_the_entry_fee_within_the_mpf_bounds(tmp_path):
+    # Enough corrections that some drop a line of an entry whose fee sits at the MPF minimum.
+    generate(tmp_path, START, 8, scale=0.01, seed=20251001, fmt="csv", dirt_rate=0.02)
+    entries = feed_text(tmp_path, "entries").to_pandas()
+    entries = entries[(entries["entry_version"] == "2") & (entries["entry_type"] != "11")]
+    mpf = pd.to_numeric(entries["mpf_usd"], errors="coerce")
+    per_entry = mpf.groupby(entries["entry_number"]).agg(["sum", "size"])
+    assert len(per_entry) > 20
+    # One cent of rounding per line, as the quality suite allows.
+    low = per_entry["sum"] + per_entry["size"] * 0.01 >= cal.MPF_MIN_USD
+    high = per_entry["sum"] - per_entry["size"] * 0.01 <= cal.MPF_MAX_USD
+    assert (low & high).all(), per_entry[~(low & high)]

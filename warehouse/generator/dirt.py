@@ -367,6 +367,17 @@ class Planter:
         kept = lines[~drop_last]
         v2 = tables["entries"].take(pa.array(kept))
         v2 = v2.set_column(v2.schema.get_field_index("entry_version"), "entry_version", pa.array(["2"] * kept.size))
+        # MPF is charged per entry (with a minimum and a maximum) and apportioned to its lines: a dropped line's share
+        # moves to the entry's new last line, so the corrected entry still pays a fee within the bounds.
+        mpf = day.mpf[kept].copy()
+        dropped = lines[drop_last]
+        if dropped.size:
+            kept_key = day.entry[kept].astype(np.int64) * 10_000 + day.line[kept]
+            order = np.argsort(kept_key, kind="stable")
+            wanted = day.entry[dropped].astype(np.int64) * 10_000 + day.line[dropped] - 1
+            receivers = order[np.searchsorted(kept_key[order], wanted)]
+            np.add.at(mpf, receivers, day.mpf[dropped])
+        v2 = v2.set_column(v2.schema.get_field_index("mpf_usd"), "mpf_usd", text.scaled(mpf, 2))
         filed = day.filed[day.entry[kept]] + (later - index) * 86_400
         v2 = v2.set_column(v2.schema.get_field_index("filed_at"), "filed_at", text.timestamp(filed))
         delivered_later = self.start + timedelta(days=later)
