@@ -68,9 +68,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if not outcome.success:
         return 1
     _print_summary(warehouse)
+    tradewh = Path(sys.executable).with_name("tradewh")  # runnable as printed, with or without an activated venv
     print("\nNext:")
-    print(f"  tradewh ui --warehouse {warehouse}      # the Dagster UI on this warehouse (runs, assets, checks)")
-    print(f"  tradewh sql --warehouse {warehouse}     # query the read-only analyst copy with SQL")
+    print(f"  {tradewh} ui --warehouse {warehouse}     # the Dagster UI: runs, assets, checks")
+    print(f"  {tradewh} sql --warehouse {warehouse}    # SQL on the read-only analyst copy")
+    print(f"  open {config.data_dir(warehouse) / 'data_docs' / 'index.html'}     # data quality report (offline)")
     return 0
 
 
