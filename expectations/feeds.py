@@ -22,6 +22,7 @@ import great_expectations as gx
 import great_expectations.expectations as gxe
 
 from warehouse.contract import FEEDS
+from warehouse.contract.fees import MPF_BOUNDS_BY_FISCAL_YEAR
 from warehouse.contract.schema import Column, Feed
 from warehouse.loading.tables import LINEAGE_COLUMNS
 from warehouse.loading.validation import REFERENCES, identity_columns
@@ -30,7 +31,6 @@ from warehouse.loading.validation import REFERENCES, identity_columns
 # maximum set each federal fiscal year (October-September). Lines carry their share of the entry's fee, each rounded
 # to the cent, so the entry total may differ from the bounds by a cent per line. Informal entries (type 11) pay a
 # flat fee instead and are not checked. Fiscal years outside the table use the nearest one: add a row each October.
-MPF_BOUNDS_BY_FISCAL_YEAR = {2024: (31.67, 614.35), 2025: (32.71, 634.62), 2026: (33.58, 651.50)}
 INFORMAL_ENTRY_TYPE = "11"
 
 

@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from warehouse.contract import FEEDS, format_of
+from warehouse.contract.fees import MPF_BOUNDS_BY_FISCAL_YEAR
 from warehouse.contract.identifiers import make_entry_number
 from warehouse.db import connect
 from warehouse.generator import calibration as cal
@@ -415,15 +416,27 @@ def test_dirty_runs_record_their_malformed_rows_and_odd_deliveries(dirty, con):
     assert all(set(t.column("entry_version").to_pylist()) == {"2"} for t in corrections)
 
 
+def _mpf_outside_bounds(out: Path, versions: list[str]):
+    entries = feed_text(out, "entries").to_pandas()
+    entries = entries[entries["entry_version"].isin(versions) & (entries["entry_type"] != "11")]
+    mpf = pd.to_numeric(entries["mpf_usd"], errors="coerce")
+    per_entry = mpf.groupby([entries["entry_number"], entries["entry_version"]]).agg(["sum", "size"])
+    mpf_min, mpf_max = MPF_BOUNDS_BY_FISCAL_YEAR[START.year + (START.month >= 10)]
+    # One cent of rounding per line, as the quality suite allows.
+    low = per_entry["sum"] + per_entry["size"] * 0.01 >= mpf_min
+    high = per_entry["sum"] - per_entry["size"] * 0.01 <= mpf_max
+    return per_entry, per_entry[~(low & high)]
+
+
+def test_every_entry_pays_an_mpf_within_the_bounds_of_its_fiscal_year(clean):
+    per_entry, outside = _mpf_outside_bounds(clean[0], ["1"])
+    assert len(per_entry) > 100
+    assert outside.empty, outside
+
+
 def test_a_correction_that_drops_a_line_keeps_the_entry_fee_within_the_mpf_bounds(tmp_path):
     # Enough corrections that some drop a line of an entry whose fee sits at the MPF minimum.
     generate(tmp_path, START, 8, scale=0.01, seed=20251001, fmt="csv", dirt_rate=0.02)
-    entries = feed_text(tmp_path, "entries").to_pandas()
-    entries = entries[(entries["entry_version"] == "2") & (entries["entry_type"] != "11")]
-    mpf = pd.to_numeric(entries["mpf_usd"], errors="coerce")
-    per_entry = mpf.groupby(entries["entry_number"]).agg(["sum", "size"])
+    per_entry, outside = _mpf_outside_bounds(tmp_path, ["2"])
     assert len(per_entry) > 20
-    # One cent of rounding per line, as the quality suite allows.
-    low = per_entry["sum"] + per_entry["size"] * 0.01 >= cal.MPF_MIN_USD
-    high = per_entry["sum"] - per_entry["size"] * 0.01 <= cal.MPF_MAX_USD
-    assert (low & high).all(), per_entry[~(low & high)]
+    assert outside.empty, outside

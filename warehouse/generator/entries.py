@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 
 from warehouse.contract import FEEDS
 from warehouse.contract.codes import ADCVD_ENTRY_TYPES, MODES_OF_TRANSPORT, VESSEL_MODES
+from warehouse.contract.fees import MPF_BOUNDS_BY_FISCAL_YEAR, fiscal_year_clamped
 from warehouse.generator import calibration as cal
 from warehouse.generator import text
 from warehouse.generator.population import Population
@@ -274,7 +275,14 @@ def price(pop: Population, tariff: Tariff, day: Day) -> None:
     day.deposit = np.round(day.value * deposit_rate).astype(np.int64)
     day.deposit_true = np.round(day.value_true * deposit_rate_true).astype(np.int64)
     entry_value = np.bincount(day.entry, weights=day.value, minlength=day.n_entries)
-    entry_mpf = np.clip(entry_value * cal.MPF_RATE, cal.MPF_MIN_USD * 100, cal.MPF_MAX_USD * 100)
+    # The minimum and maximum of the fiscal year the entry is filed in (October to September).
+    filed = day.filed.astype("datetime64[s]")
+    calendar_year = filed.astype("datetime64[Y]").astype(np.int64) + 1970
+    fiscal_year = calendar_year + (filed.astype("datetime64[M]").astype(np.int64) % 12 >= 9)
+    bounds = {y: MPF_BOUNDS_BY_FISCAL_YEAR[fiscal_year_clamped(y)] for y in np.unique(fiscal_year).tolist()}
+    mpf_min = np.array([bounds[y][0] for y in fiscal_year.tolist()]) * 100
+    mpf_max = np.array([bounds[y][1] for y in fiscal_year.tolist()]) * 100
+    entry_mpf = np.clip(entry_value * cal.MPF_RATE, mpf_min, mpf_max)
     day.mpf = np.round(entry_mpf[day.entry] * day.value / entry_value[day.entry]).astype(np.int64)
     vessel = np.isin(np.asarray(MODES)[day.mode], VESSEL_MODES)[day.entry]
     day.hmf = np.where(vessel, np.round(day.value * cal.HMF_RATE), 0).astype(np.int64)
