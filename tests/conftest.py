@@ -1,6 +1,9 @@
 """Session set-up shared by every test module."""
 
 import os
+from pathlib import Path
+
+import pytest
 
 
 def pytest_configure(config):
@@ -12,3 +15,24 @@ def pytest_configure(config):
     from orchestration.dbt_project import prepare_manifest
 
     prepare_manifest()
+
+
+# Set to a folder to keep the generated warehouse between test sessions (for iterating on downstream code; the
+# folder is reused as is when it holds a built warehouse, so delete it after changing the generator, loader or dbt).
+REUSE_GENERATED_ENV = "TRADEWH_TEST_GENERATED_DIR"
+
+
+@pytest.fixture(scope="session")
+def generated_warehouse(tmp_path_factory):
+    """Six months of generated feeds, loaded and built with dbt (tests/generated_warehouse.py). Read-only: copy the
+    file with `copy_warehouse` before writing to it."""
+    from generated_warehouse import DAYS, SCALE, SEED, START, GeneratedWarehouse, build_generated_warehouse
+
+    reuse = os.environ.get(REUSE_GENERATED_ENV)
+    if reuse and (Path(reuse) / "warehouse.duckdb").exists():
+        root = Path(reuse)
+        landing = root / "landing"
+        return GeneratedWarehouse(root / "warehouse.duckdb", landing, landing / "truth", START, DAYS, SCALE, SEED)
+    root = Path(reuse) if reuse else tmp_path_factory.mktemp("generated_warehouse")
+    root.mkdir(parents=True, exist_ok=True)
+    return build_generated_warehouse(root)

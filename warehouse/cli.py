@@ -6,12 +6,16 @@ Every command accepts `--warehouse FILE` (default: $TRADEWH_WAREHOUSE, else ./da
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from datetime import date
 from pathlib import Path
 
 from warehouse import config
+
+# Command groups that live beside the code they run; each module has `add_commands(subparsers, common)`.
+COMMAND_MODULES = ("warehouse.risk.commands", "warehouse.metrics.commands", "warehouse.report.commands")
 
 DEMO_START = date(2025, 10, 1)  # first day of federal fiscal year 2026
 DEMO_DAYS = 30
@@ -158,6 +162,9 @@ def build_parser() -> argparse.ArgumentParser:
     ui.add_argument("--host", default="127.0.0.1")
     ui.add_argument("--port", type=int, default=3000)
     ui.set_defaults(func=cmd_ui)
+
+    for module in COMMAND_MODULES:
+        importlib.import_module(module).add_commands(sub, common)
     return parser
 
 

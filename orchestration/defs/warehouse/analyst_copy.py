@@ -25,6 +25,9 @@ def analyst_copy(context: dg.AssetExecutionContext, warehouse: WarehouseResource
 
 warehouse_job = dg.define_asset_job(
     "warehouse_job",
-    selection=dg.AssetSelection.groups("staging", "intermediate", "marts", "access"),
-    description="Build and test the dbt models, then publish the analysts' read-only copy.",
+    selection=dg.AssetSelection.groups("staging", "intermediate", "marts", "risk", "metrics", "report", "access"),
+    description=(
+        "Build and test the dbt models, score risk, compute the performance measures and the report, then publish "
+        "the analysts' read-only copy."
+    ),
 )
