@@ -1,0 +1,89 @@
+"""The one layout every performance-measure table in schema `metrics` shares, so the report, the CSV/Parquet
+exports and analysts read every measure the same way.
+
+One row is one estimate of one measure, for one period and one domain (breakout) value:
+
+    measure        machine name, e.g. `mtd_rate_lines`
+    unit           `rate` (0-1), `usd`, `hours`, `index`, `count`, `days`
+    period_kind    `fiscal_year`, `fiscal_quarter` or `all`
+    period         `FY2026`, `FY2026Q1` or `all`
+    domain         the breakout: `overall`, `program`, `hs_section`, `hs_chapter`, `country_of_origin`, `port`, `pti`
+    domain_value   the breakout's value (`all` for `overall`)
+    estimate       the point estimate (NULL when suppressed)
+    std_error      its standard error (NULL when suppressed or not a sample estimate)
+    ci_low/ci_high its 95% interval (NULL when suppressed or not a sample estimate)
+    n_sampled      how many sampled units the estimate rests on (for a census measure: units counted)
+    suppressed     true when the cell has too few sampled units to publish; then `note` says why
+    note           method or suppression reason, in words
+
+A measure table may add its own columns after these (a prior-period change, a test's p-value, a rank).
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+ESTIMATE_COLUMNS: dict[str, str] = {
+    "measure": "varchar",
+    "unit": "varchar",
+    "period_kind": "varchar",
+    "period": "varchar",
+    "domain": "varchar",
+    "domain_value": "varchar",
+    "estimate": "double",
+    "std_error": "double",
+    "ci_low": "double",
+    "ci_high": "double",
+    "n_sampled": "bigint",
+    "suppressed": "boolean",
+    "note": "varchar",
+}
+
+# Cells resting on fewer sampled units than this are suppressed (estimate, error and interval withheld).
+MIN_SAMPLED = 30
+Z95 = 1.959963984540054  # two-sided 95% normal quantile
+
+
+def write_estimates(con, table: str, frame: pd.DataFrame) -> int:
+    """Replace `metrics.<table>` with `frame`: the standard columns first, in order and typed, then any extras.
+    Returns the number of rows written. Refuses a frame that lacks a standard column."""
+    missing = [c for c in ESTIMATE_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ValueError(f"metrics.{table}: missing standard columns {missing}")
+    extras = [c for c in frame.columns if c not in ESTIMATE_COLUMNS]
+    ordered = frame[[*ESTIMATE_COLUMNS, *extras]]
+    casts = ", ".join(f'cast("{name}" as {sql_type}) as "{name}"' for name, sql_type in ESTIMATE_COLUMNS.items())
+    rest = "".join(f', "{name}"' for name in extras)
+    con.execute("create schema if not exists metrics")
+    con.register("_estimates_frame", ordered)
+    try:
+        con.execute(f"create or replace table metrics.{table} as select {casts}{rest} from _estimates_frame")
+    finally:
+        con.unregister("_estimates_frame")
+    return len(ordered)
+
+
+def suppress_small_cells(frame: pd.DataFrame, minimum: int = MIN_SAMPLED) -> pd.DataFrame:
+    """Withhold the estimate, error and interval of every row with fewer than `minimum` sampled units, and say why."""
+    out = frame.copy()
+    small = out["n_sampled"].fillna(0) < minimum
+    out["suppressed"] = small | out.get("suppressed", False)
+    for column in ("estimate", "std_error", "ci_low", "ci_high"):
+        out.loc[small, column] = None
+    reason = f"suppressed: fewer than {minimum} sampled units"
+    out.loc[small, "note"] = reason
+    return out
+
+
+def wilson_interval(successes: float, n: float, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval for a simple-random-sample proportion: unlike the Wald interval it stays inside [0, 1]
+    and keeps its coverage for rates near 0 (hit rates, discrepancy rates of 1-2%). (nan, nan) when n is 0."""
+    if n <= 0:
+        return math.nan, math.nan
+    p = successes / n
+    denominator = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denominator
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
+    return max(0.0, centre - half), min(1.0, centre + half)
