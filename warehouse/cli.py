@@ -76,6 +76,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print("\nNext:")
     print(f"  {tradewh} ui --warehouse {warehouse}     # the Dagster UI: runs, assets, checks")
     print(f"  {tradewh} sql --warehouse {warehouse}    # SQL on the read-only analyst copy")
+    print(f"  open {config.data_dir(warehouse) / 'report' / 'index.html'}     # leadership report (offline)")
     print(f"  open {config.data_dir(warehouse) / 'data_docs' / 'index.html'}     # data quality report (offline)")
     return 0
 

@@ -1,4 +1,7 @@
-"""The analysts' read-only copy, republished after the models are built."""
+"""The analysts' read-only copy, republished after the models, risk scores, measures and report are built."""
+
+import importlib
+import pkgutil
 
 import dagster as dg
 
@@ -6,10 +9,27 @@ from orchestration.defs.warehouse.dbt_models import warehouse_models
 from orchestration.resources import EAGER_WHEN_CHECKS_PASS, WRITER_POOL, WarehouseResource
 from warehouse.db import publish_analyst_copy
 
+# The analysts see what the downstream domains compute, so the copy waits for every asset they define.
+DOWNSTREAM_DOMAINS = ("risk", "metrics", "report")
+
+
+def downstream_asset_keys() -> list[dg.AssetKey]:
+    """Keys of the assets defined in orchestration/defs/<domain>/ for the downstream domains, found the way
+    `load_from_defs_folder` finds them (module-level asset definitions), so a new asset there needs no wiring here."""
+    keys: set[dg.AssetKey] = set()
+    for domain in DOWNSTREAM_DOMAINS:
+        package = importlib.import_module(f"orchestration.defs.{domain}")
+        for info in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
+            module = importlib.import_module(info.name)
+            for value in vars(module).values():
+                if isinstance(value, dg.AssetsDefinition):
+                    keys.update(value.keys)
+    return sorted(keys, key=lambda key: key.to_user_string())
+
 
 @dg.asset(
     key=["ops", "analyst_copy"],
-    deps=[key for key in warehouse_models.keys if key.path[0] == "marts"],
+    deps=[key for key in warehouse_models.keys if key.path[0] == "marts"] + downstream_asset_keys(),
     group_name="access",
     kinds={"duckdb"},
     pool=WRITER_POOL,
