@@ -1,0 +1,290 @@
+"""Targeting and enforcement effectiveness (`metrics.targeting_effectiveness`): what risk-based exams and audits find,
+what they cost and how much better than the random sample they do, by enforcement environment.
+
+Definitions (all from marts.fct_exams and marts.fct_audits, in the fiscal period the exam started / the audit opened):
+- `exams`: examined lines of every selection reason (an exam of a whole entry counts each of its lines);
+  `targeted_exams`: the lines not drawn by the compliance-measurement sample (rules, model, officer, tip, partner).
+- `hit_rate`: material discrepancies / targeted lines (Wilson interval; lines treated as independent draws).
+- `lift_over_random`: hit_rate / the cm_random weighted material rate of the same period, in the same domain value
+  when it has at least MIN_SAMPLED random lines, else of the whole period (the sample is drawn at entry only, so
+  pre-entry and post-release fall back). Interval: delta method on log(lift), the two samples being disjoint; the
+  random rate's variance is the stratified (by cm_stratum) linearised variance of a weighted ratio.
+- `revenue_found_usd`, `officer_hours`: census sums over every exam line (no sampling error).
+- `audits`, `audit_hours`, `audit_revenue_found_usd` (revenue_loss_usd), `audit_finding_rate` (closed audits with
+  findings / closed audits): post-release audits, so only the `post_release` and overall cells have them.
+- `pti_hours_share`: officer + audit hours on a specific priority trade issue / all those hours. `revenue` is the
+  contract's catch-all issue of every chapter without a specific one, so counting it would make the share 1 by
+  construction; it is excluded (PRIORITY_PTIS). Its SE is the linearised SE of a ratio over exam lines and audits.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from warehouse.metrics.estimates import MIN_SAMPLED, Z95, wilson_interval
+from warehouse.metrics.fiscal_periods import period_rows_sql
+
+PRIORITY_PTIS = ("adcvd", "agriculture", "import_safety", "ipr", "penalties", "textiles")
+ENVIRONMENTS = ("pre_entry", "entry", "post_release")
+_PTI_LIST = ", ".join(f"'{p}'" for p in PRIORITY_PTIS)
+
+
+def _exam_lines_sql(domain_sql: str) -> str:
+    return f"""
+        select *, {domain_sql} as domain_value
+        from (select *, unnest({period_rows_sql("exam_date")}, recursive := true) from marts.fct_exams)
+    """
+
+
+def exam_stats(con, domain_sql: str) -> pd.DataFrame:
+    """Per period and domain value: census sums and the targeted lines' hits."""
+    return con.execute(f"""
+        select period_kind, period, domain_value::varchar as domain_value,
+               count(*) as exam_lines,
+               count(*) filter (where not is_cm_sample) as targeted_lines,
+               count(*) filter (where not is_cm_sample and is_material) as targeted_hits,
+               coalesce(sum(officer_hours), 0)::double as officer_hours,
+               coalesce(sum(duty_difference_usd), 0)::double as revenue_found_usd
+        from ({_exam_lines_sql(domain_sql)})
+        group by all
+    """).df()
+
+
+def random_strata(con, domain_sql: str) -> pd.DataFrame:
+    """Per period, domain value and cm_stratum: the sums the weighted material rate and its variance need."""
+    return con.execute(f"""
+        select period_kind, period, domain_value::varchar as domain_value, cm_stratum,
+               count(*) as n, sum(w) as s_w, sum(w * y) as s_wy, sum(w * w) as s_w2, sum(w * w * y) as s_w2y
+        from (select *, cm_weight::double as w, is_material::int::double as y
+              from ({_exam_lines_sql(domain_sql)}) where is_cm_sample)
+        group by all
+    """).df()
+
+
+def weighted_rate(strata: pd.DataFrame) -> tuple[float, float, int]:
+    """Weighted ratio sum(w y) / sum(w) over a stratified sample, its linearised SE and the lines it rests on.
+    Per stratum h the linearised values z = w (y - r) / W contribute n_h / (n_h - 1) * sum (z - mean z)^2;
+    single-line strata contribute nothing (their variance cannot be estimated)."""
+    total_w = float(strata["s_w"].sum())
+    n = int(strata["n"].sum())
+    if n == 0 or total_w <= 0:
+        return math.nan, math.nan, n
+    r = float(strata["s_wy"].sum()) / total_w
+    variance = 0.0
+    for row in strata.itertuples(index=False):
+        if row.n < 2:
+            continue
+        sum_z = (row.s_wy - r * row.s_w) / total_w
+        sum_z2 = (row.s_w2y * (1 - 2 * r) + r * r * row.s_w2) / (total_w * total_w)
+        variance += row.n / (row.n - 1) * max(0.0, sum_z2 - sum_z * sum_z / row.n)
+    return r, math.sqrt(variance), n
+
+
+def estimate_row(measure, unit, period_kind, period, domain, value, estimate, std_error, ci, n, note) -> dict:
+    """One row of the shared layout; a sampled estimate with fewer than MIN_SAMPLED units is withheld."""
+    small = std_error is not None and (n is None or n < MIN_SAMPLED)
+    if small:
+        estimate, std_error, ci, note = None, None, (None, None), f"suppressed: fewer than {MIN_SAMPLED} sampled units"
+    return {
+        "measure": measure,
+        "unit": unit,
+        "period_kind": period_kind,
+        "period": period,
+        "domain": domain,
+        "domain_value": value,
+        "estimate": estimate,
+        "std_error": std_error,
+        "ci_low": ci[0],
+        "ci_high": ci[1],
+        "n_sampled": n,
+        "suppressed": small,
+        "note": note,
+    }
+
+
+def census_row(measure, unit, period_kind, period, domain, value, total, n, note) -> dict:
+    """A census total: every unit counted, so no sampling error and nothing to suppress."""
+    return estimate_row(measure, unit, period_kind, period, domain, value, total, None, (None, None), n, note)
+
+
+def proportion_row(measure, period_kind, period, domain, value, successes, n, note) -> dict:
+    """A proportion with its binomial SE and Wilson interval."""
+    p = successes / n if n else math.nan
+    se = math.sqrt(p * (1 - p) / n) if n else math.nan
+    return estimate_row(
+        measure, "rate", period_kind, period, domain, value, p, se, wilson_interval(successes, n), n, note
+    )
+
+
+def lift_row(period_kind, period, domain, value, hits, n_targeted, baseline, note_scope) -> dict:
+    """hit rate / random rate with a delta-method interval on the log scale (the samples are disjoint)."""
+    rate, rate_se, n_random = baseline
+    n = min(n_targeted, n_random)
+    note = f"delta method on log(lift); baseline: cm_random weighted material rate of {note_scope}"
+    if n_targeted == 0 or not rate or math.isnan(rate) or hits == 0:
+        # No hits or no random discrepancies: the ratio or its log is undefined.
+        return estimate_row(
+            "lift_over_random",
+            "ratio",
+            period_kind,
+            period,
+            domain,
+            value,
+            None,
+            math.nan,
+            (None, None),
+            0,
+            "not estimable: no hits or a zero random rate",
+        )
+    h = hits / n_targeted
+    lift = h / rate
+    se_log = math.sqrt((1 - h) / (n_targeted * h) + (rate_se / rate) ** 2)
+    ci = (lift * math.exp(-Z95 * se_log), lift * math.exp(Z95 * se_log))
+    return estimate_row(
+        "lift_over_random", "ratio", period_kind, period, domain, value, lift, lift * se_log, ci, n, note
+    )
+
+
+def audit_stats(con, domain_sql: str) -> pd.DataFrame:
+    """Per period and domain value: audits opened, their hours and revenue, and closed audits with findings."""
+    return con.execute(f"""
+        select period_kind, period, domain_value::varchar as domain_value,
+               count(*) as audits,
+               coalesce(sum(audit_hours), 0)::double as audit_hours,
+               coalesce(sum(revenue_loss_usd), 0)::double as audit_revenue_found_usd,
+               count(*) filter (where is_closed) as closed_audits,
+               count(*) filter (where is_closed and has_findings) as closed_with_findings
+        from (select *, {domain_sql} as domain_value
+              from (select *, unnest({period_rows_sql("opened_on")}, recursive := true) from marts.fct_audits))
+        group by all
+    """).df()
+
+
+def enforcement_rows(con, domain: str, exam_domain_sql: str, audit_domain_sql: str | None) -> list[dict]:
+    """The exam (and, with audit_domain_sql, audit) measures of one domain, for every fiscal period."""
+    exams = exam_stats(con, exam_domain_sql)
+    strata = random_strata(con, exam_domain_sql)
+    overall_strata = random_strata(con, "'all'")
+    rows: list[dict] = []
+    for e in exams.itertuples(index=False):
+        key = (e.period_kind, e.period, domain, e.domain_value)
+        rows.append(census_row("exams", "count", *key, int(e.exam_lines), int(e.exam_lines), "examined lines"))
+        rows.append(
+            census_row(
+                "targeted_exams",
+                "count",
+                *key,
+                int(e.targeted_lines),
+                int(e.targeted_lines),
+                "examined lines not drawn by the random sample",
+            )
+        )
+        rows.append(
+            proportion_row(
+                "hit_rate",
+                *key,
+                int(e.targeted_hits),
+                int(e.targeted_lines),
+                "material discrepancies / targeted lines; Wilson interval",
+            )
+        )
+        own = strata[(strata.period == e.period) & (strata.domain_value == e.domain_value)]
+        period_all = overall_strata[overall_strata.period == e.period]
+        if int(own["n"].sum()) >= MIN_SAMPLED:
+            scope = "the same period" if domain == "overall" else f"the same period and {domain}"
+            baseline = weighted_rate(own)
+        else:
+            baseline, scope = (
+                weighted_rate(period_all),
+                f"the same period, all of it (< {MIN_SAMPLED} random lines here)",
+            )
+        rows.append(lift_row(*key, int(e.targeted_hits), int(e.targeted_lines), baseline, scope))
+        rows.append(
+            census_row(
+                "revenue_found_usd",
+                "usd",
+                *key,
+                e.revenue_found_usd,
+                int(e.exam_lines),
+                "exam duty differences (correct - declared), every exam line",
+            )
+        )
+        rows.append(
+            census_row(
+                "officer_hours", "hours", *key, e.officer_hours, int(e.exam_lines), "officer hours of every exam line"
+            )
+        )
+    if audit_domain_sql is not None:
+        for a in audit_stats(con, audit_domain_sql).itertuples(index=False):
+            key = (a.period_kind, a.period, domain, a.domain_value)
+            rows.append(census_row("audits", "count", *key, int(a.audits), int(a.audits), "audits opened"))
+            rows.append(
+                census_row("audit_hours", "hours", *key, a.audit_hours, int(a.audits), "auditor hours of audits opened")
+            )
+            rows.append(
+                census_row(
+                    "audit_revenue_found_usd",
+                    "usd",
+                    *key,
+                    a.audit_revenue_found_usd,
+                    int(a.audits),
+                    "revenue loss identified by audits opened",
+                )
+            )
+            rows.append(
+                proportion_row(
+                    "audit_finding_rate",
+                    *key,
+                    int(a.closed_with_findings),
+                    int(a.closed_audits),
+                    "closed audits with findings / closed audits; Wilson",
+                )
+            )
+    return rows
+
+
+def hours_share_rows(con, domain: str, exam_domain_sql: str, audit_domain_sql: str) -> list[dict]:
+    """pti_hours_share per period and domain value, over exam lines and audits together (units weighted by hours)."""
+    frame = con.execute(f"""
+        with units as (
+            select period_kind, period, {exam_domain_sql}::varchar as domain_value,
+                   coalesce(officer_hours, 0)::double as h, (pti in ({_PTI_LIST}))::int::double as p
+            from (select *, unnest({period_rows_sql("exam_date")}, recursive := true) from marts.fct_exams)
+            union all
+            select period_kind, period, {audit_domain_sql}::varchar,
+                   coalesce(audit_hours, 0)::double, (coalesce(pti, '') in ({_PTI_LIST}))::int::double
+            from (select *, unnest({period_rows_sql("opened_on")}, recursive := true) from marts.fct_audits)
+        )
+        select period_kind, period, domain_value, count(*) as n, sum(h) as s_h, sum(h * p) as s_hp,
+               sum(h * h) as s_h2, sum(h * h * p) as s_h2p
+        from units group by all
+    """).df()
+    rows = []
+    for f in frame.itertuples(index=False):
+        key = (f.period_kind, f.period, domain, f.domain_value)
+        n = int(f.n)
+        if f.s_h <= 0:
+            rows.append(
+                estimate_row(
+                    "pti_hours_share", "rate", *key, None, math.nan, (None, None), n, "not estimable: no hours recorded"
+                )
+            )
+            continue
+        r = f.s_hp / f.s_h
+        sum_z2 = (f.s_h2p * (1 - 2 * r) + r * r * f.s_h2) / (f.s_h * f.s_h)
+        se = math.sqrt(n / (n - 1) * sum_z2) if n > 1 else math.nan
+        ci = (max(0.0, r - Z95 * se), min(1.0, r + Z95 * se))
+        note = "hours on specific priority trade issues (not the catch-all revenue) / all officer and audit hours"
+        rows.append(estimate_row("pti_hours_share", "rate", *key, r, se, ci, n, note))
+    return rows
+
+
+def targeting_effectiveness(con) -> pd.DataFrame:
+    """metrics.targeting_effectiveness: domain `overall` and `environment` (audits are post_release)."""
+    rows = enforcement_rows(con, "overall", "'all'", "'all'")
+    rows += enforcement_rows(con, "environment", "environment", "'post_release'")
+    rows += hours_share_rows(con, "overall", "'all'", "'all'")
+    rows += hours_share_rows(con, "environment", "environment", "'post_release'")
+    return pd.DataFrame(rows)
