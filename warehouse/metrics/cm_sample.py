@@ -1,0 +1,68 @@
+"""The compliance-measurement (CM) random sample as the estimators read it: one row per `cm_random` exam line with
+its design (stratum, weight), outcome, amounts, the line's fiscal periods and its breakout (domain) values.
+
+Only `cm_random` exams enter: targeted exams select risky lines on purpose, so their findings say nothing about the
+population. The period of a line is that of its filing date, the day the CM sample was drawn from.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from warehouse.metrics.periods import period_sql
+from warehouse.metrics.survey import Membership
+
+# Breakouts; `program` and `pti` are lists (an importer may be in two programmes, a commodity under two issues).
+DOMAINS = ("overall", "program", "hs_section", "hs_chapter", "country_of_origin", "port", "pti")
+LIST_DOMAINS = ("program", "pti")
+
+SAMPLE_SQL = f"""
+with programs as (
+    select l.entry_number, l.line_number, list(distinct p.program order by p.program) as programs
+    from marts.fct_exams as x
+    join marts.fct_entry_lines as l on x.entry_number = l.entry_number and x.line_number = l.line_number
+    join marts.dim_programs as p
+      on p.importer_number = l.importer_number
+     and p.enrolled_on <= l.filed_date and (p.left_on is null or p.left_on > l.filed_date)
+    where x.is_cm_sample
+    group by all
+)
+select
+    x.exam_id, x.entry_number, x.line_number,
+    x.cm_stratum, cast(x.cm_weight as double) as cm_weight,
+    coalesce(x.is_material, false) as is_material,
+    cast(l.entered_value_usd as double) as value_usd,
+    cast(x.declared_duty_usd as double) as declared_duty_usd,
+    cast(x.correct_duty_usd as double) as correct_duty_usd,
+    {period_sql("d")},
+    'all' as overall,
+    coalesce(pr.programs, ['none']) as program,
+    c.hs_section, l.hs_chapter, l.country_of_origin, l.port_code as port,
+    case when coalesce(c.pti_tags, '') = '' then ['none'] else string_split(c.pti_tags, ',') end as pti
+from marts.fct_exams as x
+join marts.fct_entry_lines as l on x.entry_number = l.entry_number and x.line_number = l.line_number
+join marts.dim_dates as d on d.date_day = l.filed_date
+left join marts.dim_commodities as c on c.hts_code = l.hts_code
+left join programs as pr on pr.entry_number = x.entry_number and pr.line_number = x.line_number
+where x.is_cm_sample
+order by x.exam_id, x.entry_number, x.line_number
+"""
+
+
+def load_sample(con) -> pd.DataFrame:
+    """The CM sample lines (exams whose line is not in fct_entry_lines cannot be placed in a period and are left
+    out; on a consistent warehouse there are none)."""
+    return con.execute(SAMPLE_SQL).df()
+
+
+def membership(sample: pd.DataFrame, domain: str) -> tuple[Membership, list[str]]:
+    """(unit, domain) pairs of one breakout and the labels of its domain codes."""
+    column = sample[domain].reset_index(drop=True)
+    if domain in LIST_DOMAINS:
+        exploded = column.explode()
+        codes, labels = pd.factorize(exploded.astype(str), sort=True)
+        units = np.asarray(exploded.index, dtype=np.int64)
+        return Membership(units, codes.astype(np.int64), len(labels)), [str(v) for v in labels]
+    codes, labels = pd.factorize(column.fillna("unknown").astype(str), sort=True)
+    return Membership(np.arange(len(sample)), codes.astype(np.int64), len(labels)), [str(v) for v in labels]

@@ -1,0 +1,105 @@
+"""Compliance measurement: the material transactional discrepancy (MTD) rate from the `cm_random` sample, by line
+and by value, overall and by breakout, per fiscal year and quarter, with the change from the prior period.
+
+Estimand: the share of the period's filed lines (or of their entered value) on which a CM exam finds a material
+discrepancy. Exams miss some violations, so this is below the true non-compliance rate by the exam's detection
+rate; it is what the compliance-measurement programme measures, consistently from period to period.
+
+- by line:  R = sum(w * material) / sum(w)
+- by value: R = sum(w * value * material) / sum(w * value)   (ratio estimator)
+
+Variance: Taylor linearisation, with replacement, variance strata = `cm_stratum` within the period (the daily
+design strata collapsed over the days of the period; single-unit strata pooled), see `survey.py`. Interval:
+Korn-Graubard (Clopper-Pearson at the effective sample size, degrees of freedom = sampled lines - strata).
+Breakouts are domains (zeroed outside), never re-weighted.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from warehouse.metrics import survey
+from warehouse.metrics.cm_sample import DOMAINS, membership
+from warehouse.metrics.estimates import suppress_small_cells
+from warehouse.metrics.periods import PERIOD_KINDS, prior_period
+
+TABLE = "compliance_rate"
+MEASURES = ("mtd_rate_lines", "mtd_rate_value")
+METHOD_NOTE = (
+    "cm_random sample, cm_weight; ratio estimator, Taylor variance with replacement, strata cm_stratum within "
+    "period; domain by zeroing; Korn-Graubard 95% interval"
+)
+
+
+def period_estimates(sample: pd.DataFrame, domains=DOMAINS) -> pd.DataFrame:
+    """Both MTD rates for every domain value of `domains`, from the sample lines of one period."""
+    sample = sample.reset_index(drop=True)
+    design = survey.design(sample["cm_stratum"].to_numpy(), sample["cm_weight"].to_numpy())
+    material = sample["is_material"].to_numpy(dtype=float)
+    value = sample["value_usd"].to_numpy(dtype=float)
+    frames = []
+    for domain in domains:
+        members, labels = membership(sample, domain)
+        for measure, y, x in (
+            ("mtd_rate_lines", material, np.ones(len(sample))),
+            ("mtd_rate_value", material * value, value),
+        ):
+            est = survey.ratios(design, members, y, x)
+            low, high = survey.korn_graubard(est.estimate, est.std_error, est.n_sampled, design.degrees_of_freedom)
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "measure": measure,
+                        "unit": "rate",
+                        "domain": domain,
+                        "domain_value": labels,
+                        "estimate": est.estimate,
+                        "std_error": est.std_error,
+                        "ci_low": low,
+                        "ci_high": high,
+                        "n_sampled": est.n_sampled,
+                    }
+                )
+            )
+    return pd.concat(frames, ignore_index=True)
+
+
+def by_period(sample: pd.DataFrame, estimate_one_period, period_kinds=PERIOD_KINDS) -> pd.DataFrame:
+    """`estimate_one_period(lines)` for every fiscal year and quarter present in the sample, labelled."""
+    frames = []
+    for kind in period_kinds:
+        column = f"{kind}_label"
+        for period, lines in sample.groupby(column, sort=True):
+            frame = estimate_one_period(lines)
+            frame.insert(2, "period_kind", kind)
+            frame.insert(3, "period", period)
+            frames.append(frame)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def with_prior_change(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add prior_period, change, change_std_error and change_p_value: the difference from the same measure and
+    domain value in the period before (independent samples), NULL when either is missing or suppressed."""
+    out = frame.copy()
+    out["prior_period"] = out["period"].map(prior_period)
+    keys = ["measure", "period_kind", "domain", "domain_value"]
+    prior = out[[*keys, "period", "estimate", "std_error"]].rename(
+        columns={"period": "prior_period", "estimate": "_prior", "std_error": "_prior_se"}
+    )
+    prior["_has_prior"] = True
+    out = out.merge(prior, on=[*keys, "prior_period"], how="left")
+    change, se, p_value = survey.change_test(out["estimate"], out["std_error"], out["_prior"], out["_prior_se"])
+    out["change"], out["change_std_error"], out["change_p_value"] = change, se, p_value
+    # The prior period is named whenever that cell exists, even suppressed (then the change is NULL).
+    out.loc[out["_has_prior"].isna(), "prior_period"] = None
+    return out.drop(columns=["_prior", "_prior_se", "_has_prior"])
+
+
+def compliance_rate(sample: pd.DataFrame) -> pd.DataFrame:
+    """The metrics.compliance_rate table from the CM sample (see `cm_sample.load_sample`)."""
+    frame = by_period(sample, period_estimates)
+    frame["suppressed"] = False
+    frame["note"] = METHOD_NOTE
+    frame = suppress_small_cells(frame)
+    return with_prior_change(frame)
