@@ -1,0 +1,345 @@
+"""Identity resolution: Splink links importer registry versions into real-world entities.
+
+Records are the versions of marts.dim_importers (one per importer number and effective date). Splink scores pairs
+of records on name, street, postal code, phone, officer, bond and the manufacturers the importer buys from; pairs at
+or above the threshold and all versions of one importer number are joined into connected components. An entity's
+id comes from its content, never from the run: the importer number seen first (ties: the smallest number), so
+re-runs, and new deliveries that only add importers to an entity, keep every id.
+
+Splink runs on a private in-memory DuckDB database (it creates many work tables); the warehouse connection is only
+read from and written to. Training is deterministic: u from seeded random sampling, m from expectation maximisation
+over whole blocks (no sampling).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+SCHEMA = "risk"
+# Pairs at or above this match probability are the same entity. The evidence of a true link is overwhelming
+# (shared phone, officer and address), so the threshold sits high to keep chance collisions of common names apart.
+MATCH_THRESHOLD = 0.99
+SEED = 20250701
+# Least m probability of a comparison level (see _floor_m).
+M_FLOOR = 0.01
+# Manufacturers per importer used as a linking feature: the ones it files most lines from.
+TOP_MANUFACTURERS = 20
+# Pairs of random records sampled to estimate u: enough for every level at the default scale, bounded at full scale.
+U_SAMPLE_PAIRS = 2e6
+
+# Corporate-form words dropped from names: a successor often changes only these ("... LLC" -> "... INC").
+_FORM_WORDS = r"\b(INC|LLC|LP|LTD|CO|CORP|CORPORATION|COMPANY|INTL|INTERNATIONAL|HOLDINGS|GROUP)\b"
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """The result of one resolution: importer number -> entity, and the entities."""
+
+    importer_entities: pd.DataFrame  # importer_number, entity_id, match_probability, importer_numbers
+    entities: pd.DataFrame
+    pairs_scored: int
+    model: dict  # Splink's trained settings (for the record; not needed to re-run)
+
+
+def registry_records(con: duckdb.DuckDBPyConnection, as_of: date | None = None) -> pd.DataFrame:
+    """One linking record per registry version known on `as_of` (all when None), with normalised features and the
+    importer's top manufacturers from its entry lines filed by then."""
+    cutoff = "date '9999-12-31'" if as_of is None else f"date '{as_of.isoformat()}'"
+    return con.execute(
+        f"""
+        with lines as (
+            select importer_number, manufacturer_id, count(*) as n
+            from marts.fct_entry_lines
+            where filed_date <= {cutoff} and manufacturer_id is not null
+            group by all
+        ),
+        ranked as (
+            select importer_number, manufacturer_id,
+                   row_number() over (partition by importer_number order by n desc, manufacturer_id) as rank
+            from lines
+        ),
+        manufacturers as (
+            select importer_number, list(manufacturer_id order by manufacturer_id) as manufacturers
+            from ranked where rank <= {TOP_MANUFACTURERS} group by all
+        )
+        select
+            i.importer_version_key as record_id,
+            i.importer_number,
+            i.valid_from,
+            i.legal_name,
+            nullif(trim(regexp_replace(regexp_replace(upper(i.legal_name), '[^A-Z0-9 ]', ' ', 'g'),
+                                       '{_FORM_WORDS}', ' ', 'g')), '') as name_core,
+            nullif(regexp_replace(upper(i.legal_name), '[^A-Z0-9]', '', 'g'), '') as name_compact,
+            nullif(regexp_replace(upper(i.street), '[^A-Z0-9]', '', 'g'), '') as street,
+            nullif(upper(trim(i.postal_code)), '') as postal_code,
+            nullif(regexp_replace(i.phone, '[^0-9]', '', 'g'), '') as phone,
+            nullif(regexp_replace(upper(i.officer_name), '[^A-Z]', '', 'g'), '') as officer_name,
+            nullif(trim(i.bond_number), '') as bond_number,
+            i.prior_importer_number,
+            coalesce(m.manufacturers, []::varchar[]) as manufacturers
+        from marts.dim_importers i
+        left join manufacturers m using (importer_number)
+        where i.valid_from <= {cutoff}
+        order by record_id
+        """
+    ).df()
+
+
+def _settings():
+    import splink.comparison_library as cl
+    from splink import SettingsCreator, block_on
+
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="record_id",
+        comparisons=[
+            cl.CustomComparison(
+                output_column_name="name",
+                comparison_levels=_name_levels(),
+            ),
+            cl.ExactMatch("street"),
+            cl.ExactMatch("postal_code"),
+            cl.ExactMatch("phone"),
+            cl.ExactMatch("officer_name"),
+            cl.ExactMatch("bond_number"),
+            cl.ArrayIntersectAtSizes("manufacturers", [3, 1]),
+        ],
+        # Every true link shares at least one of these; together they keep the scored pairs near-linear in records.
+        blocking_rules_to_generate_predictions=[
+            block_on("phone"),
+            block_on("street", "postal_code"),
+            block_on("officer_name", "postal_code"),
+            block_on("name_core", "postal_code"),
+            block_on("importer_number"),
+        ],
+        additional_columns_to_retain=["importer_number"],
+        retain_matching_columns=False,
+    )
+
+
+def _name_levels():
+    import splink.comparison_level_library as cll
+
+    return [
+        cll.NullLevel("name_compact"),
+        cll.ExactMatchLevel("name_compact"),
+        cll.ExactMatchLevel("name_core"),
+        cll.JaroWinklerLevel("name_compact", 0.93),
+        cll.JaroWinklerLevel("name_compact", 0.85),
+        cll.ElseLevel(),
+    ]
+
+
+def score_pairs(records: pd.DataFrame, seed: int = SEED) -> tuple[pd.DataFrame, dict]:
+    """Train Splink on the records and score the blocked pairs: (record_id_l, record_id_r, importer numbers,
+    match_probability) for every blocked pair, and the trained model."""
+    from splink import DuckDBAPI, Linker, block_on
+
+    work = duckdb.connect()
+    try:
+        work.execute("set enable_progress_bar = false")
+        work.execute("set threads = 1")  # single-threaded sampling and EM: the same input gives the same model
+        work.register("records_view", records)
+        work.execute("create table records as select * from records_view order by record_id")
+        work.unregister("records_view")
+        db_api = DuckDBAPI(connection=work)
+        # Splink logs every training step at INFO; the run's log keeps to warnings.
+        linker = Linker(db_api.register("records"), _settings(), log_level=logging.WARNING)
+        # The prior: pairs agreeing on phone, officer and street are taken as matches; about nine in ten matches do.
+        linker.training.estimate_probability_two_random_records_match(
+            [block_on("phone", "officer_name", "street")], recall=0.9
+        )
+        linker.training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=seed)
+        # Two EM sessions so every comparison gets m from a session that does not block on it. Both blocks hold a
+        # few percent of matches (mostly versions of one number) among chance agreements, which EM separates well.
+        linker.training.estimate_parameters_using_expectation_maximisation(block_on("officer_name"))
+        linker.training.estimate_parameters_using_expectation_maximisation(block_on("phone"))
+        model = _floor_m(linker.misc.save_model_to_json())
+        linker = Linker(db_api.register("records", table_name="records_scored"), model, log_level=logging.WARNING)
+        predictions = linker.inference.predict()
+        pairs = work.execute(
+            f"""
+            select record_id_l, record_id_r,
+                   importer_number_l, importer_number_r, match_probability, match_weight
+            from {predictions.physical_name}
+            order by record_id_l, record_id_r
+            """
+        ).df()
+    finally:
+        work.close()
+    return pairs, model
+
+
+def _floor_m(model: dict) -> dict:
+    """Give every level at least M_FLOOR of the match mass. The matches EM learns from are mostly versions of one
+    number, which agree on almost everything, so it sets m = 0 for disagreement levels: one changed field (a
+    successor's new phone) would then veto a link whatever else agrees. The floor caps that veto at log2(floor/u)."""
+    for comparison in model["comparisons"]:
+        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+        m = [max(float(lv.get("m_probability") or 0.0), M_FLOOR) for lv in levels]
+        total = sum(m)
+        for lv, value in zip(levels, m, strict=True):
+            lv["m_probability"] = value / total
+    return model
+
+
+def cluster(records: pd.DataFrame, pairs: pd.DataFrame, threshold: float = MATCH_THRESHOLD) -> pd.DataFrame:
+    """Connected components of importer numbers: linked by a pair at or above the threshold, or by being versions
+    of one number. Returns importer_number, entity_id, match_probability (the strongest link to another number of
+    the entity; null for an entity of one number)."""
+    first_seen = records.groupby("importer_number")["valid_from"].min()
+    parent = {number: number for number in first_seen.index}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    links = pairs[(pairs.match_probability >= threshold) & (pairs.importer_number_l != pairs.importer_number_r)]
+    for a, b in zip(links.importer_number_l, links.importer_number_r, strict=True):
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    out = pd.DataFrame({"importer_number": first_seen.index, "first_seen": first_seen.values})
+    out["root"] = [find(n) for n in out.importer_number]
+    # The id is the first-seen number of the component (ties: the smallest), so it does not depend on the run.
+    anchor = out.sort_values(["first_seen", "importer_number"]).groupby("root")["importer_number"].first()
+    out["entity_id"] = "EN-" + out.root.map(anchor)
+    strongest = pd.concat(
+        [
+            links[["importer_number_l", "match_probability"]].set_axis(["importer_number", "p"], axis=1),
+            links[["importer_number_r", "match_probability"]].set_axis(["importer_number", "p"], axis=1),
+        ]
+    )
+    best = strongest.groupby("importer_number")["p"].max()
+    out["match_probability"] = out.importer_number.map(best)
+    out["importer_numbers"] = out.groupby("entity_id")["importer_number"].transform("count")
+    return out[["importer_number", "entity_id", "match_probability", "importer_numbers"]].sort_values(
+        "importer_number", ignore_index=True
+    )
+
+
+def resolve(
+    con: duckdb.DuckDBPyConnection, as_of: date | None = None, threshold: float = MATCH_THRESHOLD, seed: int = SEED
+) -> Resolution:
+    """Resolve the registry known on `as_of` (all when None) into entities; reads the warehouse only."""
+    records = registry_records(con, as_of)
+    pairs, model = score_pairs(records, seed)
+    members = cluster(records, pairs, threshold)
+    return Resolution(members, _entities(con, members, as_of), len(pairs), model)
+
+
+def _entities(con: duckdb.DuckDBPyConnection, members: pd.DataFrame, as_of: date | None) -> pd.DataFrame:
+    cutoff = "date '9999-12-31'" if as_of is None else f"date '{as_of.isoformat()}'"
+    con.register("resolved_members", members)
+    try:
+        return con.execute(
+            f"""
+            with registry as (
+                select importer_number, min(valid_from) as registered_on,
+                       arg_max(legal_name, valid_from) as legal_name, max(valid_from) as last_change_on,
+                       bool_or(prior_importer_number is not null) as declares_prior
+                from marts.dim_importers where valid_from <= {cutoff} group by all
+            ),
+            activity as (
+                select importer_number, min(filed_date) as first_filed_on, max(filed_date) as last_filed_on,
+                       count(*) as lines, sum(entered_value_usd) as entered_value_usd
+                from marts.fct_entry_lines where filed_date <= {cutoff} group by all
+            )
+            select
+                m.entity_id,
+                -- The name the entity trades under now: the current name of its most recently registered number.
+                arg_max(r.legal_name, (r.registered_on, m.importer_number)) as display_name,
+                count(*) as importer_numbers,
+                list(m.importer_number order by r.registered_on, m.importer_number) as importer_number_list,
+                min(least(r.registered_on, coalesce(a.first_filed_on, r.registered_on))) as first_seen_on,
+                max(greatest(r.last_change_on, coalesce(a.last_filed_on, r.last_change_on))) as last_seen_on,
+                coalesce(sum(a.lines), 0)::bigint as lines,
+                coalesce(sum(a.entered_value_usd), 0) as entered_value_usd,
+                bool_or(r.declares_prior) as declares_prior_number,
+                min(m.match_probability) as weakest_link_probability
+            from resolved_members m
+            join registry r using (importer_number)
+            left join activity a using (importer_number)
+            group by m.entity_id
+            order by m.entity_id
+            """
+        ).df()
+    finally:
+        con.unregister("resolved_members")
+
+
+def write(con: duckdb.DuckDBPyConnection, resolution: Resolution) -> None:
+    """Replace risk.importer_entities and risk.entities in one transaction."""
+    con.execute(f"create schema if not exists {SCHEMA}")
+    con.register("new_importer_entities", resolution.importer_entities)
+    con.register("new_entities", resolution.entities)
+    try:
+        con.execute("begin")
+        con.execute(
+            f"""
+            create or replace table {SCHEMA}.importer_entities as
+            select importer_number, entity_id, match_probability, importer_numbers::integer as importer_numbers,
+                   current_timestamp::timestamptz as resolved_at
+            from new_importer_entities order by importer_number
+            """
+        )
+        con.execute(
+            f"""
+            create or replace table {SCHEMA}.entities as
+            select *, current_timestamp::timestamptz as resolved_at from new_entities order by entity_id
+            """
+        )
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    finally:
+        con.unregister("new_importer_entities")
+        con.unregister("new_entities")
+
+
+@dataclass(frozen=True)
+class PairwiseScore:
+    true_pairs: int
+    predicted_pairs: int
+    true_positives: int
+
+    @property
+    def precision(self) -> float | None:
+        return self.true_positives / self.predicted_pairs if self.predicted_pairs else None
+
+    @property
+    def recall(self) -> float | None:
+        return self.true_positives / self.true_pairs if self.true_pairs else None
+
+
+def pairwise_score(predicted: pd.DataFrame, truth: pd.DataFrame) -> PairwiseScore:
+    """Pairwise precision and recall of a clustering of importer numbers against the truth's entity ids: a pair of
+    distinct numbers is predicted when they share an entity_id in `predicted`, true when they share one in `truth`.
+    Only numbers present in both are compared."""
+    both = predicted[["importer_number", "entity_id"]].merge(
+        truth[["importer_number", "entity_id"]], on="importer_number", suffixes=("_p", "_t")
+    )
+    con = duckdb.connect()
+    try:
+        con.register("both_ids", both)
+        row = con.execute(
+            """
+            select count(*) filter (where a.entity_id_t = b.entity_id_t),
+                   count(*) filter (where a.entity_id_p = b.entity_id_p),
+                   count(*) filter (where a.entity_id_t = b.entity_id_t and a.entity_id_p = b.entity_id_p)
+            from both_ids a join both_ids b
+              on a.importer_number < b.importer_number
+             and (a.entity_id_t = b.entity_id_t or a.entity_id_p = b.entity_id_p)
+            """
+        ).fetchone()
+    finally:
+        con.close()
+    return PairwiseScore(int(row[0]), int(row[1]), int(row[2]))
