@@ -1,0 +1,257 @@
+"""Efficiency of every targeting rule by fiscal period, and the rules to purge (issue #5).
+
+Unit: the examined line (a targeted exam examines every line of its entry). A hit is a material discrepancy.
+Lift = the rule's hit rate / the material rate of the compliance-measurement random sample (`cm_random`, weighted
+by `cm_weight`) in the same period and the rule's scope (its chapters or its origin, read from the rule's
+description, as the catalogue has no structured scope). The scope rate rests on few lines for narrow rules, so it
+is shrunk toward the period's overall random-sample rate with a prior worth `PRIOR_LINES` lines; `lift_overall`
+(against the overall rate) is reported too.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from warehouse.metrics.estimates import Z95, wilson_interval
+
+# Pseudo-lines of the overall random-sample rate added to a rule's scope rate: a scope with 400 sampled lines keeps
+# 80% of its own rate, one with 30 lines mostly falls back to the overall rate.
+PRIOR_LINES = 100
+GRAINS = ("fiscal_quarter", "fiscal_year")
+
+
+@dataclass(frozen=True)
+class PurgePolicy:
+    """A rule is listed when its lift is below `lift_threshold` in its last `periods` periods of `grain` that had at
+    least `min_lines` examined lines (periods with fewer lines are skipped: they neither count nor break the run)."""
+
+    lift_threshold: float = 1.5
+    periods: int = 2
+    min_lines: int = 30
+    grain: str = "fiscal_quarter"
+
+
+_PERIOD_STATS_SQL = """
+with
+periods as (
+    select date_day, 'fiscal_quarter' as period_kind, format('FY{}Q{}', fiscal_year, fiscal_quarter) as period
+    from marts.dim_dates
+    union all
+    select date_day, 'fiscal_year', format('FY{}', fiscal_year) from marts.dim_dates
+),
+bounds as (
+    select period_kind, period, min(date_day) as period_start, max(date_day) as period_end
+    from periods group by all
+),
+rule_lines as (
+    select e.*, p.period_kind, p.period
+    from marts.fct_exams as e
+    join periods as p on p.date_day = e.exam_date
+    where e.selection_reason = 'targeting_rule'
+),
+rule_stats as (
+    select
+        rule_id, period_kind, period,
+        count(distinct exam_id) as exam_count,
+        count(*) as line_count,
+        count(*) filter (where is_material) as hit_count,
+        coalesce(sum(duty_difference_usd), 0)::double as revenue_found_usd,
+        coalesce(sum(officer_hours), 0)::double as officer_hours,
+        max(exam_date) filter (where is_material) as last_hit_in_period
+    from rule_lines group by all
+),
+scope as (
+    select
+        rule_id, environment, pti, created_on, retired_on,
+        regexp_extract_all(regexp_extract(rule_description, 'chapters ([0-9, ]+)', 1), '[0-9]{2}') as chapters,
+        nullif(regexp_extract(rule_description, ' from ([A-Z]{2})$', 1), '') as origin
+    from marts.dim_rules
+),
+cm as (
+    select e.exam_date, e.is_material::int as y, e.cm_weight::double as w, l.hs_chapter, l.country_of_origin,
+        p.period_kind, p.period
+    from marts.fct_exams as e
+    join periods as p on p.date_day = e.exam_date
+    left join marts.fct_entry_lines as l using (entry_number, line_number)
+    where e.is_cm_sample
+),
+cm_overall as (
+    select period_kind, period, sum(w * y) / sum(w) as cm_overall_rate, count(*) as cm_line_count
+    from cm group by all
+),
+cm_scope as (
+    select s.rule_id, cm.period_kind, cm.period,
+        count(*) as cm_scope_line_count, sum(cm.y) as cm_scope_hit_count,
+        sum(cm.w * cm.y) / sum(cm.w) as cm_scope_rate,
+        -- Kish's effective sample size of the weighted scope rate
+        sum(cm.w) * sum(cm.w) / sum(cm.w * cm.w) as cm_scope_effective_n
+    from cm join scope as s
+        on list_contains(s.chapters, cm.hs_chapter) or cm.country_of_origin = s.origin
+    group by all
+),
+data_range as (select min(exam_date) as first_day, max(exam_date) as last_day from marts.fct_exams),
+rule_ids as (
+    select rule_id from scope union select distinct rule_id from rule_stats where rule_id is not null
+),
+grid as (
+    -- every rule in every period of the data, where it has exams or was in force
+    select r.rule_id, b.*
+    from rule_ids as r cross join bounds as b cross join data_range as d
+    left join scope as s using (rule_id)
+    where b.period_end >= d.first_day and b.period_start <= d.last_day
+      and (
+        exists (select 1 from rule_stats as x
+                where x.rule_id = r.rule_id and x.period_kind = b.period_kind and x.period = b.period)
+        or (s.created_on <= b.period_end and coalesce(s.retired_on, b.period_start) >= b.period_start)
+      )
+)
+select
+    g.rule_id, g.period_kind, g.period, g.period_start, g.period_end,
+    s.environment, s.pti, s.retired_on, s.retired_on is null as is_active,
+    s.rule_id is not null as is_in_catalogue,
+    array_to_string(s.chapters, ',') as scope_chapters, s.origin as scope_origin,
+    coalesce(r.exam_count, 0) as exam_count, coalesce(r.line_count, 0) as line_count,
+    coalesce(r.hit_count, 0) as hit_count,
+    coalesce(r.revenue_found_usd, 0) as revenue_found_usd, coalesce(r.officer_hours, 0) as officer_hours,
+    r.last_hit_in_period,
+    coalesce(c.cm_scope_line_count, 0) as cm_scope_line_count, c.cm_scope_rate,
+    coalesce(c.cm_scope_effective_n, 0) as cm_scope_effective_n,
+    o.cm_overall_rate, coalesce(o.cm_line_count, 0) as cm_line_count
+from grid as g
+left join scope as s using (rule_id)
+left join rule_stats as r using (rule_id, period_kind, period)
+left join cm_scope as c using (rule_id, period_kind, period)
+left join cm_overall as o using (period_kind, period)
+order by g.rule_id, g.period_kind, g.period_start
+"""
+
+
+def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
+    """numerator / denominator, NaN where the denominator is 0 or missing (no lift against a zero baseline)."""
+    den = denominator.astype(float)
+    return numerator.astype(float) / den.where(den > 0)
+
+
+def rule_period_stats(con) -> pd.DataFrame:
+    """One row per targeting rule and fiscal quarter / fiscal year of the exam data (layout of risk.rule_efficiency)."""
+    frame = con.execute(_PERIOD_STATS_SQL).df()
+    frame["hit_rate"] = _ratio(frame["hit_count"], frame["line_count"])
+    bounds = [wilson_interval(k, n, Z95) for k, n in zip(frame["hit_count"], frame["line_count"], strict=True)]
+    frame["hit_rate_low"] = [low for low, _ in bounds]
+    frame["hit_rate_high"] = [high for _, high in bounds]
+    scope_n = frame["cm_scope_effective_n"].astype(float)
+    scope_rate = frame["cm_scope_rate"].astype(float).fillna(0.0)
+    frame["baseline_rate"] = (scope_n * scope_rate + PRIOR_LINES * frame["cm_overall_rate"]) / (scope_n + PRIOR_LINES)
+    frame["lift"] = _ratio(frame["hit_rate"], frame["baseline_rate"])
+    # The interval of the lift carries the hit rate's uncertainty only (the baseline rests on far more lines).
+    frame["lift_low"] = _ratio(frame["hit_rate_low"], frame["baseline_rate"])
+    frame["lift_high"] = _ratio(frame["hit_rate_high"], frame["baseline_rate"])
+    frame["lift_overall"] = _ratio(frame["hit_rate"], frame["cm_overall_rate"])
+    frame["revenue_per_officer_hour"] = _ratio(frame["revenue_found_usd"], frame["officer_hours"])
+    # The last productive hit as of the period's end: the latest material hit in this or an earlier period.
+    frame = frame.sort_values(["rule_id", "period_kind", "period_start"], kind="stable").reset_index(drop=True)
+    hits = pd.to_datetime(frame["last_hit_in_period"])
+    keys = [frame["rule_id"], frame["period_kind"]]
+    # cummax leaves a period without hits empty: carry the previous periods' latest hit forward.
+    frame["last_productive_hit_on"] = hits.groupby(keys).cummax().groupby(keys).ffill().dt.date
+    return frame.drop(columns=["last_hit_in_period"])
+
+
+def _fmt_rate(rate: float) -> str:
+    return "n/a" if rate is None or (isinstance(rate, float) and math.isnan(rate)) else f"{100 * rate:.1f}%"
+
+
+def _day(value) -> str:
+    return str(pd.Timestamp(value).date())
+
+
+def rules_to_purge(stats: pd.DataFrame, policy: PurgePolicy) -> pd.DataFrame:
+    """Rules whose lift stayed below the threshold in their last `policy.periods` periods with enough lines."""
+    if policy.grain not in GRAINS:
+        raise ValueError(f"grain must be one of {GRAINS}, not {policy.grain!r}")
+    rows = []
+    usable = stats[(stats["period_kind"] == policy.grain) & (stats["line_count"] >= policy.min_lines)]
+    for rule_id, periods in usable.groupby("rule_id", sort=True):
+        periods = periods.sort_values("period_start")
+        below = (periods["lift"] < policy.lift_threshold).to_numpy()  # a NaN lift (zero baseline) is not below
+        streak = len(below) - np.flatnonzero(~below)[-1] - 1 if (~below).any() else len(below)
+        if streak < policy.periods:
+            continue
+        run = periods.tail(streak)
+        last = run.iloc[-1]
+        parts = [
+            f"{p.period}: lift {p.lift:.2f} ({p.hit_count} of {p.line_count} lines material, "
+            f"{_fmt_rate(p.hit_rate)} vs {_fmt_rate(p.baseline_rate)} in the random sample of its scope)"
+            for p in run.itertuples()
+        ]
+        hit = last["last_productive_hit_on"]
+        reason = (
+            f"lift below {policy.lift_threshold:g} in the last {streak} {policy.grain.replace('_', ' ')}s with at "
+            f"least {policy.min_lines} examined lines; " + "; ".join(parts)
+        )
+        reason += f"; last productive hit {_day(hit)}" if pd.notna(hit) else "; no productive hit"
+        if pd.notna(last["retired_on"]):
+            reason += f"; already retired on {_day(last['retired_on'])}"
+        rows.append(
+            {
+                "rule_id": rule_id,
+                "environment": last["environment"],
+                "pti": last["pti"],
+                "is_active": bool(last["is_active"]),
+                "retired_on": last["retired_on"],
+                "periods_below": int(streak),
+                "first_period_below": run.iloc[0]["period"],
+                "last_period": last["period"],
+                "last_lift": float(last["lift"]),
+                "last_lift_high": float(last["lift_high"]),
+                "last_hit_rate": float(last["hit_rate"]),
+                "last_line_count": int(last["line_count"]),
+                "lines_in_run": int(run["line_count"].sum()),
+                "hits_in_run": int(run["hit_count"].sum()),
+                "officer_hours_in_run": float(run["officer_hours"].sum()),
+                "last_productive_hit_on": hit if pd.notna(hit) else None,
+                "lift_threshold": float(policy.lift_threshold),
+                "required_periods": int(policy.periods),
+                "reason": reason,
+            }
+        )
+    columns = [
+        "rule_id", "environment", "pti", "is_active", "retired_on", "periods_below", "first_period_below",
+        "last_period", "last_lift", "last_lift_high", "last_hit_rate", "last_line_count", "lines_in_run",
+        "hits_in_run", "officer_hours_in_run", "last_productive_hit_on", "lift_threshold", "required_periods", "reason",
+    ]  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)
+
+
+DATE_COLUMNS = ("period_start", "period_end", "retired_on", "last_productive_hit_on")
+
+
+def _write(con, table: str, frame: pd.DataFrame) -> None:
+    """Replace risk.<table> with `frame`; date columns stay DATE (pandas would make them timestamps)."""
+    con.execute("create schema if not exists risk")
+    dates = [c for c in DATE_COLUMNS if c in frame.columns]
+    replace = f" replace ({', '.join(f'cast({c} as date) as {c}' for c in dates)})" if dates else ""
+    con.register("_rule_frame", frame)
+    try:
+        con.execute(f"create or replace table risk.{table} as select *{replace} from _rule_frame")
+    finally:
+        con.unregister("_rule_frame")
+
+
+def build_rule_efficiency(con) -> pd.DataFrame:
+    """(Re)build risk.rule_efficiency; returns the frame written."""
+    stats = rule_period_stats(con)
+    _write(con, "rule_efficiency", stats)
+    return stats
+
+
+def build_rules_to_purge(con, policy: PurgePolicy = PurgePolicy()) -> pd.DataFrame:
+    """(Re)build risk.rules_to_purge from risk.rule_efficiency; returns the frame written."""
+    stats = con.execute("select * from risk.rule_efficiency").df()
+    purge = rules_to_purge(stats, policy)
+    _write(con, "rules_to_purge", purge)
+    return purge
