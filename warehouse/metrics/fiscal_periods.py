@@ -1,9 +1,8 @@
-"""Federal fiscal periods (October-September, named after the year they end in) as the measure tables label them:
-`FY2026` (period_kind `fiscal_year`) and `FY2026Q1` (period_kind `fiscal_quarter`, October-December 2025)."""
+"""SQL for the federal fiscal periods (October-September, named after the year they end in) as the measure tables
+label them: `FY2026` (period_kind `fiscal_year`) and `FY2026Q1` (period_kind `fiscal_quarter`, October-December
+2025), computed from any date column. The labels and `prior_period` are those of warehouse/metrics/periods.py."""
 
 from __future__ import annotations
-
-PERIOD_KINDS = ("fiscal_year", "fiscal_quarter")
 
 
 def fiscal_year_sql(date_sql: str) -> str:
@@ -23,16 +22,6 @@ def period_rows_sql(date_sql: str) -> str:
         f"[{{'period_kind': 'fiscal_year', 'period': 'FY' || {fy}}}, "
         f"{{'period_kind': 'fiscal_quarter', 'period': 'FY' || {fy} || 'Q' || {fq}}}]"
     )
-
-
-def prior_period(period: str) -> str | None:
-    """The period before `period` of the same kind (FY2026Q1 -> FY2025Q4, FY2026 -> FY2025); None for `all`."""
-    if not period.startswith("FY"):
-        return None
-    if "Q" in period:
-        year, quarter = (int(part) for part in period[2:].split("Q"))
-        return f"FY{year - 1}Q4" if quarter == 1 else f"FY{year}Q{quarter - 1}"
-    return f"FY{int(period[2:]) - 1}"
 
 
 def periods_table_sql(date_table_sql: str, date_column: str) -> str:

@@ -63,23 +63,23 @@ def random_strata(con, domain_sql: str) -> pd.DataFrame:
     """).df()
 
 
-def weighted_rate(strata: pd.DataFrame) -> tuple[float, float, int]:
-    """Weighted ratio sum(w y) / sum(w) over a stratified sample, its linearised SE and the lines it rests on.
-    Per stratum h the linearised values z = w (y - r) / W contribute n_h / (n_h - 1) * sum (z - mean z)^2;
-    single-line strata contribute nothing (their variance cannot be estimated)."""
-    total_w = float(strata["s_w"].sum())
-    n = int(strata["n"].sum())
-    if n == 0 or total_w <= 0:
-        return math.nan, math.nan, n
-    r = float(strata["s_wy"].sum()) / total_w
-    variance = 0.0
-    for row in strata.itertuples(index=False):
-        if row.n < 2:
-            continue
-        sum_z = (row.s_wy - r * row.s_w) / total_w
-        sum_z2 = (row.s_w2y * (1 - 2 * r) + r * r * row.s_w2) / (total_w * total_w)
-        variance += row.n / (row.n - 1) * max(0.0, sum_z2 - sum_z * sum_z / row.n)
-    return r, math.sqrt(variance), n
+def weighted_rates(strata: pd.DataFrame) -> dict[tuple, tuple[float, float, int]]:
+    """Per (period_kind, period, domain_value): the weighted ratio r = sum(w y) / sum(w) over a stratified sample,
+    its linearised SE and the lines it rests on. Per stratum h the linearised values z = w (y - r) / W contribute
+    n_h / (n_h - 1) * sum (z - mean z)^2; single-line strata contribute nothing (no variance estimable)."""
+    if strata.empty:
+        return {}
+    keys = ["period_kind", "period", "domain_value"]
+    s = strata.copy()
+    grouped = s.groupby(keys)
+    s["W"] = grouped["s_w"].transform("sum")
+    s["r"] = grouped["s_wy"].transform("sum") / s["W"]
+    sum_z = (s["s_wy"] - s["r"] * s["s_w"]) / s["W"]
+    sum_z2 = (s["s_w2y"] * (1 - 2 * s["r"]) + s["r"] ** 2 * s["s_w2"]) / s["W"] ** 2
+    within = (sum_z2 - sum_z**2 / s["n"]).clip(lower=0)
+    s["v"] = (s["n"] / (s["n"] - 1).where(s["n"] > 1) * within).fillna(0.0)
+    out = s.groupby(keys).agg(r=("r", "first"), v=("v", "sum"), n=("n", "sum"))
+    return {key: (row.r, math.sqrt(row.v), int(row.n)) for key, row in zip(out.index, out.itertuples(), strict=True)}
 
 
 def estimate_row(measure, unit, period_kind, period, domain, value, estimate, std_error, ci, n, note) -> dict:
@@ -165,8 +165,9 @@ def audit_stats(con, domain_sql: str) -> pd.DataFrame:
 def enforcement_rows(con, domain: str, exam_domain_sql: str, audit_domain_sql: str | None) -> list[dict]:
     """The exam (and, with audit_domain_sql, audit) measures of one domain, for every fiscal period."""
     exams = exam_stats(con, exam_domain_sql)
-    strata = random_strata(con, exam_domain_sql)
-    overall_strata = random_strata(con, "'all'")
+    own_rates = weighted_rates(random_strata(con, exam_domain_sql))
+    period_rates = weighted_rates(random_strata(con, "'all'"))
+    no_sample = (math.nan, math.nan, 0)
     rows: list[dict] = []
     for e in exams.itertuples(index=False):
         key = (e.period_kind, e.period, domain, e.domain_value)
@@ -190,16 +191,13 @@ def enforcement_rows(con, domain: str, exam_domain_sql: str, audit_domain_sql: s
                 "material discrepancies / targeted lines; Wilson interval",
             )
         )
-        own = strata[(strata.period == e.period) & (strata.domain_value == e.domain_value)]
-        period_all = overall_strata[overall_strata.period == e.period]
-        if int(own["n"].sum()) >= MIN_SAMPLED:
+        own = own_rates.get((e.period_kind, e.period, e.domain_value), no_sample)
+        if own[2] >= MIN_SAMPLED:
+            baseline = own
             scope = "the same period" if domain == "overall" else f"the same period and {domain}"
-            baseline = weighted_rate(own)
         else:
-            baseline, scope = (
-                weighted_rate(period_all),
-                f"the same period, all of it (< {MIN_SAMPLED} random lines here)",
-            )
+            baseline = period_rates.get((e.period_kind, e.period, "all"), no_sample)
+            scope = f"the same period, all of it (< {MIN_SAMPLED} random lines here)"
         rows.append(lift_row(*key, int(e.targeted_hits), int(e.targeted_lines), baseline, scope))
         rows.append(
             census_row(
