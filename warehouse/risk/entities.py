@@ -339,7 +339,7 @@ def pairwise_score(predicted: pd.DataFrame, truth: pd.DataFrame) -> PairwiseScor
               on a.importer_number < b.importer_number
              and (a.entity_id_t = b.entity_id_t or a.entity_id_p = b.entity_id_p)
             """
-        ).fetchone()
+        ).fetchall()[0]
     finally:
         con.close()
     return PairwiseScore(int(row[0]), int(row[1]), int(row[2]))
