@@ -189,8 +189,8 @@ def test_vectorised_check_digits_agree_with_the_contract_function():
 
 
 def test_csv_quotes_only_fields_that_need_it_and_round_trips():
-    """The fast (Arrow writer) encoder gives the reference encoder's bytes: spliced chunks, a planted comma in a
-    money column, quotes, line breaks, nulls, `NA` and leading zeros; a placeholder byte takes the slow path."""
+    """The fast encoder (quotes only the rows that need it) gives the reference encoder's bytes: spliced chunks, a
+    planted comma in a money column, quotes, line breaks, nulls, `NA` and leading zeros, control bytes."""
     values = {
         "code": ["NA", "0401", None, "", "CN", "NA"],
         "description": ["Bolts, nuts", 'Say "hi"', "plain", "a\nb", "Bolts, nuts", None],
@@ -207,6 +207,10 @@ def test_csv_quotes_only_fields_that_need_it_and_round_trips():
     assert back.to_pydict() == expected
     odd = pa.table({"a": ["x\x1c,y", "z"]})
     assert csv_bytes(odd) == _csv_bytes_joined(odd) == b'a\n"x\x1c,y"\nz\n'
+    # Few distinct values (descriptions) are quoted once per value, then repeated.
+    repeated = pa.table({"d": ['a,"b"', "c", None, "e\r"] * 10, "n": [str(i) for i in range(40)]})
+    assert csv_bytes(repeated) == _csv_bytes_joined(repeated)
+    assert csv_bytes(repeated).startswith(b'd,n\n"a,""b""",0\nc,1\n,2\n"e\r",3\n')
 
 
 def read_text_bytes(data: bytes) -> pa.Table:
