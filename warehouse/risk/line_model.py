@@ -1,0 +1,293 @@
+"""The line risk model: LightGBM trained on exam outcomes, its files and runs, and the scored lines.
+
+Two boosters per model: a classifier for P(material discrepancy) and a regression of the revenue found given a
+material discrepancy; expected revenue at stake = p x predicted revenue. Each scored line keeps its three largest
+SHAP contributions (LightGBM `pred_contrib`, in log-odds) as its reasons.
+
+A model with cutoff C trains on every examined line whose exam was completed before C and scores lines filed on or
+after C. Labels come from exams of any selection reason; the reason and the rule are never features.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+
+from warehouse.risk.features import FEATURES, build_features
+
+SEED = 20250701
+CLASSIFIER_PARAMS = {
+    "objective": "binary",
+    "learning_rate": 0.05,
+    "num_leaves": 15,
+    "max_depth": 4,  # shallow trees: SHAP reasons cost grows with depth squared
+    "min_data_in_leaf": 40,
+    "feature_fraction": 0.8,
+    "bagging_fraction": 0.8,
+    "bagging_freq": 1,
+    "lambda_l2": 1.0,
+    "seed": SEED,
+    "deterministic": True,
+    "force_row_wise": True,
+    "num_threads": 1,
+    "verbose": -1,
+}
+CLASSIFIER_ROUNDS = 150
+REVENUE_PARAMS = {**CLASSIFIER_PARAMS, "objective": "regression", "num_leaves": 7, "min_data_in_leaf": 20}
+REVENUE_ROUNDS = 100
+MIN_POSITIVES = 20  # fewer material lines than this before a cutoff: no model
+MIN_REVENUE_POSITIVES = 50  # fewer: expected revenue uses the mean revenue of material lines instead of a booster
+TOP_REASONS = 3
+
+RUN_COLUMNS = """
+    model_id varchar primary key, purpose varchar, trained_at timestamp with time zone, train_from date,
+    train_to date, cutoff date, n_train bigint, n_positive bigint, params varchar, features varchar[],
+    model_path varchar, revenue_model_path varchar
+"""
+SCORE_COLUMNS = """
+    entry_number varchar, line_number bigint, importer_number varchar, filed_date date, model_id varchar,
+    p_material double, expected_revenue_usd double, top_reasons varchar
+"""
+
+
+def models_dir(warehouse_file: Path) -> Path:
+    return Path(warehouse_file).parent / "models"
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("create schema if not exists risk")
+    con.execute(f"create table if not exists risk.model_runs ({RUN_COLUMNS})")
+    con.execute(f"create table if not exists risk.line_scores ({SCORE_COLUMNS})")
+
+
+@dataclass
+class ExaminedLines:
+    """Every examined line's features, and one row per exam with its outcome (for labels at any cutoff)."""
+
+    features: pd.DataFrame  # one row per examined line that is in fct_entry_lines
+    exams: pd.DataFrame  # entry_number, line_number, completed_date (NaT while open), material, revenue
+
+
+def load_examined(con: duckdb.DuckDBPyConnection) -> ExaminedLines:
+    con.execute("""
+        create or replace temp table risk_examined as
+        select distinct x.entry_number, x.line_number
+        from marts.fct_exams as x semi join marts.fct_entry_lines as l using (entry_number, line_number)
+        where x.is_material is not null
+    """).fetchall()
+    exams = con.execute("""
+        select x.entry_number, x.line_number, cast(x.completed_at as date) as completed_date,
+               x.is_material as material,
+               cast(coalesce(x.correct_duty_usd - x.declared_duty_usd, 0) as double) as revenue
+        from marts.fct_exams as x semi join risk_examined as e using (entry_number, line_number)
+    """).df()
+    return ExaminedLines(build_features(con, "risk_examined"), exams)
+
+
+def _labelled(examined: ExaminedLines, exams: pd.DataFrame) -> pd.DataFrame:
+    """Lines of `exams` with label `material` (any exam material) and `revenue` (largest revenue found)."""
+    labels = exams.groupby(["entry_number", "line_number"], as_index=False).agg(
+        material=("material", "max"), revenue=("revenue", "max")
+    )
+    frame = examined.features.merge(labels, on=["entry_number", "line_number"], how="inner")
+    frame["material"] = frame["material"].astype(int)
+    return frame.sort_values(["filed_date", "entry_number", "line_number"], ignore_index=True)
+
+
+def training_set(examined: ExaminedLines, cutoff: date) -> pd.DataFrame:
+    """Lines filed before the cutoff whose exam was completed before it (their outcome was known then). A pre-entry
+    exam may finish before its line is filed: such a line filed on or after the cutoff belongs to the test window."""
+    exams = examined.exams
+    known = exams[exams["completed_date"].notna() & (pd.to_datetime(exams["completed_date"]) < pd.Timestamp(cutoff))]
+    labelled = _labelled(examined, known)
+    return labelled[pd.to_datetime(labelled["filed_date"]) < pd.Timestamp(cutoff)].reset_index(drop=True)
+
+
+def test_set(examined: ExaminedLines, cutoff: date, until: date | None = None) -> pd.DataFrame:
+    """Lines filed on or after the cutoff (and before `until`) that were examined for any reason."""
+    labelled = _labelled(examined, examined.exams)
+    filed = pd.to_datetime(labelled["filed_date"])
+    keep = filed >= pd.Timestamp(cutoff)
+    if until is not None:
+        keep &= filed < pd.Timestamp(until)
+    return labelled[keep].reset_index(drop=True)
+
+
+@dataclass
+class LineModel:
+    model_id: str
+    cutoff: date
+    classifier: lgb.Booster
+    revenue: lgb.Booster | None
+    revenue_fallback: float
+    features: list[str]
+
+    def predict(self, frame: pd.DataFrame, with_reasons: bool = True) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """P(material), expected revenue and (unless with_reasons is false: SHAP is most of the cost) the top
+        reasons of each row of `frame`."""
+        x = frame[self.features].to_numpy(dtype="float64")
+        p = self.classifier.predict(x)
+        given = self.revenue.predict(x) if self.revenue is not None else np.full(len(x), self.revenue_fallback)
+        why = []
+        if with_reasons:
+            why = reasons(self.classifier.predict(x, pred_contrib=True)[:, : len(self.features)], self.features)
+        return p, p * np.clip(given, 0, None), why
+
+
+def reasons(contrib: np.ndarray, names: list[str], top: int = TOP_REASONS) -> list[str]:
+    """`name (+0.42); name (-0.10); ...`: the largest contributions by absolute value, signed (log-odds)."""
+    order = np.argsort(-np.abs(contrib), axis=1, kind="stable")[:, :top]
+    return [
+        "; ".join(f"{names[j]} ({contrib[i, j]:+.3f})" for j in order[i] if contrib[i, j] != 0)
+        for i in range(len(contrib))
+    ]
+
+
+def _digest(train: pd.DataFrame) -> str:
+    data = pd.util.hash_pandas_object(train[[*FEATURES, "material", "revenue"]], index=False).to_numpy()
+    setup = json.dumps([CLASSIFIER_PARAMS, CLASSIFIER_ROUNDS, REVENUE_PARAMS, REVENUE_ROUNDS, FEATURES])
+    return hashlib.sha256(data.tobytes() + setup.encode()).hexdigest()[:10]
+
+
+def model_id_for(train: pd.DataFrame, cutoff: date) -> str:
+    """Same training data and settings, same id: re-running a training changes nothing."""
+    return f"line-{cutoff:%Y%m%d}-{_digest(train)}"
+
+
+def fit(train: pd.DataFrame, cutoff: date) -> LineModel:
+    x = train[FEATURES].to_numpy(dtype="float64")
+    y = train["material"].to_numpy()
+    classifier = lgb.train(
+        CLASSIFIER_PARAMS, lgb.Dataset(x, y, feature_name=FEATURES, free_raw_data=False), CLASSIFIER_ROUNDS
+    )
+    positive = train[train["material"] == 1]
+    fallback = float(positive["revenue"].mean()) if len(positive) else 0.0
+    revenue = None
+    if len(positive) >= MIN_REVENUE_POSITIVES:
+        revenue = lgb.train(
+            REVENUE_PARAMS,
+            lgb.Dataset(
+                positive[FEATURES].to_numpy(dtype="float64"), positive["revenue"].to_numpy(), feature_name=FEATURES
+            ),
+            REVENUE_ROUNDS,
+        )
+    return LineModel(model_id_for(train, cutoff), cutoff, classifier, revenue, fallback, list(FEATURES))
+
+
+def save_run(
+    con: duckdb.DuckDBPyConnection, model: LineModel, train: pd.DataFrame, warehouse_file: Path, purpose: str
+) -> None:
+    """Write the model files beside the warehouse and record the run in risk.model_runs (replacing the same id)."""
+    folder = models_dir(warehouse_file)
+    folder.mkdir(parents=True, exist_ok=True)
+    model_path = folder / f"{model.model_id}.txt"
+    model.classifier.save_model(str(model_path))
+    revenue_path = None
+    if model.revenue is not None:
+        revenue_path = folder / f"{model.model_id}.revenue.txt"
+        model.revenue.save_model(str(revenue_path))
+    params = {
+        "classifier": CLASSIFIER_PARAMS,
+        "classifier_rounds": CLASSIFIER_ROUNDS,
+        "revenue": REVENUE_PARAMS,
+        "revenue_rounds": REVENUE_ROUNDS,
+        "revenue_fallback_usd": model.revenue_fallback,
+    }
+    ensure_tables(con)
+    con.execute("delete from risk.model_runs where model_id = ?", [model.model_id])
+    con.execute(
+        "insert into risk.model_runs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            model.model_id,
+            purpose,
+            datetime.now(UTC),
+            train["filed_date"].min(),
+            model.cutoff - timedelta(days=1),
+            model.cutoff,
+            len(train),
+            int(train["material"].sum()),
+            json.dumps(params, sort_keys=True),
+            model.features,
+            str(model_path),
+            None if revenue_path is None else str(revenue_path),
+        ],
+    )
+
+
+def load_model(con: duckdb.DuckDBPyConnection, model_id: str) -> LineModel:
+    row = con.execute(
+        "select cutoff, params, features, model_path, revenue_model_path from risk.model_runs where model_id = ?",
+        [model_id],
+    ).fetchone()
+    cutoff, params, features, model_path, revenue_path = row
+    revenue = lgb.Booster(model_file=revenue_path) if revenue_path else None
+    fallback = json.loads(params)["revenue_fallback_usd"]
+    return LineModel(model_id, cutoff, lgb.Booster(model_file=model_path), revenue, fallback, list(features))
+
+
+def weekly_cutoffs(last_filed: date, weeks: int) -> list[date]:
+    """The Monday after the last filing day and the `weeks` Mondays before it, oldest first."""
+    latest = last_filed + timedelta(days=7 - last_filed.weekday())
+    return [latest - timedelta(weeks=w) for w in range(weeks, -1, -1)]
+
+
+def train_scheduled(con: duckdb.DuckDBPyConnection, warehouse_file: Path, history_weeks: int) -> list[str]:
+    """Train the scoring model of each weekly cutoff (those already recorded with the same data are kept).
+    Returns the model ids in force, oldest first."""
+    ensure_tables(con)
+    last = con.execute("select max(filed_date) from marts.fct_entry_lines").fetchone()[0]
+    if last is None:
+        return []
+    examined = load_examined(con)
+    known = {r[0] for r in con.execute("select model_id from risk.model_runs").fetchall()}
+    ids = []
+    for cutoff in weekly_cutoffs(last, history_weeks):
+        train = training_set(examined, cutoff)
+        if train["material"].sum() < MIN_POSITIVES:
+            continue
+        model_id = model_id_for(train, cutoff)
+        if model_id not in known:
+            save_run(con, fit(train, cutoff), train, warehouse_file, "scoring")
+        ids.append(model_id)
+    return ids
+
+
+def score_lines(con: duckdb.DuckDBPyConnection, model_ids: list[str]) -> int:
+    """Rewrite risk.line_scores: every line filed on or after the oldest model's cutoff, scored by the model with
+    the latest cutoff on or before its filing date."""
+    ensure_tables(con)
+    con.execute("delete from risk.line_scores")
+    if not model_ids:
+        return 0
+    con.execute("create or replace temp table risk_models_in_force (model_id varchar, cutoff date)")
+    con.executemany(
+        "insert into risk_models_in_force select model_id, cutoff from risk.model_runs where model_id = ?",
+        [[m] for m in model_ids],
+    )
+    con.execute("""
+        create or replace temp table risk_to_score as
+        select l.entry_number, l.line_number, m.model_id
+        from marts.fct_entry_lines as l
+        asof join risk_models_in_force as m on l.filed_date >= m.cutoff
+    """).fetchall()
+    frame = build_features(con, "risk_to_score")
+    assigned = con.execute("select entry_number, line_number, model_id from risk_to_score").df()
+    frame = frame.merge(assigned, on=["entry_number", "line_number"])
+    for model_id, part in frame.groupby("model_id", sort=True):
+        model = load_model(con, model_id)
+        p, expected, why = model.predict(part)
+        out = part[["entry_number", "line_number", "importer_number", "filed_date", "model_id"]].assign(
+            p_material=p, expected_revenue_usd=expected, top_reasons=why
+        )
+        con.register("risk_scored_part", out)
+        con.execute("insert into risk.line_scores by name select * from risk_scored_part")
+        con.unregister("risk_scored_part")
+    return con.execute("select count(*) from risk.line_scores").fetchone()[0]
