@@ -1,0 +1,37 @@
+"""The leadership report, rebuilt after the performance measures: <warehouse dir>/report/index.html and tables/."""
+
+import dagster as dg
+
+from orchestration.resources import EAGER_WHEN_CHECKS_PASS, WRITER_POOL, WarehouseResource
+from warehouse.report.build import build_report, default_out
+from warehouse.report.titles import TABLES
+
+# The metric tables the report shows, one asset each (["metrics", <table>]) in the metrics group.
+METRIC_TABLES = tuple(TABLES)
+
+
+@dg.asset(
+    key=["report", "leadership_report"],
+    deps=[dg.AssetKey(["metrics", table]) for table in METRIC_TABLES],
+    group_name="report",
+    kinds={"html"},
+    # It only reads the warehouse, but on DuckDB 2.0 an open reader blocks a writer in another process: in the
+    # writers' pool it never opens the file while a load or a metric asset writes it.
+    pool=WRITER_POOL,
+    automation_condition=EAGER_WHEN_CHECKS_PASS,
+)
+def leadership_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    """Static HTML report with inline SVG charts (opens with no server and no network) and every metric table as
+    CSV and Parquet, written to `report/` beside the warehouse."""
+    result = build_report(warehouse.warehouse_file, default_out(warehouse.warehouse_file))
+    if result.not_computed:
+        context.log.warning(f"not computed yet: {', '.join(result.not_computed)}")
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(result.index)),
+            "charts": result.figures,
+            "tables_exported": len(result.exports),
+            "not_computed": ", ".join(result.not_computed) or "none",
+            "read_from": str(result.source),
+        }
+    )

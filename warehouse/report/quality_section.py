@@ -1,0 +1,103 @@
+"""Data quality status: the latest result of every check in ops.quality_results (expectations/history.py), by
+suite, the expectations failing now, and a link to the Data Docs site when it exists."""
+
+from __future__ import annotations
+
+import os
+from html import escape
+from pathlib import Path
+
+from warehouse.report import formats
+from warehouse.report.charts import Point, Series, row_chart
+from warehouse.report.html_parts import not_computed, table
+from warehouse.report.source import has_table
+
+# The latest run of each check (asset, check name): its rows are the current status of its expectations.
+LATEST = """
+with latest as (
+    select asset, check_name, max(checked_at) as checked_at from ops.quality_results group by asset, check_name
+)
+select q.* from ops.quality_results q join latest using (asset, check_name, checked_at)
+"""
+
+
+def render(con, data_docs: Path, out: Path) -> tuple[str, int]:
+    parts = []
+    if data_docs.exists():
+        href = os.path.relpath(data_docs, out).replace(os.sep, "/")
+        parts.append(f'<p>Every expectation and its failing rows: <a href="{escape(href)}">Data Docs</a>.</p>')
+    else:
+        parts.append('<p class="note">No Data Docs site beside this warehouse.</p>')
+    if not has_table(con, "ops", "quality_results"):
+        return "".join(parts) + not_computed("ops.quality_results (no quality checks have run)"), 0
+    suites = con.execute(
+        f"""select suite, count(*) as expectations, count(*) filter (success) as passed,
+               count(*) filter (not success and severity = 'error') as failed_errors,
+               count(*) filter (not success and severity <> 'error') as failed_warnings,
+               max(checked_at) as last_checked
+        from ({LATEST}) group by suite order by suite"""
+    ).fetchall()
+    failing = con.execute(
+        f"""select suite, expectation, severity, unexpected_count, partition_start, partition_end
+        from ({LATEST}) where not success order by severity, suite, expectation"""
+    ).fetchall()
+    if not suites:
+        return "".join(parts) + '<p class="not-computed">ops.quality_results is empty.</p>', 0
+    blocking = sum(s[3] for s in suites)
+    last = max(s[5] for s in suites)
+    status = (
+        f'<p class="status {"bad" if blocking else "good"}">'
+        + (f"{blocking} blocking (error) expectations failing" if blocking else "Every blocking expectation passed")
+        + f" at each check's latest run; {sum(s[4] for s in suites)} warnings. Last check: {escape(str(last))}.</p>"
+    )
+    parts.append(status)
+    series = [
+        Series("passed", [Point(s[0], float(s[2]), n=s[1]) for s in suites]),
+        Series("failed", [Point(s[0], float(s[3] + s[4]), n=s[1]) for s in suites]),
+    ]
+    parts.append(
+        row_chart(
+            "fig-quality-suites",
+            "Expectations passed and failed, by suite",
+            "Counts of expectations that passed and failed at the latest run of each suite's checks.",
+            series,
+            "count",
+            style="bar",
+            caption="Expectations passed and failed at each suite's latest run (counts: a census, no interval; "
+            "n = expectations in the suite).",
+        )
+    )
+    rows = [
+        [
+            escape(s[0]),
+            formats.count(s[1]),
+            formats.count(s[2]),
+            formats.count(s[3]),
+            formats.count(s[4]),
+            escape(str(s[5])),
+        ]
+        for s in suites
+    ]
+    parts.append(
+        table(
+            ["suite", "expectations", "passed", "failed (error)", "failed (warning)", "last checked"],
+            rows,
+            numeric={1, 2, 3, 4},
+        )
+    )
+    if failing:
+        rows = [
+            [
+                escape(str(f[0])),
+                escape(str(f[1])),
+                escape(str(f[2])),
+                formats.count(f[3]),
+                escape(" .. ".join(str(d) for d in f[4:6] if d is not None) or formats.DASH),
+            ]
+            for f in failing
+        ]
+        parts.append("<h3>Failing now</h3>")
+        parts.append(
+            table(["suite", "expectation", "severity", "unexpected rows", "delivery dates"], rows, numeric={3})
+        )
+    return "".join(parts), 1
