@@ -22,7 +22,7 @@ from warehouse.contract.fees import MPF_BOUNDS_BY_FISCAL_YEAR
 from warehouse.contract.identifiers import make_entry_number
 from warehouse.db import connect
 from warehouse.generator import calibration as cal
-from warehouse.generator import generate, top_importer_count
+from warehouse.generator import delivery, generate, top_importer_count
 from warehouse.generator.dirt import CORRUPTORS, EXTRA_COLUMN, corrupt, kinds
 from warehouse.generator.entries import entry_numbers
 from warehouse.generator.schemes import SCHEMES
@@ -170,6 +170,40 @@ def test_the_same_seed_gives_the_same_bytes_in_every_format(tmp_path):
         assert a.rows == b.rows
         assert tree_digest(tmp_path / f"a_{fmt}") == tree_digest(tmp_path / f"b_{fmt}")
     assert any(p.endswith(".gz") for p in tree_digest(tmp_path / "a_mixed"))
+
+
+def test_a_writer_process_writes_the_same_bytes_as_the_writer_thread(tmp_path, monkeypatch):
+    """Big runs deliver in a forked process, small ones on a thread: the files, truth and summary are the same."""
+    threaded = generate(tmp_path / "thread", START, 3, scale=0.003, seed=9, fmt="mixed", dirt_rate=0.01)
+    monkeypatch.setattr(delivery, "PROCESS_FROM_LINES", 0)
+    spawned: list = []
+    monkeypatch.setattr(delivery, "ProcessCourier", _recording(delivery.ProcessCourier, spawned))
+    forked = generate(tmp_path / "process", START, 3, scale=0.003, seed=9, fmt="mixed", dirt_rate=0.01)
+    assert len(spawned) == 1 and spawned[0].process.exitcode == 0
+    assert forked.rows == threaded.rows and forked.files == threaded.files
+    assert tree_digest(tmp_path / "process") == tree_digest(tmp_path / "thread")
+
+
+def _recording(cls, into: list):
+    def make(*args):
+        courier = cls(*args)
+        into.append(courier)
+        return courier
+
+    return make
+
+
+@pytest.mark.parametrize("process", [False, True])
+def test_an_error_in_the_delivery_stage_is_raised_by_generate(tmp_path, monkeypatch, process):
+    def broken(self, index, *args):
+        if index == 1:
+            raise ValueError("disk full on day 2")
+
+    monkeypatch.setattr(delivery.Deliverer, "day", broken)
+    if process:
+        monkeypatch.setattr(delivery, "PROCESS_FROM_LINES", 0)
+    with pytest.raises((ValueError, RuntimeError), match="disk full on day 2"):
+        generate(tmp_path, START, 4, scale=0.002, seed=1, dirt_rate=0)
 
 
 def test_a_different_seed_gives_different_feeds(tmp_path):

@@ -2,27 +2,24 @@
 
 from __future__ import annotations
 
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
-from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from warehouse.contract import FEEDS
-from warehouse.generator import accounts, dirt, entries, exams, schemes, truth
+from warehouse.generator import accounts, entries, exams, schemes, truth
+from warehouse.generator import calibration as cal
+from warehouse.generator.delivery import Deliverer, courier
 from warehouse.generator.enforcement import draw_enforcement
+from warehouse.generator.files import Writer
 from warehouse.generator.population import build_population
 from warehouse.generator.tariff import tariff as build_tariff
-from warehouse.generator.writers import EXTENSIONS, MIXED_CYCLE, encode, write
 
 FORMATS = ("csv", "jsonl", "parquet", "mixed")
-ROWS_PER_FILE = 100_000
 
 
 @dataclass
@@ -40,87 +37,6 @@ class GenerationSummary:
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-def _split(table: pa.Table, feed: str) -> list[pa.Table]:
-    """Files of at most ROWS_PER_FILE rows; entries split only between entries (an entry stays in one file)."""
-    if table.num_rows <= ROWS_PER_FILE:
-        return [table]
-    cuts = [0]
-    if feed == "entries":
-        numbers = table.column("entry_number")
-        changed = pc.not_equal(numbers.slice(1), numbers.slice(0, table.num_rows - 1))
-        boundaries = np.flatnonzero(pc.fill_null(changed, True).to_numpy(zero_copy_only=False)) + 1
-        target = ROWS_PER_FILE
-        while target < table.num_rows:
-            i = np.searchsorted(boundaries, target)
-            cut = int(boundaries[min(i, boundaries.size - 1)]) if boundaries.size else table.num_rows
-            if cut <= cuts[-1]:
-                break
-            cuts.append(cut)
-            target = cut + ROWS_PER_FILE
-    else:
-        cuts += list(range(ROWS_PER_FILE, table.num_rows, ROWS_PER_FILE))
-    cuts.append(table.num_rows)
-    return [table.slice(a, b - a) for a, b in pairwise(cuts) if b > a]
-
-
-class Writer:
-    """Names, formats and writes the landing files; counts what it wrote.
-
-    Files are written synchronously by `write`; `submit` runs a job (a day's delivery) on one background thread,
-    jobs in submission order, so the next day is drawn while this one is delivered. Arrow and numpy release the
-    GIL for most of the work.
-    """
-
-    def __init__(self, out: Path, fmt: str, summary: GenerationSummary):
-        self.out, self.fmt, self.summary = out, fmt, summary
-        self.sequence: dict[tuple[str, int], int] = defaultdict(int)
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="generator-writer")
-        self.jobs: deque[Future] = deque()
-        self.done = 0  # jobs finished and taken off the queue
-
-    def submit(self, fn: Callable, *args) -> None:
-        self.jobs.append(self.pool.submit(fn, *args))
-
-    def mark(self) -> int:
-        """A position in the job queue (for `wait`)."""
-        return self.done + len(self.jobs)
-
-    def wait(self, upto: int | None = None) -> None:
-        """Wait for the jobs submitted before `upto` (all when None), re-raising their errors."""
-        upto = self.mark() if upto is None else upto
-        while self.jobs and self.done < upto:
-            self.jobs.popleft().result()
-            self.done += 1
-
-    def close(self) -> None:
-        try:
-            self.wait()
-        finally:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-
-    def file_format(self, feed: str, day_index: int, number: int) -> str:
-        if self.fmt != "mixed":
-            return self.fmt
-        return MIXED_CYCLE[(day_index + list(FEEDS).index(feed) + number) % len(MIXED_CYCLE)]
-
-    def path(self, feed: str, day_index: int, delivered: date, fmt: str, tag: str = "") -> Path:
-        self.sequence[(feed, day_index)] += 1
-        number = self.sequence[(feed, day_index)]
-        name = f"{feed}_{delivered:%Y%m%d}{tag}_{number:03d}{EXTENSIONS[fmt]}"
-        return self.out / feed / f"{delivered:%Y-%m-%d}" / name
-
-    def write(self, feed: str, day_index: int, delivered: date, table: pa.Table, tag: str = "") -> Path:
-        fmt = self.file_format(feed, day_index, self.sequence[(feed, day_index)])
-        path = self.path(feed, day_index, delivered, fmt, tag)
-        write(path, encode(table, feed, fmt))
-        self.summary.rows[feed] = self.summary.rows.get(feed, 0) + table.num_rows
-        self.summary.files += 1
-        return path
-
-    def relative(self, path: Path) -> str:
-        return path.relative_to(self.out).as_posix()
 
 
 def generate(
@@ -142,36 +58,22 @@ def generate(
     summary = GenerationSummary(str(out), start.isoformat(), days, scale, seed, fmt, dirt_rate)
     pop = build_population(seed, scale, start)
     tariff = build_tariff(pop)
-    writer = Writer(out, fmt, summary)
+    _ = pop.vocab  # built once here, so a forked writer process inherits it
+    deliverer = Deliverer(Writer(out, fmt, summary), pop, tariff, dirt_rate, start, days)
+    carrier = courier(deliverer, cal.ENTRIES_PER_DAY * cal.LINES_PER_ENTRY * scale)
     try:
-        _days(out, start, days, pop, tariff, writer, dirt_rate, progress)
+        _days(out, start, days, pop, tariff, carrier, summary, progress)
     finally:
-        writer.close()
+        carrier.close()
     return summary
 
 
-def _deliver_day(planter, writer: Writer, index, delivered: date, day, tariff, tables, lines_truth) -> None:
-    """Plant the day's dirt, then write its files and its truth lines (on the writer thread)."""
-    lines = [lines_truth, *planter.plant_day(index, delivered, day, tariff, tables)]
-    for feed in FEEDS:
-        table = tables[feed]
-        if FEEDS[feed].kind == "account" and table.num_rows == 0 and index > 0:
-            continue
-        for part in _split(table, feed):
-            planter.deliver(feed, index, delivered, part)
-    path = writer.out / "truth" / "entry_lines" / f"{delivered:%Y-%m-%d}.parquet"
-    truth.write_parquet(path, pa.concat_tables(lines))
-
-
-def _days(out: Path, start: date, days: int, pop, tariff, writer: Writer, dirt_rate: float, progress) -> None:
-    """Draw, plant and deliver each day, then the run's truth files (into `writer.summary`)."""
-    summary = writer.summary
-    planter = dirt.Planter(pop, writer, dirt_rate, start, days)
+def _days(out: Path, start: date, days: int, pop, tariff, carrier, summary: GenerationSummary, progress) -> None:
+    """Draw each day and hand it to the delivery stage, then write the run's truth files (into `summary`)."""
     start_n = entries.day_number(start)
     pending: dict[int, list[tuple[str, pa.Table]]] = defaultdict(list)
     strata, shopping = [], []
     truth_dir = out / "truth"
-    previous_day = 0
     for index in range(days):
         delivered = start + timedelta(days=index)
         day = entries.draw_day(pop, tariff, index, delivered)
@@ -192,17 +94,14 @@ def _days(out: Path, start: date, days: int, pop, tariff, writer: Writer, dirt_r
         for feed, rows in pending.pop(index, []):
             tables[feed] = pa.concat_tables([tables[feed], rows])
         lines_truth = truth.entry_lines(pop, tariff, day)
-        # Dirt, file splitting, encoding and writing run on the writer thread while the next day is drawn; that
-        # thread handles days in order, so names, sequence numbers and bytes do not depend on timing.
-        writer.submit(_deliver_day, planter, writer, index, delivered, day, tariff, tables, lines_truth)
-        writer.wait(previous_day)  # at most two days in flight
-        previous_day = writer.mark()
+        # Dirt, file splitting, encoding and writing run in the delivery stage while the next day is drawn.
+        carrier.send(index, delivered, day, tables, lines_truth)
         strata.append(day_exams.strata)
         shopping.append(schemes.shopping_truth(pop, day, forced))
         if progress:
             progress(f"{delivered:%Y-%m-%d}: {day.n_entries} entries, {day.n_lines} lines")
-        del day, day_exams, enforcement, tables, lines_truth  # the writer thread holds them until delivered
-    writer.wait()
+        del day, day_exams, enforcement, tables, lines_truth  # the delivery stage holds them until delivered
+    summary.rows, summary.files, planted = carrier.finish(truth_dir)
     shopping_table = pa.concat_tables(shopping)
     last = start_n + days - 1
     moved = np.asarray(shopping_table.column("moved_on").cast(pa.int32()).to_numpy()) <= last
@@ -217,6 +116,6 @@ def _days(out: Path, start: date, days: int, pop, tariff, writer: Writer, dirt_r
         ),
         "decayed_rules": truth.write_parquet(truth_dir / "decayed_rules.parquet", truth.decayed_rules(pop, start_n)),
         "cm_strata": truth.write_parquet(truth_dir / "cm_strata.parquet", pa.concat_tables(strata)),
-        **planter.finish(truth_dir),
+        **planted,
     }
     summary.truth = {name: str(path) for name, path in files.items()}

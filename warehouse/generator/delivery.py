@@ -1,0 +1,163 @@
+"""The delivery stage of the day loop: dirt, file splitting, encoding, writing and truth lines of each day.
+
+It runs beside the drawing of the next day, days strictly in order, so file names, sequence numbers and bytes do
+not depend on timing. Big runs deliver in a forked process (a second core, no shared interpreter lock); small
+ones on a thread (forking costs more than it saves there). Both run the same `Deliverer`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import pickle
+import traceback
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import date
+from pathlib import Path
+
+import pyarrow as pa
+
+from warehouse.contract import FEEDS
+from warehouse.generator import dirt, truth
+from warehouse.generator.files import Writer, split
+
+# Expected entry lines a day (85,000 entries x 2.5 lines at scale 1.0) from which a process pays off.
+PROCESS_FROM_LINES = 20_000
+
+
+class Deliverer:
+    """Plants each day's dirt, writes its files and truth lines; at the end the run's dirt and delivery truth."""
+
+    def __init__(self, writer: Writer, pop, tariff, dirt_rate: float, start: date, days: int):
+        self.writer, self.tariff = writer, tariff
+        self.planter = dirt.Planter(pop, writer, dirt_rate, start, days)
+
+    def day(self, index: int, delivered: date, day, tables: dict[str, pa.Table], lines_truth: pa.Table) -> None:
+        lines = [lines_truth, *self.planter.plant_day(index, delivered, day, self.tariff, tables)]
+        for feed in FEEDS:
+            table = tables[feed]
+            if FEEDS[feed].kind == "account" and table.num_rows == 0 and index > 0:
+                continue
+            for part in split(table, feed):
+                self.planter.deliver(feed, index, delivered, part)
+        path = self.writer.out / "truth" / "entry_lines" / f"{delivered:%Y-%m-%d}.parquet"
+        truth.write_parquet(path, pa.concat_tables(lines))
+
+    def finish(self, truth_dir: Path) -> tuple[dict[str, int], int, dict[str, Path]]:
+        """Rows per feed, files written, and the truth files of the planter."""
+        files = self.planter.finish(truth_dir)
+        return self.writer.summary.rows, self.writer.summary.files, files
+
+
+class ThreadCourier:
+    """Delivers on one background thread; at most two days in flight (the one drawn and the one delivered)."""
+
+    def __init__(self, deliverer: Deliverer):
+        self.deliverer = deliverer
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="generator-writer")
+        self.jobs: deque[Future] = deque()
+
+    def send(self, index: int, delivered: date, day, tables, lines_truth) -> None:
+        self.jobs.append(self.pool.submit(self.deliverer.day, index, delivered, day, tables, lines_truth))
+        while len(self.jobs) > 1:  # the day before this one is delivered
+            self.jobs.popleft().result()
+
+    def finish(self, truth_dir: Path):
+        try:
+            while self.jobs:
+                self.jobs.popleft().result()
+            return self.deliverer.finish(truth_dir)
+        finally:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+class ProcessCourier:
+    """Delivers in a forked process that inherits the population; days go through a pipe as pickle protocol 5
+    with out-of-band buffers (numpy and Arrow data are not copied into the pickle)."""
+
+    def __init__(self, deliverer: Deliverer):
+        context = multiprocessing.get_context("fork")
+        self.conn, child = context.Pipe(duplex=True)
+        self.process = context.Process(target=_serve, args=(child, deliverer), daemon=True)
+        self.process.start()
+        child.close()
+        self.sent = 0
+
+    def send(self, index: int, delivered: date, day, tables, lines_truth) -> None:
+        try:
+            _send(self.conn, ("day", (index, delivered, day, tables, lines_truth)))
+        except OSError:  # the process died: its error explains why
+            self._reply("done")
+            raise
+        self.sent += 1
+        if self.sent > 1:  # the process reads a day only after delivering the one before
+            self._reply("done")
+
+    def finish(self, truth_dir: Path):
+        _send(self.conn, ("finish", truth_dir))
+        if self.sent:
+            self._reply("done")
+        result = self._reply("finished")
+        self.close()
+        return result
+
+    def close(self) -> None:
+        self.conn.close()
+        self.process.join(timeout=60)
+        if self.process.is_alive():
+            self.process.kill()
+
+    def _reply(self, expected: str):
+        try:
+            kind, value = self.conn.recv()
+        except EOFError:
+            raise RuntimeError(f"the generator's writer process died (exit code {self.process.exitcode})") from None
+        if kind == "error":
+            raise RuntimeError(f"the generator's writer process failed:\n{value}")
+        assert kind == expected, (kind, expected)
+        return value
+
+
+def _send(conn, message) -> None:
+    buffers: list[pickle.PickleBuffer] = []
+    data = pickle.dumps(message, protocol=5, buffer_callback=buffers.append)
+    conn.send_bytes(len(buffers).to_bytes(8, "little") + data)
+    for buffer in buffers:
+        conn.send_bytes(buffer.raw())
+
+
+def _receive(conn):
+    head = conn.recv_bytes()
+    count = int.from_bytes(head[:8], "little")
+    buffers = [conn.recv_bytes() for _ in range(count)]
+    return pickle.loads(memoryview(head)[8:], buffers=buffers)
+
+
+def _serve(conn, deliverer: Deliverer) -> None:
+    """The writer process: deliver days in order until told to finish; errors go back as text."""
+    try:
+        while True:
+            kind, payload = _receive(conn)
+            if kind == "day":
+                deliverer.day(*payload)
+                del payload
+                conn.send(("done", None))
+            else:
+                conn.send(("finished", deliverer.finish(payload)))
+                return
+    except BaseException:  # everything goes back to the parent, which raises it
+        with contextlib.suppress(OSError):
+            conn.send(("error", traceback.format_exc()))
+    finally:
+        conn.close()
+
+
+def courier(deliverer: Deliverer, lines_per_day: float):
+    """A process for big days, a thread for small ones."""
+    if lines_per_day >= PROCESS_FROM_LINES:
+        return ProcessCourier(deliverer)
+    return ThreadCourier(deliverer)
