@@ -114,14 +114,16 @@ def test_entity_ids_survive_later_deliveries(resolved, truth):
         assert full[new] == full[old] == early.set_index("importer_number").entity_id[old]
 
 
-def test_a_new_number_sharing_phone_officer_and_address_joins_and_a_namesake_does_not(generated_warehouse, tmp_path):
+def test_a_new_number_sharing_phone_officer_and_address_joins_and_a_namesake_does_not(
+    generated_warehouse, resolved, tmp_path
+):
     """Two registry rows delivered later: a successor-like number (other name and bond, same phone, officer and
     address) joins the existing entity under its existing id; a namesake in the same postal code (so the pair is
     scored) with another street, phone, officer and bond stays alone."""
+    before = resolved[1]["importer_entities"].set_index("importer_number").entity_id  # the same data, resolved
     path = copy_warehouse(generated_warehouse, tmp_path)
     con = connect(path)
     try:
-        before = entities.resolve(con).importer_entities.set_index("importer_number").entity_id
         base = con.execute(
             "select * from marts.dim_importers where is_current and prior_importer_number is null "
             "order by importer_number limit 2"

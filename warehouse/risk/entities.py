@@ -30,7 +30,7 @@ M_FLOOR = 0.01
 # Manufacturers per importer used as a linking feature: the ones it files most lines from.
 TOP_MANUFACTURERS = 20
 # Pairs of random records sampled to estimate u: enough for every level at the default scale, bounded at full scale.
-U_SAMPLE_PAIRS = 2e6
+U_SAMPLE_PAIRS = 3e5
 
 # Corporate-form words dropped from names: a successor often changes only these ("... LLC" -> "... INC").
 _FORM_WORDS = r"\b(INC|LLC|LP|LTD|CO|CORP|CORPORATION|COMPANY|INTL|INTERNATIONAL|HOLDINGS|GROUP)\b"
