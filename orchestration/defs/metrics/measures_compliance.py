@@ -1,0 +1,101 @@
+"""Performance measures from the compliance-measurement sample and the entry lifecycle: the MTD rate, the revenue
+gap and clearance speed (warehouse/metrics; docs/metrics.md). Each asset replaces its `metrics.<table>`."""
+
+import dagster as dg
+
+from orchestration.resources import EAGER_WHEN_CHECKS_PASS, WRITER_POOL, WarehouseResource
+from warehouse.metrics import clearance, compliance, revenue_gap
+from warehouse.metrics.cm_sample import load_sample
+from warehouse.metrics.estimates import write_estimates
+
+
+def _marts(*models: str) -> list[dg.AssetKey]:
+    return [dg.AssetKey(["marts", model]) for model in models]
+
+
+SAMPLE_MARTS = ("fct_exams", "fct_entry_lines", "dim_dates", "dim_commodities", "dim_programs")
+COMMON = {"group_name": "metrics", "kinds": {"duckdb", "python"}, "pool": WRITER_POOL}
+
+
+def _result(frame, rows: int) -> dg.MaterializeResult:
+    return dg.MaterializeResult(
+        metadata={
+            "row_count": rows,
+            "suppressed_rows": int(frame["suppressed"].sum()) if rows else 0,
+            "periods": sorted(frame["period"].unique().tolist()) if rows else [],
+        }
+    )
+
+
+@dg.asset(
+    key=["metrics", compliance.TABLE],
+    deps=_marts(*SAMPLE_MARTS),
+    automation_condition=EAGER_WHEN_CHECKS_PASS,
+    **COMMON,
+)
+def compliance_rate(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    """MTD rate (by line and by value) from the cm_random sample, stratified ratio estimator with Taylor variance
+    and Korn-Graubard intervals, overall and by programme, HS section/chapter, origin, port and PTI, per fiscal year
+    and quarter, with the change from the prior period and its z-test."""
+    con = warehouse.connect()
+    try:
+        frame = compliance.compliance_rate(load_sample(con))
+        rows = write_estimates(con, compliance.TABLE, frame)
+    finally:
+        con.close()
+    return _result(frame, rows)
+
+
+@dg.asset(
+    key=["metrics", revenue_gap.TABLE],
+    deps=_marts(*SAMPLE_MARTS),
+    automation_condition=EAGER_WHEN_CHECKS_PASS,
+    **COMMON,
+)
+def revenue_gap_estimates(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    """Revenue gap found by CM exams (net, under- and over-paid totals) and the percent of revenue collected, overall
+    and by port and PTI, per fiscal year and quarter."""
+    con = warehouse.connect()
+    try:
+        frame = revenue_gap.revenue_gap(load_sample(con), revenue_gap.declared_totals(con))
+        rows = write_estimates(con, revenue_gap.TABLE, frame)
+    finally:
+        con.close()
+    return _result(frame, rows)
+
+
+LIFECYCLE_MARTS = ("mart_entry_lifecycle", "fct_entries", "fct_entry_lines", "dim_dates", "dim_commodities")
+
+
+@dg.asset(
+    key=["metrics", clearance.SPEED_TABLE],
+    deps=_marts(*LIFECYCLE_MARTS),
+    automation_condition=EAGER_WHEN_CHECKS_PASS,
+    **COMMON,
+)
+def clearance_speed(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    """Arrival- and filing-to-release hours of compliant released entries: median and p90 by mode and goods type."""
+    con = warehouse.connect()
+    try:
+        frame = clearance.clearance_speed(con, clearance.load_units(con))
+        rows = write_estimates(con, clearance.SPEED_TABLE, frame)
+    finally:
+        con.close()
+    return _result(frame, rows)
+
+
+@dg.asset(
+    key=["metrics", clearance.INDEX_TABLE],
+    deps=_marts(*LIFECYCLE_MARTS),
+    automation_condition=EAGER_WHEN_CHECKS_PASS,
+    **COMMON,
+)
+def clearance_index(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    """Clearance speed index (base period = 100; weights = base-period entries by goods type), overall and by mode."""
+    con = warehouse.connect()
+    try:
+        frame = clearance.clearance_index(clearance.load_units(con))
+        rows = write_estimates(con, clearance.INDEX_TABLE, frame)
+    finally:
+        con.close()
+    return _result(frame, rows)

@@ -1,0 +1,255 @@
+"""The MTD-rate and revenue-gap tables, materialised by their real Dagster assets on a copy of the generated
+warehouse, checked against direct SQL on the same marts; and the survey estimators on hand-computed samples."""
+
+import dagster as dg
+import numpy as np
+import pytest
+from generated_warehouse import copy_warehouse
+from scipy import stats
+
+from orchestration.defs.metrics import measures_compliance as assets
+from orchestration.resources import WarehouseResource
+from warehouse.db import connect
+from warehouse.metrics import survey
+from warehouse.metrics.cm_sample import load_sample
+from warehouse.metrics.estimates import ESTIMATE_COLUMNS, MIN_SAMPLED
+from warehouse.metrics.periods import prior_period
+from warehouse.metrics.revenue_gap import period_gap
+
+
+@pytest.fixture(scope="module")
+def built(generated_warehouse, tmp_path_factory):
+    """A copy of the generated warehouse with the four measure tables materialised; read the frames once."""
+    path = copy_warehouse(generated_warehouse, tmp_path_factory.mktemp("metrics_compliance"))
+    result = dg.materialize(
+        [assets.compliance_rate, assets.revenue_gap_estimates, assets.clearance_speed, assets.clearance_index],
+        resources={"warehouse": WarehouseResource(path=str(path))},
+        instance=dg.DagsterInstance.ephemeral(),
+    )
+    assert result.success
+    con = connect(path, read_only=True)
+    yield con, result
+    con.close()
+
+
+def _frame(con, table):
+    return con.execute(f"select * from metrics.{table}").df()
+
+
+@pytest.mark.slow
+def test_materialised_tables_have_the_shared_layout_and_the_agreed_measures(built):
+    con, result = built
+    expected = {
+        "compliance_rate": {"mtd_rate_lines", "mtd_rate_value"},
+        "revenue_gap": {
+            "revenue_gap_net_usd",
+            "revenue_underpaid_usd",
+            "revenue_overpaid_usd",
+            "revenue_collected_rate",
+        },
+        "clearance_speed": {
+            "arrival_to_release_hours_median",
+            "arrival_to_release_hours_p90",
+            "filing_to_release_hours_median",
+            "filing_to_release_hours_p90",
+        },
+        "clearance_index": {"clearance_speed_index"},
+    }
+    for table, measures in expected.items():
+        frame = _frame(con, table)
+        assert list(frame.columns[: len(ESTIMATE_COLUMNS)]) == list(ESTIMATE_COLUMNS)
+        assert set(frame["measure"]) == measures
+        assert set(frame["period"]) == {"FY2025", "FY2026", "FY2025Q4", "FY2026Q1"}
+        materialisations = result.asset_materializations_for_node(f"metrics__{table}")
+        assert materialisations[0].metadata["row_count"].value == len(frame)
+    compliance = _frame(con, "compliance_rate")
+    assert {"prior_period", "change", "change_std_error", "change_p_value"} <= set(compliance.columns)
+    assert set(compliance["domain"]) == {
+        "overall",
+        "program",
+        "hs_section",
+        "hs_chapter",
+        "country_of_origin",
+        "port",
+        "pti",
+    }
+
+
+@pytest.mark.slow
+def test_overall_mtd_rates_equal_the_weighted_sample_rates_computed_in_sql(built):
+    con, _ = built
+    direct = con.execute(
+        """
+        select d.fiscal_year_label || 'Q' || d.fiscal_quarter as period,
+            sum(x.cm_weight * x.is_material::int) / sum(x.cm_weight) as by_line,
+            sum(x.cm_weight * l.entered_value_usd * x.is_material::int) / sum(x.cm_weight * l.entered_value_usd)
+                as by_value,
+            count(*) as n
+        from marts.fct_exams as x
+        join marts.fct_entry_lines as l using (entry_number, line_number)
+        join marts.dim_dates as d on d.date_day = l.filed_date
+        where x.is_cm_sample
+        group by 1
+        """
+    ).fetchall()
+    table = _frame(con, "compliance_rate").query("domain == 'overall' and period_kind == 'fiscal_quarter'")
+    for period, by_line, by_value, n in direct:
+        rows = table[table["period"] == period].set_index("measure")
+        assert rows.loc["mtd_rate_lines", "estimate"] == pytest.approx(float(by_line), rel=1e-9)
+        assert rows.loc["mtd_rate_value", "estimate"] == pytest.approx(float(by_value), rel=1e-9)
+        assert rows.loc["mtd_rate_lines", "n_sampled"] == n
+        for measure in ("mtd_rate_lines", "mtd_rate_value"):
+            low, estimate, high = rows.loc[measure, ["ci_low", "estimate", "ci_high"]]
+            assert 0 <= low < estimate < high <= 1
+            assert rows.loc[measure, "std_error"] > 0
+
+
+@pytest.mark.slow
+def test_exclusive_breakouts_add_up_to_the_overall_estimate(built):
+    """For breakouts that partition the lines, sum over domains of (weight total x rate) is the overall weighted
+    count of material lines, and the domain revenue gaps add up to the overall gap."""
+    con, _ = built
+    weights = con.execute(
+        """
+        select d.fiscal_year_label as period, coalesce(c.hs_section, 'unknown') as hs_section, sum(x.cm_weight) as w
+        from marts.fct_exams as x
+        join marts.fct_entry_lines as l using (entry_number, line_number)
+        join marts.dim_dates as d on d.date_day = l.filed_date
+        left join marts.dim_commodities as c on c.hts_code = l.hts_code
+        where x.is_cm_sample group by all
+        """
+    ).df()
+    rates = _frame(con, "compliance_rate").query("measure == 'mtd_rate_lines' and period_kind == 'fiscal_year'")
+    for period, part in weights.groupby("period"):
+        by_section = rates[(rates["period"] == period) & (rates["domain"] == "hs_section")].set_index("domain_value")
+        overall = rates[(rates["period"] == period) & (rates["domain"] == "overall")]["estimate"].item()
+        # Suppression withholds small cells, so rebuild from all cells: unsuppressed here (hs sections are big).
+        assert not by_section["suppressed"].any()
+        material = sum(w * by_section.loc[s, "estimate"] for s, w in zip(part["hs_section"], part["w"], strict=True))
+        assert material / part["w"].sum() == pytest.approx(overall, rel=1e-9)
+
+    # Port cells are often suppressed in the table, so add up the unsuppressed estimates the table is made from.
+    sample = load_sample(con)
+    for period, lines in sample.groupby("fiscal_year_label"):
+        gap = period_gap(lines)
+        for _measure, part in gap.groupby("measure"):
+            overall = part[part["domain"] == "overall"]
+            ports = part[part["domain"] == "port"]
+            assert ports["estimate"].sum() == pytest.approx(overall["estimate"].item(), rel=1e-9, abs=1e-6)
+            assert ports["n_sampled"].sum() == overall["n_sampled"].item() == len(lines)
+            # Variances do not add across domains, but no domain can be less certain than zero.
+            assert (ports["std_error"] >= 0).all()
+        published = _frame(con, "revenue_gap").query(f"domain == 'overall' and period == '{period}'")
+        net = published[published["measure"] == "revenue_gap_net_usd"]["estimate"].item()
+        assert net == pytest.approx(
+            gap.query("domain == 'overall' and measure == 'revenue_gap_net_usd'")["estimate"].item()
+        )
+
+
+@pytest.mark.slow
+def test_small_cells_are_suppressed_and_say_so(built):
+    con, _ = built
+    frame = _frame(con, "compliance_rate")
+    small = frame[frame["n_sampled"] < MIN_SAMPLED]
+    assert len(small) > 0
+    assert small["suppressed"].all()
+    assert small[["estimate", "std_error", "ci_low", "ci_high"]].isna().all().all()
+    assert small["note"].str.contains("suppressed").all()
+    assert not frame[frame["n_sampled"] >= MIN_SAMPLED]["suppressed"].any()
+
+
+@pytest.mark.slow
+def test_the_change_from_the_prior_period_is_the_difference_with_a_z_test(built):
+    con, _ = built
+    frame = _frame(con, "compliance_rate").query("domain == 'overall'")
+    current = frame[frame["period"] == "FY2026Q1"].set_index("measure")
+    prior = frame[frame["period"] == "FY2025Q4"].set_index("measure")
+    for measure in ("mtd_rate_lines", "mtd_rate_value"):
+        row = current.loc[measure]
+        assert row["prior_period"] == "FY2025Q4"
+        change = row["estimate"] - prior.loc[measure, "estimate"]
+        se = np.hypot(row["std_error"], prior.loc[measure, "std_error"])
+        assert row["change"] == pytest.approx(change)
+        assert row["change_std_error"] == pytest.approx(se)
+        assert row["change_p_value"] == pytest.approx(2 * stats.norm.sf(abs(change) / se))
+    assert frame[frame["period"] == "FY2025Q4"]["change"].isna().all()  # no FY2025Q3 in the data
+
+
+@pytest.mark.slow
+def test_revenue_collected_rate_uses_the_known_declared_total(built):
+    con, _ = built
+    declared = con.execute(
+        """
+        select sum(l.total_paid_usd) from marts.fct_entry_lines as l
+        join marts.dim_dates as d on d.date_day = l.filed_date where d.fiscal_year_label = 'FY2026'
+        """
+    ).fetchone()[0]
+    gap = _frame(con, "revenue_gap").query("domain == 'overall' and period == 'FY2026'").set_index("measure")
+    net = gap.loc["revenue_gap_net_usd"]
+    assert net["estimate"] > 0
+    assert gap.loc["revenue_underpaid_usd", "estimate"] - gap.loc["revenue_overpaid_usd", "estimate"] == (
+        pytest.approx(net["estimate"])
+    )
+    rate = gap.loc["revenue_collected_rate"]
+    assert rate["estimate"] == pytest.approx(float(declared) / (float(declared) + net["estimate"]))
+    assert rate["ci_low"] == pytest.approx(float(declared) / (float(declared) + net["ci_high"]))
+    assert rate["ci_low"] < rate["estimate"] < rate["ci_high"]
+
+
+def test_stratified_total_and_variance_match_a_hand_computation():
+    # Two strata: A (w=10; y = 1, 3) and B (w=5; y = 2, 2, 8). Total = 10*4 + 5*12 = 100.
+    # Var = sum_h n_h/(n_h-1) sum_i (w y_i - mean_h)^2: A: 2 * ((10-20)^2 + (30-20)^2) = 400;
+    # B: 3/2 * ((10-20)^2 * 2 + (40-20)^2) = 900. se = sqrt(1300).
+    design = survey.design(["A", "A", "B", "B", "B"], [10, 10, 5, 5, 5])
+    est = survey.totals(design, survey.everyone(5), [1, 3, 2, 2, 8])
+    assert est.estimate[0] == pytest.approx(100)
+    assert est.std_error[0] == pytest.approx(np.sqrt(1300))
+
+
+def test_a_domain_is_estimated_by_zeroing_outside_it_not_by_reweighting():
+    # Domain = units 0 and 2. Zeroed y in A: (1, 0) -> 2 * ((10-5)^2 + (0-5)^2) = 100; in B: (2, 0, 0) ->
+    # 3/2 * ((10 - 10/3)^2 + 2 * (10/3)^2) = 100. A re-weighted (domain-as-stratum) variance would be 0.
+    design = survey.design(["A", "A", "B", "B", "B"], [10, 10, 5, 5, 5])
+    members = survey.exclusive([0, -1, 0, -1, -1])
+    est = survey.totals(design, members, [1, 3, 2, 2, 8])
+    assert est.estimate[0] == pytest.approx(20)
+    assert est.std_error[0] == pytest.approx(np.sqrt(200))
+    assert est.n_sampled[0] == 2
+
+
+def test_a_ratio_has_the_linearised_variance():
+    # R = sum w y / sum w x; z = (y - R x) / X-hat. Checked against a direct numpy evaluation of the formula.
+    rng = np.random.default_rng(3)
+    strata = np.repeat(np.arange(4), 25)
+    w = np.repeat([4.0, 8.0, 2.0, 10.0], 25)
+    x = rng.lognormal(0, 1, 100)
+    y = x * (rng.random(100) < 0.2)
+    est = survey.ratios(survey.design(strata, w), survey.everyone(100), y, x)
+    r = (w * y).sum() / (w * x).sum()
+    wz = w * (y - r * x) / (w * x).sum()
+    var = sum(25 / 24 * ((wz[strata == h] - wz[strata == h].mean()) ** 2).sum() for h in range(4))
+    assert est.estimate[0] == pytest.approx(r)
+    assert est.std_error[0] == pytest.approx(np.sqrt(var))
+
+
+def test_single_unit_strata_are_pooled_so_they_still_count_in_the_variance():
+    design = survey.design(["A", "B", "C", "C"], [1, 1, 1, 1])
+    assert design.stratum[0] == design.stratum[1] != design.stratum[2]
+    assert design.degrees_of_freedom == 2
+
+
+def test_korn_graubard_is_clopper_pearson_for_a_simple_random_sample():
+    # SRS: var = p(1-p)/n gives n_eff = n; with df = n - 1 there is no adjustment: exact Clopper-Pearson.
+    p, n = 3 / 200, 200
+    low, high = survey.korn_graubard(p, np.sqrt(p * (1 - p) / n), n, n - 1)
+    assert low == pytest.approx(stats.beta.ppf(0.025, 3, 198))
+    assert high == pytest.approx(stats.beta.ppf(0.975, 4, 197))
+    zero_low, zero_high = survey.korn_graubard(0.0, 0.0, 50, 49)
+    assert zero_low == 0 and zero_high == pytest.approx(1 - 0.025 ** (1 / 50))
+
+
+def test_prior_periods_step_back_one_fiscal_year_or_quarter():
+    assert prior_period("FY2026") == "FY2025"
+    assert prior_period("FY2026Q1") == "FY2025Q4"
+    assert prior_period("FY2026Q3") == "FY2026Q2"
+    assert prior_period("all") is None
