@@ -52,6 +52,9 @@ def test_counts_agree_with_the_exams(built):
     assert (got["line_count"].to_numpy() == expected["lines"].to_numpy()).all()
     assert (got["hit_count"].to_numpy() == expected["hits"].to_numpy()).all()
     assert (got["exam_count"].to_numpy() == expected["exams"].to_numpy()).all()
+    exam_hits = targeted[targeted["is_material"]].groupby(["rule_id", "period"])["exam_id"].nunique()
+    assert (quarters.loc[exam_hits.index, "exam_hit_count"].to_numpy() == exam_hits.to_numpy()).all()
+    assert quarters["exam_hit_count"].sum() == exam_hits.sum()
     # Fiscal years add up their quarters.
     years = stats[stats["period_kind"] == "fiscal_year"]
     assert years["line_count"].sum() == quarters["line_count"].sum() == len(targeted)

@@ -59,6 +59,7 @@ rule_stats as (
         count(distinct exam_id) as exam_count,
         count(*) as line_count,
         count(*) filter (where is_material) as hit_count,
+        count(distinct exam_id) filter (where is_material) as exam_hit_count,
         coalesce(sum(duty_difference_usd), 0)::double as revenue_found_usd,
         coalesce(sum(officer_hours), 0)::double as officer_hours,
         max(exam_date) filter (where is_material) as last_hit_in_period
@@ -115,7 +116,7 @@ select
     s.rule_id is not null as is_in_catalogue,
     array_to_string(s.chapters, ',') as scope_chapters, s.origin as scope_origin,
     coalesce(r.exam_count, 0) as exam_count, coalesce(r.line_count, 0) as line_count,
-    coalesce(r.hit_count, 0) as hit_count,
+    coalesce(r.hit_count, 0) as hit_count, coalesce(r.exam_hit_count, 0) as exam_hit_count,
     coalesce(r.revenue_found_usd, 0) as revenue_found_usd, coalesce(r.officer_hours, 0) as officer_hours,
     r.last_hit_in_period,
     coalesce(c.cm_scope_line_count, 0) as cm_scope_line_count, c.cm_scope_rate,
