@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from warehouse.metrics.estimates import MIN_SAMPLED
-from warehouse.metrics.targeting import estimate_row
+from warehouse.metrics.targeting import estimate_row, rows_frame
 
 EVENT_TYPES = ("penalty", "seizure", "audit_finding")
 DEFAULT_WINDOW_DAYS = 180
@@ -179,6 +179,6 @@ def deterrence(
                 rows.append({**row, "importers": 0, "line_source": None})
             continue
         rows += _event_rows(domain, value, group, window_days, replicates, seed)
-    frame = pd.DataFrame(rows)
+    frame = rows_frame(rows)
     frame["window_days"] = window_days
     return frame

@@ -19,7 +19,7 @@ from __future__ import annotations
 import pandas as pd
 
 from warehouse.metrics.fiscal_periods import periods_table_sql
-from warehouse.metrics.targeting import proportion_row
+from warehouse.metrics.targeting import proportion_row, rows_frame
 
 # The prioritised importers: the top importers by entered value in the period (the generator's top group is 500 at
 # full scale, holding ~68% of value).
@@ -105,4 +105,4 @@ def partnership(con, top_n: int = DEFAULT_TOP_N) -> pd.DataFrame:
         else:
             note = f"top {top_n} importers by entered value in the period enrolled; binomial SE, Wilson interval"
         rows.append(proportion_row(c.measure, c.period_kind, c.period, domain, value, int(c.k), int(c.n), note))
-    return pd.DataFrame(rows)
+    return rows_frame(rows)

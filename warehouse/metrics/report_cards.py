@@ -20,7 +20,7 @@ import pandas as pd
 from warehouse.metrics.estimates import ESTIMATE_COLUMNS
 from warehouse.metrics.fiscal_periods import period_rows_sql
 from warehouse.metrics.periods import prior_period
-from warehouse.metrics.targeting import census_row, enforcement_rows
+from warehouse.metrics.targeting import census_row, enforcement_rows, rows_frame
 
 CARDS = {"port": ("report_card_ports", "port_code"), "pti": ("report_card_ptis", "pti")}
 UPSTREAM_TABLES = ("compliance_rate", "clearance_speed")
@@ -111,7 +111,7 @@ def report_card(con, domain: str) -> tuple[pd.DataFrame, list[str]]:
     rows = enforcement_rows(con, domain, column, "pti" if domain == "pti" else None)
     rows += _enforcement_counts(con, domain, column)
     upstream, missing = upstream_rows(con, domain)
-    frame = pd.concat([pd.DataFrame(rows), upstream], ignore_index=True)
+    frame = rows_frame([*rows, *upstream.to_dict("records")])
     frame = add_ranks_and_trends(frame)
     frame = frame.sort_values(["period_kind", "period", "measure", "domain_value"], ignore_index=True)
     return frame, missing

@@ -104,6 +104,16 @@ def estimate_row(measure, unit, period_kind, period, domain, value, estimate, st
     }
 
 
+def rows_frame(rows: list[dict]) -> pd.DataFrame:
+    """Rows of the shared layout as a frame with numeric columns typed (None -> NaN), whatever the first row held."""
+    frame = pd.DataFrame(rows)
+    for column in ("estimate", "std_error", "ci_low", "ci_high"):
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
+    frame["n_sampled"] = pd.to_numeric(frame["n_sampled"], errors="coerce").astype("Int64")
+    frame["suppressed"] = frame["suppressed"].fillna(False).astype(bool)
+    return frame
+
+
 def census_row(measure, unit, period_kind, period, domain, value, total, n, note) -> dict:
     """A census total: every unit counted, so no sampling error and nothing to suppress."""
     return estimate_row(measure, unit, period_kind, period, domain, value, total, None, (None, None), n, note)
@@ -285,4 +295,4 @@ def targeting_effectiveness(con) -> pd.DataFrame:
     rows += enforcement_rows(con, "environment", "environment", "'post_release'")
     rows += hours_share_rows(con, "overall", "'all'", "'all'")
     rows += hours_share_rows(con, "environment", "environment", "'post_release'")
-    return pd.DataFrame(rows)
+    return rows_frame(rows)
