@@ -11,7 +11,7 @@ from orchestration.defs.risk.accounts import account_scores
 from orchestration.resources import WarehouseResource
 from warehouse.db import connect
 from warehouse.risk import entities
-from warehouse.risk.account_risk import REASON_SEPARATOR, build_account_scores
+from warehouse.risk.account_risk import REASON_SEPARATOR, build_account_scores, event_points, score_accounts
 
 pytestmark = pytest.mark.slow
 
@@ -135,3 +135,25 @@ def test_missing_inputs_fail_clearly(tmp_path):
             build_account_scores(con)
     finally:
         con.close()
+
+
+def test_accounts_without_any_record_score_the_average():
+    """No exams, no line scores, no events at all (a fresh warehouse): every account sits at 20, no adverse record."""
+    frame = pd.DataFrame({"importer_number": ["A", "B"], "examined_lines": [0, 0], "material_lines": [0, 0]})
+    frame = frame.assign(revenue_found_usd=0.0, scored_lines=0, sum_p_material=0.0, expected_revenue_usd=0.0)
+    events = event_points(
+        pd.DataFrame(
+            {
+                "importer_number": pd.Series([], dtype=str),
+                "kind": pd.Series([], dtype=str),
+                "event_on": pd.Series([], dtype="datetime64[us]"),
+                "detail": pd.Series([], dtype=str),
+                "amount_usd": pd.Series([], dtype=float),
+                "referral": pd.Series([], dtype=bool),
+            }
+        ),
+        pd.Timestamp("2026-01-01"),
+    )
+    out = score_accounts(frame, events, "importer_number")
+    assert np.allclose(out["score"], 20.0) and (out["band"] == "low").all()
+    assert (out["top_reasons"] == "no adverse record").all() and out["last_enforcement_on"].isna().all()

@@ -162,8 +162,10 @@ def score_accounts(frame: pd.DataFrame, events: pd.DataFrame, key: str) -> pd.Da
     counts = by_key["kind"].value_counts().unstack(fill_value=0)
     for kind in ("penalty", "seizure", "audit_finding"):
         out[f"{kind}_count"] = out[key].map(counts.get(kind, {})).fillna(0).astype("int64")
-    out["last_enforcement_on"] = pd.to_datetime(out[key].map(by_key["event_on"].max())).dt.date
-    total = out[key].map(by_key["points"].sum()).fillna(0.0)
+    # Mapped through dicts: an empty grouped Series would carry a dtype that map() cannot cast (no events at all).
+    latest = pd.to_datetime(events["event_on"]).groupby(events[key]).max().dt.date.to_dict()
+    out["last_enforcement_on"] = out[key].map(latest)
+    total = out[key].map(by_key["points"].sum().to_dict()).fillna(0.0).astype(float)
     out["enforcement_points"] = total.clip(upper=math.log(MAX_ENFORCEMENT_MULTIPLIER))
     out["risk_index"] = out["history_points"] + out["model_points"] + out["enforcement_points"]
     out["score"] = 100.0 / (1.0 + np.exp(-(out["risk_index"] - AVERAGE_SCORE_OFFSET)))
