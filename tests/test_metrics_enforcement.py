@@ -211,3 +211,59 @@ def test_deterrence_before_rate_recomputed_independently(generated_warehouse):
     inside = merged[(merged.exam_date >= start) & (merged.exam_date < merged.d)]
     assert row.n_sampled == len(inside)
     assert row.estimate == pytest.approx(inside.is_material.mean())
+
+
+@pytest.mark.slow
+def test_deterrence_comparison_rate_recomputed_independently(generated_warehouse):
+    """The matched comparison importers' random-sample rate over the penalised importers' 30-day before windows,
+    rebuilt with pandas: size quintile and top HS section from the lines, no-event importers, per-window counts."""
+    con = connect(generated_warehouse.warehouse, read_only=True)
+    try:
+        frame = deterrence(con, window_days=30, replicates=50)
+        values = con.execute(
+            "select l.importer_number, c.hs_section, l.entered_value_usd::double as v "
+            "from marts.fct_entry_lines l left join marts.dim_commodities c using (hts_code)"
+        ).df()
+        event_importers = {
+            r[0]
+            for r in con.execute(
+                "select importer_number from marts.fct_penalties union select importer_number from marts.fct_seizures "
+                "union select importer_number from marts.fct_audits where has_findings and closed_on is not null"
+            ).fetchall()
+            if r[0] is not None
+        }
+        penalties = con.execute(
+            "select importer_number, min(assessed_on) as d from marts.fct_penalties group by 1"
+        ).df()
+        lines = con.execute(
+            "select f.importer_number, x.exam_date, x.is_material from marts.fct_exams x "
+            "join marts.fct_entries f using (entry_number) where x.is_cm_sample"
+        ).df()
+        lo, hi = con.execute("select min(exam_date), max(exam_date) from marts.fct_exams").fetchone()
+    finally:
+        con.close()
+    values["hs_section"] = values.hs_section.fillna("?")
+    by_section = values.groupby(["importer_number", "hs_section"]).v.sum().reset_index()
+    top = by_section.sort_values("v").groupby("importer_number").tail(1).set_index("importer_number").hs_section
+    total = values.groupby("importer_number").v.sum().reset_index().sort_values(["v", "importer_number"])
+    total["band"] = np.concatenate([np.full(len(part), i) for i, part in enumerate(np.array_split(total.index, 5))])
+    profile = total.set_index("importer_number")[["band"]].join(top.rename("section"))
+    comparables = profile[~profile.index.isin(event_importers)].reset_index()
+    treated = penalties.join(profile, on="importer_number", how="inner")
+    treated = treated[
+        (treated.d - pd.Timedelta(days=1) >= pd.Timestamp(lo)) & (treated.d + pd.Timedelta(days=1) <= pd.Timestamp(hi))
+    ]
+    n = hits = 0
+    for t in treated.itertuples(index=False):
+        peers = comparables[comparables.band == t.band]
+        if (peers.section == t.section).any():
+            peers = peers[peers.section == t.section]
+        start = max(t.d - pd.Timedelta(days=30), pd.Timestamp(lo))
+        window = lines[lines.importer_number.isin(peers.importer_number)]
+        window = window[(window.exam_date >= start) & (window.exam_date < t.d)]
+        n += len(window)
+        hits += int(window.is_material.sum())
+    row = frame[(frame.domain_value == "penalty") & (frame.measure == "comparison_rate_before")].iloc[0]
+    assert n > 1000
+    assert row.n_sampled == n
+    assert row.estimate == pytest.approx(hits / n)
