@@ -126,6 +126,9 @@ def adcvd_orders(pop: Population, index: int, day_n: int) -> pa.Table:
     return text.rows_table(FEEDS["adcvd_orders"], data, idx.size)
 
 
+ACCOUNT_FEEDS = ("importers", "programs", "rules", "adcvd_orders")
+
+
 def accounts(pop: Population, index: int, day_n: int) -> dict[str, pa.Table]:
     return {
         "importers": importers(pop, index, day_n),

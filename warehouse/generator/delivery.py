@@ -19,7 +19,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from warehouse.contract import FEEDS
-from warehouse.generator import dirt, truth
+from warehouse.generator import accounts, dirt, entries, truth
 from warehouse.generator.files import Writer, split
 
 # Expected entry lines a day (85,000 entries x 2.5 lines at scale 1.0) from which a process pays off.
@@ -27,13 +27,24 @@ PROCESS_FROM_LINES = 20_000
 
 
 class Deliverer:
-    """Plants each day's dirt, writes its files and truth lines; at the end the run's dirt and delivery truth."""
+    """Plants each day's dirt, writes its files and truth lines; at the end the run's dirt and delivery truth.
+
+    Day 1's account snapshots (the whole importer registry) depend only on the population: `prepare` builds them
+    while the first day is drawn, when this stage would otherwise wait; day 1 arrives with those feeds as None.
+    """
 
     def __init__(self, writer: Writer, pop, tariff, dirt_rate: float, start: date, days: int):
-        self.writer, self.tariff = writer, tariff
+        self.writer, self.pop, self.tariff, self.start = writer, pop, tariff, start
         self.planter = dirt.Planter(pop, writer, dirt_rate, start, days)
+        self.first_accounts: dict[str, pa.Table] = {}
+
+    def prepare(self) -> None:
+        self.first_accounts = accounts.accounts(self.pop, 0, entries.day_number(self.start))
 
     def day(self, index: int, delivered: date, day, tables: dict[str, pa.Table], lines_truth: pa.Table) -> None:
+        if index == 0:
+            tables.update(self.first_accounts)  # the keys are there already, so the feeds' order is kept
+            self.first_accounts = {}
         lines = [lines_truth, *self.planter.plant_day(index, delivered, day, self.tariff, tables)]
         for feed in FEEDS:
             table = tables[feed]
@@ -56,7 +67,7 @@ class ThreadCourier:
     def __init__(self, deliverer: Deliverer):
         self.deliverer = deliverer
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="generator-writer")
-        self.jobs: deque[Future] = deque()
+        self.jobs: deque[Future] = deque([self.pool.submit(deliverer.prepare)])
 
     def send(self, index: int, delivered: date, day, tables, lines_truth) -> None:
         self.jobs.append(self.pool.submit(self.deliverer.day, index, delivered, day, tables, lines_truth))
@@ -140,6 +151,7 @@ def _receive(conn):
 def _serve(conn, deliverer: Deliverer) -> None:
     """The writer process: deliver days in order until told to finish; errors go back as text."""
     try:
+        deliverer.prepare()
         while True:
             kind, payload = _receive(conn)
             if kind == "day":

@@ -279,9 +279,9 @@ def price(pop: Population, tariff: Tariff, day: Day) -> None:
     filed = day.filed.astype("datetime64[s]")
     calendar_year = filed.astype("datetime64[Y]").astype(np.int64) + 1970
     fiscal_year = calendar_year + (filed.astype("datetime64[M]").astype(np.int64) % 12 >= 9)
-    bounds = {y: MPF_BOUNDS_BY_FISCAL_YEAR[fiscal_year_clamped(y)] for y in np.unique(fiscal_year).tolist()}
-    mpf_min = np.array([bounds[y][0] for y in fiscal_year.tolist()]) * 100
-    mpf_max = np.array([bounds[y][1] for y in fiscal_year.tolist()]) * 100
+    years, which = np.unique(fiscal_year, return_inverse=True)
+    bounds = np.array([MPF_BOUNDS_BY_FISCAL_YEAR[fiscal_year_clamped(y)] for y in years.tolist()], dtype=float)
+    mpf_min, mpf_max = bounds[which, 0] * 100, bounds[which, 1] * 100
     entry_mpf = np.clip(entry_value * cal.MPF_RATE, mpf_min, mpf_max)
     day.mpf = np.round(entry_mpf[day.entry] * day.value / entry_value[day.entry]).astype(np.int64)
     vessel = np.isin(np.asarray(MODES)[day.mode], VESSEL_MODES)[day.entry]

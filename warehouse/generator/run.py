@@ -89,7 +89,8 @@ def _days(out: Path, start: date, days: int, pop, tariff, carrier, summary: Gene
             "entries": entries.entries_table(pop, tariff, day),
             "exams": day_exams.table,
             **enforcement.today,
-            **accounts.accounts(pop, index, day.day),
+            # Day 1's account snapshots are built by the delivery stage while day 1 is drawn (see `Deliverer`).
+            **(accounts.accounts(pop, index, day.day) if index else dict.fromkeys(accounts.ACCOUNT_FEEDS)),
         }
         for feed, rows in pending.pop(index, []):
             tables[feed] = pa.concat_tables([tables[feed], rows])
@@ -101,7 +102,7 @@ def _days(out: Path, start: date, days: int, pop, tariff, carrier, summary: Gene
         if progress:
             progress(f"{delivered:%Y-%m-%d}: {day.n_entries} entries, {day.n_lines} lines")
         del day, day_exams, enforcement, tables, lines_truth  # the delivery stage holds them until delivered
-    summary.rows, summary.files, planted = carrier.finish(truth_dir)
+    # The run's truth files are written while the delivery stage finishes the last day.
     shopping_table = pa.concat_tables(shopping)
     last = start_n + days - 1
     moved = np.asarray(shopping_table.column("moved_on").cast(pa.int32()).to_numpy()) <= last
@@ -116,6 +117,6 @@ def _days(out: Path, start: date, days: int, pop, tariff, carrier, summary: Gene
         ),
         "decayed_rules": truth.write_parquet(truth_dir / "decayed_rules.parquet", truth.decayed_rules(pop, start_n)),
         "cm_strata": truth.write_parquet(truth_dir / "cm_strata.parquet", pa.concat_tables(strata)),
-        **planted,
     }
-    summary.truth = {name: str(path) for name, path in files.items()}
+    summary.rows, summary.files, planted = carrier.finish(truth_dir)
+    summary.truth = {name: str(path) for name, path in {**files, **planted}.items()}

@@ -142,6 +142,15 @@ def decayed_rules(pop: Population, start_n: int) -> pa.Table:
 
 def write_parquet(path: Path, table: pa.Table) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    # No dictionary pages and zstd level 1: ~40% less CPU than the defaults, and smaller files for these tables.
-    pq.write_table(table, path, compression="zstd", compression_level=1, use_dictionary=False, store_schema=False)
+    # No dictionary pages, zstd level 1 and no column statistics (a third of the CPU of writing them; the truth is
+    # read whole, never filtered by row group): ~2.5x less CPU than the defaults, and smaller files.
+    pq.write_table(
+        table,
+        path,
+        compression="zstd",
+        compression_level=1,
+        use_dictionary=False,
+        store_schema=False,
+        write_statistics=False,
+    )
     return path
