@@ -1,7 +1,50 @@
-"""`tradewh` commands of this package (registered by warehouse/cli.py)."""
+"""`tradewh risk ...` commands (registered by warehouse/cli.py)."""
 
 import argparse
+import sys
+from datetime import date
+from pathlib import Path
+
+from warehouse import config
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from warehouse.db import connect
+    from warehouse.risk.evaluation import default_cutoff, evaluate, write_json
+
+    warehouse = config.warehouse_path(args.warehouse)
+    if not warehouse.exists():
+        print(f"error: warehouse {warehouse} does not exist", file=sys.stderr)
+        return 2
+    con = connect(warehouse)
+    try:
+        cutoff = date.fromisoformat(args.cutoff) if args.cutoff else default_cutoff(con)
+        until = date.fromisoformat(args.until) if args.until else None
+        result = evaluate(con, warehouse, cutoff, until)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    finally:
+        con.close()
+    print(result.table())
+    print("P = precision, R = recall, $ = share of revenue found, at the top k% of the examined test lines.")
+    if args.json:
+        write_json(result, Path(args.json))
+        print(f"wrote {Path(args.json).absolute()}")
+    return 0
 
 
 def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    """No commands yet."""
+    risk = sub.add_parser("risk", help="line risk model: evaluation on a time split")
+    risk_sub = risk.add_subparsers(dest="risk_command", required=True)
+    evaluate = risk_sub.add_parser(
+        "evaluate",
+        parents=[common],
+        help="train on outcomes before a cutoff, score the lines examined after it; model vs rules vs random",
+    )
+    evaluate.add_argument(
+        "--cutoff", help="YYYY-MM-DD (default: the Monday leaving ~30%% of the examined lines after it)"
+    )
+    evaluate.add_argument("--until", help="YYYY-MM-DD: end the test window before this date (default: all after)")
+    evaluate.add_argument("--json", help="also write the metrics as JSON to this file")
+    evaluate.set_defaults(func=cmd_evaluate)

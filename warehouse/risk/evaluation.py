@@ -27,7 +27,15 @@ import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 
-from warehouse.risk.line_model import MIN_POSITIVES, ensure_tables, fit, load_examined, save_run, test_set, training_set
+from warehouse.risk.line_model import (
+    MIN_POSITIVES,
+    ensure_tables,
+    fit,
+    held_out_lines,
+    load_examined,
+    save_run,
+    training_lines,
+)
 from warehouse.risk.rule_baseline import rule_scores
 
 K_PCTS = (1, 2, 5, 10)
@@ -110,8 +118,8 @@ def evaluate(
     """Train a model on outcomes before `cutoff` (recorded in risk.model_runs, purpose 'evaluation'), score the
     lines examined after it with the model, the rules and random selection, and record risk.model_evaluation."""
     examined = load_examined(con)
-    train = training_set(examined, cutoff)
-    test = test_set(examined, cutoff, until)
+    train = training_lines(examined, cutoff)
+    test = held_out_lines(examined, cutoff, until)
     if int(train["material"].sum()) < MIN_POSITIVES:
         raise ValueError(f"only {int(train['material'].sum())} material lines before {cutoff}: too few to train")
     if test.empty:
@@ -137,8 +145,8 @@ def evaluate(
 def record(con: duckdb.DuckDBPyConnection, result: Evaluation) -> None:
     """Replace the cutoff's rows in risk.model_evaluation."""
     ensure_tables(con)
-    con.execute(f"create table if not exists risk.model_evaluation ({EVALUATION_COLUMNS})")
-    con.execute("delete from risk.model_evaluation where cutoff = ?", [result.cutoff])
+    con.execute(f"create table if not exists risk.model_evaluation ({EVALUATION_COLUMNS})").fetchall()
+    con.execute("delete from risk.model_evaluation where cutoff = ?", [result.cutoff]).fetchall()
     n, pos = len(result.test), int(result.test["material"].sum())
     now = datetime.now(UTC)
     first, last = result.test["filed_date"].min(), result.test["filed_date"].max()
@@ -163,7 +171,7 @@ def record(con: duckdb.DuckDBPyConnection, result: Evaluation) -> None:
                     now,
                 ]
             )
-    con.executemany("insert into risk.model_evaluation values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    con.executemany("insert into risk.model_evaluation values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows).fetchall()
 
 
 def write_json(result: Evaluation, path: Path) -> None:
@@ -178,7 +186,7 @@ def default_cutoff(con: duckdb.DuckDBPyConnection, test_share: float = 0.3) -> d
         from marts.fct_entry_lines as l semi join marts.fct_exams as x using (entry_number, line_number)
         """,
         [1 - test_share],
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     if day is None:
         raise ValueError("no examined lines in the warehouse")
     return day - pd.Timedelta(days=day.weekday()).to_pytimedelta()

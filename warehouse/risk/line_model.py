@@ -63,9 +63,9 @@ def models_dir(warehouse_file: Path) -> Path:
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("create schema if not exists risk")
-    con.execute(f"create table if not exists risk.model_runs ({RUN_COLUMNS})")
-    con.execute(f"create table if not exists risk.line_scores ({SCORE_COLUMNS})")
+    con.execute("create schema if not exists risk").fetchall()
+    con.execute(f"create table if not exists risk.model_runs ({RUN_COLUMNS})").fetchall()
+    con.execute(f"create table if not exists risk.line_scores ({SCORE_COLUMNS})").fetchall()
 
 
 @dataclass
@@ -102,7 +102,7 @@ def _labelled(examined: ExaminedLines, exams: pd.DataFrame) -> pd.DataFrame:
     return frame.sort_values(["filed_date", "entry_number", "line_number"], ignore_index=True)
 
 
-def training_set(examined: ExaminedLines, cutoff: date) -> pd.DataFrame:
+def training_lines(examined: ExaminedLines, cutoff: date) -> pd.DataFrame:
     """Lines filed before the cutoff whose exam was completed before it (their outcome was known then). A pre-entry
     exam may finish before its line is filed: such a line filed on or after the cutoff belongs to the test window."""
     exams = examined.exams
@@ -111,7 +111,7 @@ def training_set(examined: ExaminedLines, cutoff: date) -> pd.DataFrame:
     return labelled[pd.to_datetime(labelled["filed_date"]) < pd.Timestamp(cutoff)].reset_index(drop=True)
 
 
-def test_set(examined: ExaminedLines, cutoff: date, until: date | None = None) -> pd.DataFrame:
+def held_out_lines(examined: ExaminedLines, cutoff: date, until: date | None = None) -> pd.DataFrame:
     """Lines filed on or after the cutoff (and before `until`) that were examined for any reason."""
     labelled = _labelled(examined, examined.exams)
     filed = pd.to_datetime(labelled["filed_date"])
@@ -202,7 +202,7 @@ def save_run(
         "revenue_fallback_usd": model.revenue_fallback,
     }
     ensure_tables(con)
-    con.execute("delete from risk.model_runs where model_id = ?", [model.model_id])
+    con.execute("delete from risk.model_runs where model_id = ?", [model.model_id]).fetchall()
     con.execute(
         "insert into risk.model_runs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
@@ -219,14 +219,14 @@ def save_run(
             str(model_path),
             None if revenue_path is None else str(revenue_path),
         ],
-    )
+    ).fetchall()
 
 
 def load_model(con: duckdb.DuckDBPyConnection, model_id: str) -> LineModel:
     row = con.execute(
         "select cutoff, params, features, model_path, revenue_model_path from risk.model_runs where model_id = ?",
         [model_id],
-    ).fetchone()
+    ).fetchall()[0]
     cutoff, params, features, model_path, revenue_path = row
     revenue = lgb.Booster(model_file=revenue_path) if revenue_path else None
     fallback = json.loads(params)["revenue_fallback_usd"]
@@ -243,14 +243,14 @@ def train_scheduled(con: duckdb.DuckDBPyConnection, warehouse_file: Path, histor
     """Train the scoring model of each weekly cutoff (those already recorded with the same data are kept).
     Returns the model ids in force, oldest first."""
     ensure_tables(con)
-    last = con.execute("select max(filed_date) from marts.fct_entry_lines").fetchone()[0]
+    last = con.execute("select max(filed_date) from marts.fct_entry_lines").fetchall()[0][0]
     if last is None:
         return []
     examined = load_examined(con)
     known = {r[0] for r in con.execute("select model_id from risk.model_runs").fetchall()}
     ids = []
     for cutoff in weekly_cutoffs(last, history_weeks):
-        train = training_set(examined, cutoff)
+        train = training_lines(examined, cutoff)
         if train["material"].sum() < MIN_POSITIVES:
             continue
         model_id = model_id_for(train, cutoff)
@@ -264,14 +264,14 @@ def score_lines(con: duckdb.DuckDBPyConnection, model_ids: list[str]) -> int:
     """Rewrite risk.line_scores: every line filed on or after the oldest model's cutoff, scored by the model with
     the latest cutoff on or before its filing date."""
     ensure_tables(con)
-    con.execute("delete from risk.line_scores")
+    con.execute("delete from risk.line_scores").fetchall()
     if not model_ids:
         return 0
-    con.execute("create or replace temp table risk_models_in_force (model_id varchar, cutoff date)")
+    con.execute("create or replace temp table risk_models_in_force (model_id varchar, cutoff date)").fetchall()
     con.executemany(
         "insert into risk_models_in_force select model_id, cutoff from risk.model_runs where model_id = ?",
         [[m] for m in model_ids],
-    )
+    ).fetchall()
     con.execute("""
         create or replace temp table risk_to_score as
         select l.entry_number, l.line_number, m.model_id
@@ -288,6 +288,6 @@ def score_lines(con: duckdb.DuckDBPyConnection, model_ids: list[str]) -> int:
             p_material=p, expected_revenue_usd=expected, top_reasons=why
         )
         con.register("risk_scored_part", out)
-        con.execute("insert into risk.line_scores by name select * from risk_scored_part")
+        con.execute("insert into risk.line_scores by name select * from risk_scored_part").fetchall()
         con.unregister("risk_scored_part")
-    return con.execute("select count(*) from risk.line_scores").fetchone()[0]
+    return con.execute("select count(*) from risk.line_scores").fetchall()[0][0]

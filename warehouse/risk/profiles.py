@@ -157,23 +157,23 @@ def create_line_profiles(
 def build_current_profiles(con: duckdb.DuckDBPyConnection) -> int:
     """(Re)write risk.profiles: each dimension key's smoothed profile over every outcome completed so far."""
     create_outcomes(con)
-    con.execute("create schema if not exists risk")
+    con.execute("create schema if not exists risk").fetchall()
     con.execute("""
         create or replace temp table risk_profile_rows (
             dimension varchar, key varchar, parent_dimension varchar, parent_key varchar,
             exams bigint, material bigint, revenue_found_usd double, raw_rate double,
             rate double, revenue_per_exam_usd double)
-    """)
+    """).fetchall()
     overall = con.execute(
         "select count(*), coalesce(sum(material), 0), coalesce(sum(revenue), 0) from risk_outcomes"
-    ).fetchone()
+    ).fetchall()[0]
     n0, pos0, rev0 = overall
     rate0 = pos0 / n0 if n0 else None
     revenue0 = rev0 / n0 if n0 else None
     con.execute(
         "insert into risk_profile_rows values ('overall', 'all', null, null, ?, ?, ?, ?, ?, ?)",
         [n0, pos0, rev0, rate0, rate0, revenue0],
-    )
+    ).fetchall()
     for dim in DIMENSIONS:
         parent = dim.parent or "overall"
         con.execute(
@@ -191,7 +191,7 @@ def build_current_profiles(con: duckdb.DuckDBPyConnection) -> int:
         """,
             [rate0, revenue0],
         ).fetchall()
-    last = con.execute("select max(outcome_date) from risk_outcomes").fetchone()[0]
+    last = con.execute("select max(outcome_date) from risk_outcomes").fetchall()[0][0]
     con.execute(
         """
         create or replace table risk.profiles as
@@ -200,4 +200,4 @@ def build_current_profiles(con: duckdb.DuckDBPyConnection) -> int:
     """,
         [last, PRIOR_EXAMS],
     ).fetchall()
-    return con.execute("select count(*) from risk.profiles").fetchone()[0]
+    return con.execute("select count(*) from risk.profiles").fetchall()[0][0]
