@@ -109,14 +109,18 @@ MEASURE_ASSETS = [
 
 @pytest.fixture(scope="module")
 def materialised(generated_warehouse, tmp_path_factory):
-    """The five assets materialised by Dagster on a copy of the generated warehouse; yields a read-only connection."""
+    """The five assets (and metrics.compliance_rate) materialised by Dagster on a copy of the generated warehouse;
+    yields a read-only connection."""
     from orchestration.definitions import defs
+    from orchestration.defs.metrics import measures_compliance
     from orchestration.defs.metrics import measures_enforcement as module
 
     graph_keys = defs.resolve_asset_graph().get_all_asset_keys()
     assert set(MEASURE_ASSETS) <= graph_keys
     # The asset objects themselves: those resolved from `defs` already carry the environment's resource.
+    # With the part-1 compliance asset upstream, so the report cards carry the MTD rates by port and issue.
     assets = [
+        measures_compliance.compliance_rate,
         module.partnership_measures,
         module.targeting_effectiveness_measures,
         module.deterrence_measures,
@@ -129,6 +133,25 @@ def materialised(generated_warehouse, tmp_path_factory):
     con = connect(path, read_only=True)
     yield con
     con.close()
+
+
+@pytest.mark.slow
+def test_report_cards_carry_the_mtd_rates_of_the_compliance_table(materialised):
+    compliance = _table(materialised, "compliance_rate")
+    for table, domain in (("report_card_ports", "port"), ("report_card_ptis", "pti")):
+        card = _table(materialised, table)
+        expected = compliance[compliance.domain == domain]
+        carried = card[card.measure.str.startswith("mtd_")]
+        assert len(carried) == len(expected) > 0
+        merged = carried.merge(expected, on=["measure", "period", "domain_value"], suffixes=("", "_source"))
+        assert len(merged) == len(expected)
+        assert np.allclose(merged.estimate, merged.estimate_source, equal_nan=True)
+        assert (carried.rank_direction == "lower_is_better").all()
+        ranked = carried[carried["rank"].notna()]
+        best = ranked[ranked["rank"] == 1].merge(
+            ranked.groupby(["measure", "period"]).estimate.min().rename("lowest").reset_index()
+        )
+        assert len(best) > 0 and np.allclose(best.estimate, best.lowest)
 
 
 def _table(con, name):
