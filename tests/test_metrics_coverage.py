@@ -1,0 +1,137 @@
+"""Do the 95% intervals cover the truth 95% of the time? Replicate compliance-measurement samples are drawn from one
+fixed generated population with the generator's own design (its strata, rates and sampler; the exam finds a
+violation with the CM review's detection probability, as the generator does), and each replicate is estimated by
+the same code that fills metrics.compliance_rate and metrics.revenue_gap.
+
+The estimand is what the CM programme measures (docs/metrics.md): the share of lines (or of value) on which a CM
+exam would find a material discrepancy, i.e. detection probability x the true non-compliant share, and the gap
+such an exam would find, detection probability x sum(true duty - declared duty) over the non-compliant lines.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from warehouse.db import connect
+from warehouse.generator import calibration as cal
+from warehouse.generator.exams import cm_rate, cm_sample
+from warehouse.metrics.compliance import period_estimates
+from warehouse.metrics.revenue_gap import period_gap
+
+pytestmark = pytest.mark.slow  # ~23 s of CPU for the 400 replicates
+
+REPLICATES = 400
+PERIOD = "FY2026Q1"  # one fiscal quarter of the generated warehouse (~194k lines, ~6,000 sampled per replicate)
+DETECTION = cal.DETECTION_PROBABILITY["cm_review"]
+# 400 Bernoulli(0.95) trials: sd 1.1 points; 92-98% is a ~2.7-sigma band.
+COVERAGE_BAND = (0.92, 0.98)
+
+POPULATION_SQL = """
+select l.filed_date,
+    case when l.hs_chapter in ('98', '99') then 'XXII' else c.hs_section end
+        || '-' || case when l.entered_value_usd < 2500 then 'low'
+                       when l.entered_value_usd < 25000 then 'mid' else 'high' end as cm_stratum,
+    coalesce(c.hs_section, 'unknown') as hs_section,
+    cast(l.entered_value_usd as double) as value_usd,
+    cast(l.total_paid_usd as double) as declared_duty_usd,
+    not t.is_compliant as is_violation,
+    cast(t.true_duty_usd - t.declared_duty_usd as double) as true_gap_usd
+from marts.fct_entry_lines as l
+join marts.dim_commodities as c on c.hts_code = l.hts_code
+join marts.dim_dates as d on d.date_day = l.filed_date
+join read_parquet($truth) as t using (entry_number, line_number, entry_version)
+where d.fiscal_year_label || 'Q' || d.fiscal_quarter = $period
+"""
+
+
+@pytest.fixture(scope="module")
+def replicates(generated_warehouse):
+    """Per replicate: the estimates for the overall domain (and the MTD rate by line of each HS section), with the
+    truths."""
+    with connect(generated_warehouse.warehouse, read_only=True) as con:
+        truth = str(generated_warehouse.truth / "entry_lines" / "*.parquet")
+        pop = con.execute(POPULATION_SQL, {"truth": truth, "period": PERIOD}).df()
+    # The generator's design strata are (filing day, section-band); its weights are stratum population / sampled.
+    day_stratum, keys = pd.factorize(pop["filed_date"].astype(str) + "/" + pop["cm_stratum"])
+    rates = cm_rate(np.array([k.split("/")[1] for k in keys], dtype=object))
+    violation = pop["is_violation"].to_numpy()
+    value = pop["value_usd"].to_numpy()
+    gap = pop["true_gap_usd"].to_numpy()
+    # Integer codes for strata and sections: the estimators accept any labels, and integers keep 400 replicates fast.
+    stratum_code = pd.factorize(pop["cm_stratum"])[0]
+    section, section_names = pd.factorize(pop["hs_section"], sort=True)
+    truths = {
+        ("mtd_rate_lines", "all"): DETECTION * violation.mean(),
+        ("mtd_rate_value", "all"): DETECTION * (violation * value).sum() / value.sum(),
+        ("revenue_gap_net_usd", "all"): DETECTION * (violation * gap).sum(),
+    }
+    for code in range(len(section_names)):
+        inside = section == code
+        truths[("mtd_rate_lines", str(code))] = DETECTION * violation[inside].mean()
+    rng = np.random.default_rng(20260101)
+    rows = []
+    for replicate in range(REPLICATES):
+        sampled, population, n = cm_sample(rng, day_stratum, rates)
+        found = violation[sampled] & (rng.random(sampled.size) < DETECTION)
+        declared = pop["declared_duty_usd"].to_numpy()[sampled]
+        sample = pd.DataFrame(
+            {
+                "cm_stratum": stratum_code[sampled],
+                "cm_weight": population[day_stratum[sampled]] / n[day_stratum[sampled]],
+                "is_material": found,
+                "value_usd": value[sampled],
+                "declared_duty_usd": declared,
+                "correct_duty_usd": declared + np.where(found, gap[sampled], 0.0),
+                "overall": "all",
+                "hs_section": section[sampled],
+            }
+        )
+        rates_frame = period_estimates(sample, domains=("overall", "hs_section"))
+        gap_frame = period_gap(sample, domains=("overall",))
+        frame = pd.concat([rates_frame, gap_frame[gap_frame["measure"] == "revenue_gap_net_usd"]])
+        frame["replicate"] = replicate
+        rows.append(frame[["replicate", "measure", "domain_value", "estimate", "std_error", "ci_low", "ci_high"]])
+    out = pd.concat(rows, ignore_index=True)
+    out["truth"] = [truths.get(key, np.nan) for key in zip(out["measure"], out["domain_value"], strict=True)]
+    out["covered"] = (out["ci_low"] <= out["truth"]) & (out["truth"] <= out["ci_high"])
+    return out
+
+
+def _overall(replicates, measure):
+    return replicates[(replicates["measure"] == measure) & (replicates["domain_value"] == "all")]
+
+
+def test_the_mtd_rate_by_line_interval_covers_the_true_rate_95_percent_of_the_time(replicates):
+    rows = _overall(replicates, "mtd_rate_lines")
+    assert len(rows) == REPLICATES
+    low, high = COVERAGE_BAND
+    assert low <= rows["covered"].mean() <= high
+    # The standard error is honest too: it matches the spread of the estimates across replicates (within 15%).
+    assert rows["std_error"].mean() == pytest.approx(rows["estimate"].std(), rel=0.15)
+
+
+def test_the_mtd_rate_in_hs_section_domains_covers_at_the_nominal_rate(replicates):
+    """Domain estimation by zeroing: pooled over the sections with at least 30 sampled lines on average."""
+    rows = replicates[(replicates["measure"] == "mtd_rate_lines") & (replicates["domain_value"] != "all")]
+    rows = rows.dropna(subset=["truth"])
+    assert rows["domain_value"].nunique() >= 15
+    low, high = COVERAGE_BAND
+    assert low <= rows["covered"].mean() <= high
+
+
+def test_the_estimators_are_unbiased_for_the_rates_and_the_gap(replicates):
+    for measure in ("mtd_rate_lines", "mtd_rate_value", "revenue_gap_net_usd"):
+        rows = _overall(replicates, measure)
+        monte_carlo_se = rows["estimate"].std() / np.sqrt(len(rows))
+        assert abs(rows["estimate"].mean() - rows["truth"].iloc[0]) < 3.5 * monte_carlo_se, measure
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known weakness (docs/metrics.md): ~90 discrepant sample lines a quarter with heavy-tailed values and "
+    "gaps; the design-based intervals of the value-weighted rate (~82-85%) and the gap (~65-70%) under-cover",
+)
+def test_the_value_rate_and_revenue_gap_intervals_cover_95_percent_of_the_time(replicates):
+    low, _ = COVERAGE_BAND
+    assert _overall(replicates, "mtd_rate_value")["covered"].mean() >= low
+    assert _overall(replicates, "revenue_gap_net_usd")["covered"].mean() >= low
