@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse.contract import FEEDS, FORMATS, format_of
-from warehouse.loading import readers, validation
+from warehouse.loading import readers, typed_csv, validation
 from warehouse.loading.discovery import partition_files
 from warehouse.loading.files import link_for_reading, quarantine_file, sha256_of
 from warehouse.loading.load_log import (
@@ -207,6 +207,7 @@ class _Batch:
         self.files = 0
         self.tables = False
         self.solo = False  # the batch stage is a view over one file's own stage (see readers.alias_as_batch)
+        self.link: Path | None = None  # the link of a file typed by `typed_csv`, read again at the commit
 
     def add(self, path: Path, delivery_date: date, result_index: int, solo: bool = False) -> None:
         """Hash, classify and (when new and readable) stage one file; nothing is written to the warehouse.
@@ -239,22 +240,31 @@ class _Batch:
         file_id = len(self.attempts) - 1
         link = link_for_reading(path, sha256, self.workdir)
         try:
-            staged = readers.stage(self.con, link, fmt, self.feed)
-            if solo:
-                readers.alias_as_batch(self.con, self.feed, file_id)
+            if solo and fmt == "csv":
+                # Typed straight from the reader; the link stays until the commit (`fill_text` reads it again).
+                staged = typed_csv.stage(self.con, link, self.feed, file_id)
+                self.link = link
                 self.solo = True
                 records = 0
             else:
-                records = readers.append_to_batch(self.con, self.feed, file_id)
+                staged = readers.stage(self.con, link, fmt, self.feed)
+                if solo:
+                    readers.alias_as_batch(self.con, self.feed, file_id)
+                    self.solo = True
+                    records = 0
+                else:
+                    records = readers.append_to_batch(self.con, self.feed, file_id)
         except (readers.UnreadableFile, duckdb.Error) as exc:
             copy = quarantine_file(path, sha256, self.quarantine_dir)
             attempt.status = UNREADABLE
             attempt.message = f"{_first_line(exc)}; file copied to {copy}"
             attempt.finished_at = _now()
+            typed_csv.drop(self.con)  # whatever a failed typed read had made
             return
         finally:
             # The file's own temp tables are dropped by the next `readers.stage` or at the commit.
-            link.unlink(missing_ok=True)
+            if self.link is None:
+                link.unlink(missing_ok=True)
         self.staged[file_id] = (attempt, staged)
         self.seen[sha256] = (self.feed.name, delivery_date, str(path))
         self.rows += records
@@ -268,7 +278,8 @@ class _Batch:
                 create_files_table(
                     con, [(i, a.file_sha256, a.delivery_date, a.path) for i, (a, _) in self.staged.items()]
                 )
-                validation.build_verdicts(con, self.feed)
+                fill_text = next(iter(self.staged.values()))[1].fill_text if self.link else None
+                validation.build_verdicts(con, self.feed, typed_ready=self.link is not None, fill_text=fill_text)
             con.execute("begin transaction")
             try:
                 if self.staged:
@@ -292,7 +303,10 @@ class _Batch:
                 con.execute("rollback")
                 raise
         finally:
+            typed_csv.drop(con)
             readers.drop_batch_tables(con, views=self.solo)
+            if self.link is not None:
+                self.link.unlink(missing_ok=True)
             readers.drop_temp_tables(con)
             for table in (*validation.TEMP_TABLES, FILES):
                 con.execute(f"drop table if exists temp.{table}")
