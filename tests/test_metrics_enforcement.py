@@ -16,7 +16,7 @@ from warehouse.db import connect
 from warehouse.metrics.deterrence import deterrence
 from warehouse.metrics.estimates import ESTIMATE_COLUMNS, Z95, wilson_interval
 from warehouse.metrics.partnership import partnership
-from warehouse.metrics.targeting import targeting_effectiveness
+from warehouse.metrics.targeting import lift_row, targeting_effectiveness
 
 
 @pytest.fixture(scope="module")
@@ -290,3 +290,13 @@ def test_deterrence_comparison_rate_recomputed_independently(generated_warehouse
     assert n > 1000
     assert row.n_sampled == n
     assert row.estimate == pytest.approx(hits / n)
+
+
+def test_lift_with_no_hits_or_no_random_discrepancy():
+    key = ("fiscal_year", "FY2026", "port", "1001")
+    zero = lift_row(*key, 0, 40, (0.0625, 0.01, 400), "the same period")
+    assert (zero["estimate"], zero["ci_low"], zero["suppressed"]) == (0.0, 0.0, False)
+    assert zero["ci_high"] == pytest.approx(wilson_interval(0, 40)[1] / 0.0625)
+    undefined = lift_row(*key, 5, 40, (0.0, 0.0, 400), "the same period")
+    assert undefined["suppressed"] and undefined["estimate"] is None
+    assert "no material discrepancy" in undefined["note"]

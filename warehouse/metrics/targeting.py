@@ -133,21 +133,17 @@ def lift_row(period_kind, period, domain, value, hits, n_targeted, baseline, not
     rate, rate_se, n_random = baseline
     n = min(n_targeted, n_random)
     note = f"delta method on log(lift); baseline: cm_random weighted material rate of {note_scope}"
-    if n_targeted == 0 or not rate or math.isnan(rate) or hits == 0:
-        # No hits or no random discrepancies: the ratio or its log is undefined.
-        return estimate_row(
-            "lift_over_random",
-            "ratio",
-            period_kind,
-            period,
-            domain,
-            value,
-            None,
-            math.nan,
-            (None, None),
-            0,
-            "not estimable: no hits or a zero random rate",
-        )
+    key = ("lift_over_random", "ratio", period_kind, period, domain, value)
+    if n_targeted == 0 or math.isnan(rate) or rate == 0:
+        # No targeted lines, or a random sample with no material discrepancy: the ratio is undefined.
+        row = estimate_row(*key, None, math.nan, (None, None), n, note)
+        reason = "no targeted lines" if n_targeted == 0 else "the random sample found no material discrepancy"
+        return {**row, "estimate": None, "suppressed": True, "note": f"not estimable: {reason}"}
+    if hits == 0:
+        # Zero hits: lift 0, whose log-scale interval is undefined; the upper bound is the Wilson one of the hit
+        # rate over the random rate (the random rate's own error ignored).
+        upper = wilson_interval(0, n_targeted)[1] / rate
+        return estimate_row(*key, 0.0, math.nan, (0.0, upper), n, f"no hits; upper bound: Wilson / baseline; {note}")
     h = hits / n_targeted
     lift = h / rate
     se_log = math.sqrt((1 - h) / (n_targeted * h) + (rate_se / rate) ** 2)
