@@ -142,10 +142,14 @@ def evaluate(
     return result
 
 
-def record(con: duckdb.DuckDBPyConnection, result: Evaluation) -> None:
-    """Replace the cutoff's rows in risk.model_evaluation."""
+def ensure_evaluation_table(con: duckdb.DuckDBPyConnection) -> None:
     ensure_tables(con)
     con.execute(f"create table if not exists risk.model_evaluation ({EVALUATION_COLUMNS})").fetchall()
+
+
+def record(con: duckdb.DuckDBPyConnection, result: Evaluation) -> None:
+    """Replace the cutoff's rows in risk.model_evaluation."""
+    ensure_evaluation_table(con)
     con.execute("delete from risk.model_evaluation where cutoff = ?", [result.cutoff]).fetchall()
     n, pos = len(result.test), int(result.test["material"].sum())
     now = datetime.now(UTC)
