@@ -178,13 +178,16 @@ def score_pairs(records: pd.DataFrame, seed: int = SEED) -> tuple[pd.DataFrame, 
 def _floor_m(model: dict) -> dict:
     """Give every level at least M_FLOOR of the match mass. The matches EM learns from are mostly versions of one
     number, which agree on almost everything, so it sets m = 0 for disagreement levels: one changed field (a
-    successor's new phone) would then veto a link whatever else agrees. The floor caps that veto at log2(floor/u)."""
+    successor's new phone) would then veto a link whatever else agrees. The floor caps that veto at log2(floor/u).
+    A level the u sample never saw (a street shared by chance, in a large registry) gets u = 1 / pairs sampled, an
+    upper bound, instead of Splink's default."""
     for comparison in model["comparisons"]:
         levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
-        m = [max(float(lv.get("m_probability") or 0.0), M_FLOOR) for lv in levels]
-        total = sum(m)
-        for lv, value in zip(levels, m, strict=True):
-            lv["m_probability"] = value / total
+        for key, least in (("m_probability", M_FLOOR), ("u_probability", 1 / U_SAMPLE_PAIRS)):
+            values = [max(float(lv.get(key) or 0.0), least) for lv in levels]
+            total = sum(values)
+            for lv, value in zip(levels, values, strict=True):
+                lv[key] = value / total
     return model
 
 

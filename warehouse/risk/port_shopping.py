@@ -3,7 +3,8 @@
 An adverse action is a material exam discrepancy (on the examined line's goods), a seizure or a penalty case tied to
 an entry (on every line's goods of that entry). Goods are the 6-digit HS subheading and the manufacturer. An alert
 is raised when the same entity (risk.importer_entities; the importer alone when it is not resolved) files the same
-goods at another port after the action's date and within the window; one alert per action, goods and second port,
+goods at another port after the action (after an exam's start; from the day after a seizure or a case, which are
+dated only) and within the window of days after its date; one alert per action, goods and second port,
 with the first move, the lines and value moved in the window as evidence. `second_port_used_before` marks goods the
 entity already sent through that port in the 90 days before it filed the adverse entry (an exam starts up to two
 days after filing, so shipments in between are not "before"): a multi-port importer rather than a move.
@@ -32,26 +33,28 @@ with entity as (
 lines as (
     select l.entry_number, l.line_number, l.importer_number,
            coalesce(e.entity_id, 'IMP-' || l.importer_number) as entity_id,
-           l.port_code, l.hs_subheading as hs6, l.manufacturer_id, l.filed_date, l.entered_value_usd
+           l.port_code, l.hs_subheading as hs6, l.manufacturer_id, l.filed_date, l.filed_at, l.entered_value_usd
     from marts.fct_entry_lines l
     left join entity e using (importer_number)
-    where l.hs_subheading is not null and l.manufacturer_id is not null and l.filed_date is not null
+    where l.hs_subheading is not null and l.manufacturer_id is not null and l.filed_at is not null
 ),
 actions as (
+    -- moves_from: an exam's start is known to the minute; a seizure or case only by date, so from the next day.
     select 'exam_discrepancy' as adverse_action, x.exam_id as adverse_reference, x.exam_date as adverse_on,
-           x.port_code as first_port, l.entry_number, l.importer_number, l.entity_id, l.hs6, l.manufacturer_id
+           x.started_at as moves_from, x.port_code as first_port,
+           l.entry_number, l.importer_number, l.entity_id, l.hs6, l.manufacturer_id
     from marts.fct_exams x
     join lines l on l.entry_number = x.entry_number and l.line_number = x.line_number
-    where x.is_discrepancy and x.is_material and x.exam_date is not null
+    where x.is_discrepancy and x.is_material and x.started_at is not null
     union all
-    select 'seizure', s.seizure_id, s.seized_on, s.port_code, l.entry_number, l.importer_number, l.entity_id,
-           l.hs6, l.manufacturer_id
+    select 'seizure', s.seizure_id, s.seized_on, (s.seized_on + 1)::timestamptz, s.port_code,
+           l.entry_number, l.importer_number, l.entity_id, l.hs6, l.manufacturer_id
     from marts.fct_seizures s
     join lines l on l.entry_number = s.entry_number
     where s.seized_on is not null
     union all
-    select 'penalty', p.penalty_case_number, p.opened_on, l.port_code, l.entry_number, l.importer_number,
-           l.entity_id, l.hs6, l.manufacturer_id
+    select 'penalty', p.penalty_case_number, p.opened_on, (p.opened_on + 1)::timestamptz, l.port_code,
+           l.entry_number, l.importer_number, l.entity_id, l.hs6, l.manufacturer_id
     from marts.fct_penalties p
     join lines l on l.entry_number = p.entry_number
     where p.opened_on is not null
@@ -69,10 +72,10 @@ moves as (
     join lines m
       on m.entity_id = a.entity_id and m.hs6 = a.hs6 and m.manufacturer_id = a.manufacturer_id
      and m.port_code <> a.first_port
-     and m.filed_date > a.adverse_on and m.filed_date <= a.adverse_on + {int(window_days)}
+     and m.filed_at > a.moves_from and m.filed_date <= a.adverse_on + {int(window_days)}
 ),
 grouped as (
-    select adverse_action, adverse_reference, adverse_on, first_port, entry_number as adverse_entry_number,
+    select adverse_action, adverse_reference, adverse_on, moves_from, first_port, entry_number as adverse_entry_number,
            adverse_entry_filed_on, importer_number, entity_id, hs6, manufacturer_id, second_port,
            min(moved_on) as moved_on,
            arg_min(moved_entry, (moved_on, moved_entry)) as first_moved_entry_number,
@@ -87,6 +90,7 @@ select
                                    g.second_port)), 1, 16) as alert_id,
     g.importer_number, g.entity_id, g.hs6 as hs, g.manufacturer_id, g.first_port,
     g.adverse_action, g.adverse_reference, g.adverse_entry_number, g.adverse_entry_filed_on, g.adverse_on,
+    g.moves_from,
     g.second_port, g.moved_on, g.moved_on - g.adverse_on as days_after, g.moved_importer_number,
     g.first_moved_entry_number, g.entries, g.lines, g.entered_value_usd,
     exists (
