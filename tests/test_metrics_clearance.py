@@ -31,9 +31,9 @@ create table units as
     union all select date '2025-10-15', '50', 'C', cast(i as double) from range(1, 101) as r(i);
 create table numbered as select row_number() over () as id, * from units;
 create table marts.fct_entries as
-    select 'E' || id as entry_number, mode as mode_of_transport, filed_date from numbered
-    union all select 'BAD', '50', date '2025-10-15'      -- a material discrepancy: not a compliant import
-    union all select 'OPEN', '50', date '2025-10-15';    -- not released
+    select 'E' || id as entry_number, mode as mode_of_transport, '2704' as port_code, filed_date from numbered
+    union all select 'BAD', '50', '2704', date '2025-10-15'      -- a material discrepancy: not a compliant import
+    union all select 'OPEN', '50', '2704', date '2025-10-15';    -- not released
 create table marts.fct_entry_lines as
     select 'E' || id as entry_number, 1 as line_number, goods || '000000000' as hts_code,
         100.0 as entered_value_usd from numbered
@@ -88,6 +88,10 @@ def test_medians_percentiles_and_order_statistic_intervals_match_hand_computatio
     assert goods.loc[("arrival_to_release_hours_median", "B"), "estimate"] == 20
     assert goods.loc[("arrival_to_release_hours_median", "B"), "n_sampled"] == 40
     assert not speed["suppressed"].any()
+    port = _rows(speed, period="FY2026Q1", domain="port", domain_value="2704").set_index("measure")
+    # 35 x 12 h, 30 x 30 h and 1..100 h: the 83rd of 165 sorted values is 30.
+    assert port.loc["arrival_to_release_hours_median", "n_sampled"] == 35 + 30 + 100
+    assert port.loc["arrival_to_release_hours_median", "estimate"] == 30
 
 
 def test_the_speed_index_is_base_weighted_medians_against_the_base_period(con):

@@ -10,6 +10,7 @@ they are (pre-filing release is part of the process being measured).
 These are census figures (every entry counted), not sample estimates. The interval given is the distribution-
 free order-statistic interval of the quantile, reading the period's entries as draws from the clearance process:
 ranks n q -/+ 1.96 sqrt(n q (1-q)) (normal approximation to the binomial); std_error = its width / 3.92.
+Domains: mode, goods type and port (the entry's port of entry, for the port report cards).
 
 Index (Laspeyres, fixed base weights): index_t = 100 * sum_g v_g M_g,t / sum_g v_g M_g,0, where M_g,t is the
 median arrival-to-release hours of goods type g in period t, v_g the number of entries of g in the base period
@@ -41,6 +42,7 @@ with principal_line as (
 select
     {period_sql("d")},
     e.mode_of_transport as mode,
+    e.port_code as port,
     coalesce(c.hs_section, 'unknown') as goods_type,
     cast(lc.arrival_to_release_hours as double) as arrival_to_release_hours,
     cast(lc.filing_to_release_hours as double) as filing_to_release_hours
@@ -52,27 +54,50 @@ left join marts.dim_commodities as c on c.hts_code = p.hts_code
 where lc.is_released and not coalesce(lc.has_material_discrepancy, false)
 """
 
-RANKED_SQL = """
-with long as (
-    select 'fiscal_year' as period_kind, fiscal_year_label as period, domain, domain_value, metric, hours
-    from units_long
-    union all
-    select 'fiscal_quarter', fiscal_quarter_label, domain, domain_value, metric, hours from units_long
-)
-select *,
-    row_number() over (partition by period_kind, period, domain, domain_value, metric order by hours) as rn,
-    count(*) over (partition by period_kind, period, domain, domain_value, metric) as n
-from long
-"""
-
-# One aggregate per quantile (quantile_cont wants a constant); the interval's ranks are 1-based order statistics.
+# Unpivot (domain, period kind, hours measure), then per group the quantiles and the sorted hours, whose 1-based
+# elements at the interval's ranks are the bounds (quantile_cont wants a constant quantile, hence one per column).
 QUANTILE_SQL = """
-select period_kind, period, domain, domain_value, metric, {q} as q, count(*) as n,
-    quantile_cont(hours, {q}) as estimate,
-    max(hours) filter (where rn = greatest(1, least(n, floor(n * {q} - $z * sqrt(n * {q} * (1 - {q})))))) as ci_low,
-    max(hours) filter (where rn = greatest(1, least(n, ceil(n * {q} + $z * sqrt(n * {q} * (1 - {q}))) + 1))) as ci_high
-from ranked_units
-group by all
+with by_domain as (
+    select fiscal_year_label, fiscal_quarter_label, 'mode' as domain, mode as domain_value,
+        arrival_to_release_hours, filing_to_release_hours
+    from clearance_units
+    union all
+    select fiscal_year_label, fiscal_quarter_label, 'goods_type', goods_type,
+        arrival_to_release_hours, filing_to_release_hours
+    from clearance_units
+    union all
+    select fiscal_year_label, fiscal_quarter_label, 'port', port,
+        arrival_to_release_hours, filing_to_release_hours
+    from clearance_units
+),
+by_period as (
+    select 'fiscal_year' as period_kind, fiscal_year_label as period,
+        * exclude (fiscal_year_label, fiscal_quarter_label)
+    from by_domain
+    union all
+    select 'fiscal_quarter', fiscal_quarter_label, * exclude (fiscal_year_label, fiscal_quarter_label) from by_domain
+),
+long as (
+    select period_kind, period, domain, domain_value, 'arrival_to_release_hours' as metric,
+        arrival_to_release_hours as hours
+    from by_period
+    union all
+    select period_kind, period, domain, domain_value, 'filing_to_release_hours', filing_to_release_hours
+    from by_period
+),
+grouped as (
+    select period_kind, period, domain, domain_value, metric, count(*) as n,
+        quantile_cont(hours, 0.5) as median, quantile_cont(hours, 0.9) as p90,
+        list(hours order by hours) as sorted
+    from long
+    where hours is not null
+    group by all
+)
+select period_kind, period, domain, domain_value, metric, q, n,
+    case q when 0.5 then median else p90 end as estimate,
+    sorted[cast(greatest(1, least(n, floor(n * q - $z * sqrt(n * q * (1 - q))))) as bigint)] as ci_low,
+    sorted[cast(greatest(1, least(n, ceil(n * q + $z * sqrt(n * q * (1 - q))) + 1)) as bigint)] as ci_high
+from grouped, (select unnest([0.5, 0.9]) as q)
 """
 
 
@@ -82,33 +107,12 @@ def load_units(con) -> pd.DataFrame:
 
 
 def quantile_estimates(con, units: pd.DataFrame) -> pd.DataFrame:
-    """Median and p90 with order-statistic intervals per period, domain (mode, goods_type) and hours measure."""
-    frames = []
-    for domain in ("mode", "goods_type"):
-        for metric in HOURS:
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "fiscal_year_label": units["fiscal_year_label"],
-                        "fiscal_quarter_label": units["fiscal_quarter_label"],
-                        "domain": domain,
-                        "domain_value": units[domain].astype(str),
-                        "metric": metric,
-                        "hours": units[metric],
-                    }
-                )
-            )
-    long = pd.concat(frames, ignore_index=True).dropna(subset=["hours"])
-    con.register("units_long", long)
+    """Median and p90 with order-statistic intervals per period, domain (mode, goods_type, port) and hours measure."""
+    con.register("clearance_units", units)
     try:
-        con.execute(f"create or replace temp table ranked_units as {RANKED_SQL}")
-        out = pd.concat(
-            [con.execute(QUANTILE_SQL.format(q=q), {"z": Z95}).df() for q in QUANTILES.values()], ignore_index=True
-        )
-        con.execute("drop table ranked_units")
+        return con.execute(QUANTILE_SQL, {"z": Z95}).df()
     finally:
-        con.unregister("units_long")
-    return out
+        con.unregister("clearance_units")
 
 
 def clearance_speed(con, units: pd.DataFrame) -> pd.DataFrame:
