@@ -9,7 +9,7 @@ tables deliberately missing (`MISSING`).
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -185,19 +185,26 @@ def report_card_rows() -> pd.DataFrame:
 
 
 def model_evaluation_rows() -> pd.DataFrame:
+    """Rows as warehouse/risk/evaluation.py writes them (its EVALUATION_COLUMNS)."""
     rows = []
     for selector, base in (("model", 0.09), ("rules", 0.05), ("random", 0.011)):
         for k in (1, 2, 5, 10):
             precision = base * (1.2 - k / 20) if selector != "random" else base
             rows.append(
                 dict(
-                    cutoff="2025-10-01",
+                    cutoff=date(2025, 10, 1),
                     selector=selector,
-                    k_pct=float(k),
+                    k_pct=k,
                     precision=precision,
                     recall=min(1.0, precision * k / 1.1),
                     revenue_share=min(1.0, precision * k / 0.9),
-                    auc=0.81 if selector == "model" else None,
+                    auc={"model": 0.81, "rules": 0.66, "random": 0.5}[selector],
+                    n_test_lines=9000,
+                    n_test_positive=99,
+                    model_id="m1",
+                    test_from=date(2025, 10, 1),
+                    test_to=date(2025, 12, 31),
+                    evaluated_at=datetime(2026, 1, 6, tzinfo=UTC),
                 )
             )
     return pd.DataFrame(rows)

@@ -12,6 +12,7 @@ from warehouse.report import evaluation_section, metric_sections, overview_secti
 from warehouse.report.exports import Export, export_tables
 from warehouse.report.html_parts import not_computed, table
 from warehouse.report.source import has_table, open_for_reading, read_table, tables_in
+from warehouse.report.value_labels import value_labels
 
 TITLE = "Trade enforcement performance report"
 
@@ -42,6 +43,7 @@ def build_report(warehouse: Path, out: Path | None = None) -> ReportResult:
         ordered = [t for t in titles.TABLES if t in present] + unknown
         missing = [t for t in titles.TABLES if t not in present]
         sections, figures = [], 0
+        labels = value_labels(con)
 
         html, count = overview_section.render(con, {t: frames[t] for t in ordered})
         sections.append(("overview", "Overview", html))
@@ -52,7 +54,7 @@ def build_report(warehouse: Path, out: Path | None = None) -> ReportResult:
             if name not in frames:
                 sections.append((name, heading, intro + not_computed(f"metrics.{name}")))
                 continue
-            html, count = metric_sections.render_table(name, frames[name])
+            html, count = metric_sections.render_table(name, frames[name], labels)
             source = f'<p class="note">Source: <code>metrics.{name}</code> ({len(frames[name]):,} rows).</p>'
             sections.append((name, heading, intro + source + html))
             figures += count

@@ -80,3 +80,10 @@ def cell(x) -> str:
         x = float(x)
         return f"{x:,.4g}" if abs(x) < 1e6 else f"{x:,.0f}"
     return str(x)
+
+
+def day(x) -> str:
+    """A date, without the midnight time pandas gives a date column."""
+    if is_missing(x):
+        return DASH
+    return str(x.date()) if isinstance(x, pd.Timestamp) and x == x.normalize() and x.tzinfo is None else str(x)

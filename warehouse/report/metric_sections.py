@@ -8,6 +8,7 @@ of the headline period (the latest fiscal year, else the latest period) beside t
 
 from __future__ import annotations
 
+import math
 from html import escape
 
 import pandas as pd
@@ -22,8 +23,7 @@ HEADLINE_KINDS = ("fiscal_year", "all", "fiscal_quarter")
 TREND_KINDS = ("fiscal_quarter", "fiscal_year")
 BAR_UNITS = {"usd", "hours", "count", "days"}  # magnitudes are bars from zero; rates, ratios and indexes are dots
 MAX_ROWS = 40  # breakout values drawn per chart (the largest samples); every value is in the table and exports
-CHANGE_COLUMNS = ("prior_period", "change", "change_std_error", "change_p_value")
-CARD_COLUMNS = ("rank", "rank_of", "prior_estimate", "trend")
+DETAIL_ROWS = 200  # rows of a measure listed in the page; the exports hold them all
 
 
 def is_estimate_table(frame: pd.DataFrame) -> bool:
@@ -119,7 +119,7 @@ def _signed(x, unit: str | None) -> str:
     return ("+" if float(x) >= 0 else "-") + text
 
 
-def report_card_table(frame: pd.DataFrame) -> str:
+def report_card_table(frame: pd.DataFrame, labels: dict | None = None) -> str:
     """One row per domain value (port, issue): each measure's headline estimate with interval, n, rank and trend."""
     if not all(c in frame.columns for c in ("rank", "rank_of")):
         return ""
@@ -128,22 +128,26 @@ def report_card_table(frame: pd.DataFrame) -> str:
         return ""
     measures = measures_of(cards)
     chosen = {m: headline_period(cards[cards["measure"] == m]) for m in measures}
-    values = sorted(set(cards["domain_value"].astype(str)))
+    # Ordered by rank on the first measure in its headline period; unranked (suppressed) values last.
+    kind, period = chosen[measures[0]]
+    first = cards[(cards["measure"] == measures[0]) & (cards["period_kind"] == kind) & (cards["period"] == period)]
+    ranks = {str(v): r for v, r in zip(first["domain_value"], first["rank"], strict=True) if not formats.is_missing(r)}
+    values = sorted(set(cards["domain_value"].astype(str)), key=lambda v: (ranks.get(v, math.inf), v))
     headers = [escape(titles.domain_title(cards["domain"].iloc[0]))] + [
         escape(f"{titles.measure_title(m)} ({chosen[m][1]})") for m in measures
     ]
+    # One pass over the rows (a filter per cell is quadratic: hundreds of ports times ten measures).
+    cell_rows = {}
+    for r in cards.to_dict("records"):
+        if chosen[r["measure"]] == (r["period_kind"], r["period"]):
+            cell_rows.setdefault((r["measure"], str(r["domain_value"])), r)
+    names = (labels or {}).get(cards["domain"].iloc[0])
     body = []
     for value in values:
-        cells = [escape(titles.value_title(value))]
+        cells = [escape(titles.value_title(value, names))]
         for m in measures:
-            kind, period = chosen[m]
-            hit = cards[
-                (cards["measure"] == m)
-                & (cards["domain_value"].astype(str) == value)
-                & (cards["period_kind"] == kind)
-                & (cards["period"] == period)
-            ]
-            cells.append(_card_cell(hit.iloc[0].to_dict()) if len(hit) else formats.DASH)
+            hit = cell_rows.get((m, value))
+            cells.append(_card_cell(hit) if hit else formats.DASH)
         body.append(cells)
     return table(headers, body, cls="data cards")
 
@@ -186,7 +190,9 @@ def trend_figure(table_name: str, measure: str, rows: pd.DataFrame) -> str:
     return ""
 
 
-def breakout_figure(table_name: str, measures: list[str], frame: pd.DataFrame, domain: str) -> str:
+def breakout_figure(
+    table_name: str, measures: list[str], frame: pd.DataFrame, domain: str, labels: dict | None = None
+) -> str:
     """The headline period's estimates by `domain` value, beside the overall one; several measures (before/after)
     become several series."""
     first = frame[(frame["measure"] == measures[0]) & (frame["domain"] == domain)]
@@ -211,7 +217,8 @@ def breakout_figure(table_name: str, measures: list[str], frame: pd.DataFrame, d
         if len(overall):
             points.append(point(overall.iloc[0].to_dict(), "All (overall)"))
         by_value = {str(r["domain_value"]): r for r in mrows[mrows["domain"] == domain].to_dict("records")}
-        points += [point(by_value[v], titles.value_title(v)) for v in shown if v in by_value]
+        names = (labels or {}).get(domain)
+        points += [point(by_value[v], titles.value_title(v, names)) for v in shown if v in by_value]
         series.append(Series(titles.measure_title(measure), points))
     unit = unit_of(frame[frame["measure"] == measures[0]])
     name = (
@@ -260,19 +267,20 @@ def paired_measures(measures: list[str]) -> list[tuple[str, str]]:
     ]
 
 
-def render_table(table_name: str, frame: pd.DataFrame) -> tuple[str, int]:
-    """The body of a metric table's section and the number of figures in it."""
+def render_table(table_name: str, frame: pd.DataFrame, labels: dict | None = None) -> tuple[str, int]:
+    """The body of a metric table's section and the number of figures in it; `labels` names breakout codes
+    (value_labels.py)."""
     if not is_estimate_table(frame):
         return '<p class="note">Not in the shared estimate layout; shown as a table.</p>' + frame_table(frame), 0
     if not len(frame):
         return '<p class="not-computed">The table is empty.</p>', 0
-    parts = [headline_table(frame), report_card_table(frame)]
+    parts = [headline_table(frame), report_card_table(frame, labels)]
     figures = 0
     measures = measures_of(frame)
     for before, after in paired_measures(measures):
         pair = frame[frame["measure"].isin([before, after])]
         for domain in domains_of(pair):
-            html = breakout_figure(table_name, [before, after], pair, domain)
+            html = breakout_figure(table_name, [before, after], pair, domain, labels)
             parts.append(html)
             figures += bool(html)
     for measure in measures:
@@ -280,7 +288,7 @@ def render_table(table_name: str, frame: pd.DataFrame) -> tuple[str, int]:
         parts.append(f'<h3 id="{slug(table_name, measure)}">{escape(titles.measure_title(measure))}</h3>')
         charts = [trend_figure(table_name, measure, rows)]
         domains = domains_of(rows)
-        charts += [breakout_figure(table_name, [measure], rows, d) for d in domains]
+        charts += [breakout_figure(table_name, [measure], rows, d, labels) for d in domains]
         charts = [c for c in charts if c]
         if not charts:
             charts = [overall_figure(table_name, measure, rows)]
@@ -304,6 +312,7 @@ def render_table(table_name: str, frame: pd.DataFrame) -> tuple[str, int]:
             ]
         ]
         parts.append(
-            f"<details><summary>All {len(rows):,} estimates of this measure</summary>{frame_table(shown)}</details>"
+            f"<details><summary>All {len(rows):,} estimates of this measure</summary>"
+            f"{frame_table(shown, DETAIL_ROWS)}</details>"
         )
     return "".join(parts), figures

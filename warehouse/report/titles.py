@@ -65,6 +65,14 @@ MEASURES: dict[str, str] = {
     "revenue_found_usd": "Revenue found",
     "officer_hours": "Officer hours",
     "pti_hours_share": "Share of hours on priority trade issues",
+    "targeted_exams": "Targeted exams (not the random sample)",
+    "audits": "Audits",
+    "audit_finding_rate": "Audit finding rate",
+    "audit_hours": "Audit hours",
+    "audit_revenue_found_usd": "Revenue found by audits",
+    "seizures": "Seizures",
+    "seizure_domestic_value_usd": "Domestic value seized",
+    "penalty_cases": "Penalty cases",
     "discrepancy_rate_before": "Discrepancy rate before the event",
     "discrepancy_rate_after": "Discrepancy rate after the event",
     "comparison_rate_before": "Comparison importers' rate, before",
@@ -92,6 +100,13 @@ DOMAINS: dict[str, str] = {
 }
 
 DOMAIN_VALUES: dict[str, str] = {
+    # priority trade issues (marts.fct_exams.pti, dim_commodities' tags)
+    "adcvd": "AD/CVD",
+    "ipr": "Intellectual property rights",
+    "import_safety": "Import safety",
+    "textiles": "Textiles and wearing apparel",
+    "revenue": "Revenue",
+    "agriculture": "Agriculture",
     "pre_entry": "Pre-entry",
     "entry": "Entry",
     "post_release": "Post-release",
@@ -121,8 +136,12 @@ def domain_title(domain: str) -> str:
     return DOMAINS.get(domain, tidy(domain))
 
 
-def value_title(value) -> str:
-    return DOMAIN_VALUES.get(str(value), str(value))
+def value_title(value, names: dict[str, str] | None = None) -> str:
+    """A breakout value's label: its name from the warehouse (`names`), else a title here, else the value."""
+    value = str(value)
+    if names and value in names:
+        return names[value]
+    return DOMAIN_VALUES.get(value, value)
 
 
 def selector_title(selector: str) -> str:

@@ -6,13 +6,14 @@ from orchestration.resources import EAGER_WHEN_CHECKS_PASS, WRITER_POOL, Warehou
 from warehouse.report.build import build_report, default_out
 from warehouse.report.titles import TABLES
 
-# The metric tables the report shows, one asset each (["metrics", <table>]) in the metrics group.
+# The metric tables the report shows, one asset each (["metrics", <table>]) in the metrics group; it also shows the
+# risk model's evaluation (orchestration/defs/risk/line_model.py).
 METRIC_TABLES = tuple(TABLES)
 
 
 @dg.asset(
     key=["report", "leadership_report"],
-    deps=[dg.AssetKey(["metrics", table]) for table in METRIC_TABLES],
+    deps=[*(dg.AssetKey(["metrics", table]) for table in METRIC_TABLES), dg.AssetKey(["risk", "model_evaluation"])],
     group_name="report",
     kinds={"html"},
     # It only reads the warehouse, but on DuckDB 2.0 an open reader blocks a writer in another process: in the
