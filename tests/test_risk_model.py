@@ -180,7 +180,6 @@ def test_evaluate_cli_model_beats_rules_and_random(generated_warehouse, tmp_path
     )
 
 
-@pytest.mark.slow
 def test_evaluate_cli_refuses_a_cutoff_with_no_history(generated_warehouse, tmp_path, capsys):
     copy = copy_warehouse(generated_warehouse, tmp_path)
     assert tradewh(["risk", "evaluate", "--warehouse", str(copy), "--cutoff", "2025-07-02"]) == 1

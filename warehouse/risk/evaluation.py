@@ -117,11 +117,22 @@ def evaluate(
 ) -> Evaluation:
     """Train a model on outcomes before `cutoff` (recorded in risk.model_runs, purpose 'evaluation'), score the
     lines examined after it with the model, the rules and random selection, and record risk.model_evaluation."""
+    # Refuse early (before building features) when the history before the cutoff is too thin.
+    positives = con.execute(
+        """
+        select count(distinct (x.entry_number, x.line_number))
+        from marts.fct_exams as x join marts.fct_entry_lines as l using (entry_number, line_number)
+        where x.is_material and cast(x.completed_at as date) < ? and l.filed_date < ?
+        """,
+        [cutoff, cutoff],
+    ).fetchall()[0][0]
+    if positives < MIN_POSITIVES:
+        raise ValueError(f"only {positives} material lines before {cutoff}: too few to train")
     examined = load_examined(con)
     train = training_lines(examined, cutoff)
     test = held_out_lines(examined, cutoff, until)
-    if int(train["material"].sum()) < MIN_POSITIVES:
-        raise ValueError(f"only {int(train['material'].sum())} material lines before {cutoff}: too few to train")
+    if int(train["material"].sum()) != positives:
+        raise RuntimeError("training labels disagree with the exams before the cutoff")
     if test.empty:
         raise ValueError(f"no examined lines filed on or after {cutoff}")
     # The split itself, checked on the data: no line is on both sides and none crosses the cutoff.
