@@ -180,7 +180,11 @@ def test_a_locked_warehouse_is_read_from_the_analyst_copy(tmp_path):
 
 def test_cli_writes_the_report_beside_the_warehouse_by_default(tmp_path, capsys):
     warehouse = build_metrics_warehouse(tmp_path / "w.duckdb", with_evaluation=False)
+    (tmp_path / "data_docs").mkdir()
+    (tmp_path / "data_docs" / "index.html").write_text("<html></html>")
     assert cli.main(["report", "--warehouse", str(warehouse)]) == 0
+    quality = section((tmp_path / "report" / "index.html").read_text(encoding="utf-8"), "quality")
+    assert '<a href="../data_docs/index.html">Data Docs</a>' in quality  # relative: the folder can move whole
     assert (tmp_path / "report" / "index.html").exists()
     assert (tmp_path / "report" / "tables" / "compliance_rate.parquet").exists()
     assert f"open {tmp_path / 'report' / 'index.html'}" in capsys.readouterr().out
