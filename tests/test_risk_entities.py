@@ -164,3 +164,20 @@ def test_successors_of_penalised_importers_are_flagged_with_reasons(resolved, tr
     declared = flags.set_index("importer_number").declared_predecessor
     for new, was_declared in zip(planted.new_importer_number, planted.prior_number_declared, strict=True):
         assert declared[new] == was_declared
+
+
+def test_a_registry_of_one_importer_resolves_without_splink(generated_warehouse, tmp_path):
+    path = copy_warehouse(generated_warehouse, tmp_path)
+    con = connect(path)
+    try:
+        keep = con.execute("select min(importer_number) from marts.dim_importers").fetchall()[0][0]
+        con.execute("delete from marts.dim_importers where importer_number <> ?", [keep])
+        resolution = entities.resolve(con)
+    finally:
+        con.close()
+    members = resolution.importer_entities
+    assert members[["importer_number", "entity_id", "importer_numbers"]].to_dict("records") == [
+        {"importer_number": keep, "entity_id": f"EN-{keep}", "importer_numbers": 1}
+    ]
+    assert members.match_probability.isna().all()
+    assert resolution.pairs_scored == 0

@@ -32,6 +32,8 @@ TOP_MANUFACTURERS = 20
 # Pairs of random records sampled to estimate u: enough for every level at the default scale, bounded at full scale.
 U_SAMPLE_PAIRS = 3e5
 
+PAIR_COLUMNS = ["record_id_l", "record_id_r", "importer_number_l", "importer_number_r", "match_probability"]
+
 # Corporate-form words dropped from names: a successor often changes only these ("... LLC" -> "... INC").
 _FORM_WORDS = r"\b(INC|LLC|LP|LTD|CO|CORP|CORPORATION|COMPANY|INTL|INTERNATIONAL|HOLDINGS|GROUP)\b"
 
@@ -233,7 +235,11 @@ def resolve(
 ) -> Resolution:
     """Resolve the registry known on `as_of` (all when None) into entities; reads the warehouse only."""
     records = registry_records(con, as_of)
-    pairs, model = score_pairs(records, seed)
+    if records.importer_number.nunique() < 2:
+        # Nothing to link (an empty or one-importer registry), and Splink cannot train on it.
+        pairs, model = pd.DataFrame(columns=PAIR_COLUMNS), {}
+    else:
+        pairs, model = score_pairs(records, seed)
     members = cluster(records, pairs, threshold)
     return Resolution(members, _entities(con, members, as_of), len(pairs), model)
 
