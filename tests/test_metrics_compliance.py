@@ -3,6 +3,7 @@ warehouse, checked against direct SQL on the same marts; and the survey estimato
 
 import dagster as dg
 import numpy as np
+import pandas as pd
 import pytest
 from generated_warehouse import copy_warehouse
 from scipy import stats
@@ -10,9 +11,9 @@ from scipy import stats
 from orchestration.defs.metrics import measures_compliance as assets
 from orchestration.resources import WarehouseResource
 from warehouse.db import connect
-from warehouse.metrics import survey
+from warehouse.metrics import compliance, revenue_gap, survey
 from warehouse.metrics.cm_sample import load_sample
-from warehouse.metrics.estimates import ESTIMATE_COLUMNS, MIN_SAMPLED
+from warehouse.metrics.estimates import ESTIMATE_COLUMNS, MIN_SAMPLED, write_estimates
 from warehouse.metrics.periods import prior_period
 from warehouse.metrics.revenue_gap import period_gap
 
@@ -253,3 +254,18 @@ def test_prior_periods_step_back_one_fiscal_year_or_quarter():
     assert prior_period("FY2026Q1") == "FY2025Q4"
     assert prior_period("FY2026Q3") == "FY2026Q2"
     assert prior_period("all") is None
+
+
+def test_a_warehouse_without_sample_lines_gets_empty_tables_with_the_standard_columns(tmp_path):
+    sample_columns = ["cm_stratum", "cm_weight", "is_material", "value_usd", "declared_duty_usd", "correct_duty_usd"]
+    sample_columns += ["fiscal_year_label", "fiscal_quarter_label", "overall", "program", "hs_section"]
+    sample_columns += ["hs_chapter", "country_of_origin", "port", "pti"]
+    sample = pd.DataFrame({name: pd.Series(dtype=object) for name in sample_columns})
+    declared = pd.DataFrame({name: pd.Series(dtype=object) for name in ["period_kind", "period", "domain"]})
+    declared["domain_value"], declared["declared"] = pd.Series(dtype=object), pd.Series(dtype=float)
+    with connect(tmp_path / "w.duckdb") as con:
+        assert write_estimates(con, "compliance_rate", compliance.compliance_rate(sample)) == 0
+        assert write_estimates(con, "revenue_gap", revenue_gap.revenue_gap(sample, declared)) == 0
+        columns = [row[0] for row in con.execute("describe metrics.compliance_rate").fetchall()]
+    assert columns[: len(ESTIMATE_COLUMNS)] == list(ESTIMATE_COLUMNS)
+    assert "change_p_value" in columns

@@ -180,6 +180,9 @@ def clearance_index(units: pd.DataFrame) -> pd.DataFrame:
                 index["period_kind"], index["domain"], index["domain_value"] = kind, domain, str(value)
                 index["base_period"] = base
                 frames.append(index)
+    if not frames:  # no released compliant entries yet
+        columns = ["period", "estimate", "n_sampled", "goods_types", "period_kind", "domain", "domain_value"]
+        frames = [pd.DataFrame({name: pd.Series(dtype=object) for name in [*columns, "base_period"]})]
     frame = pd.concat(frames, ignore_index=True)
     frame["measure"], frame["unit"] = "clearance_speed_index", "index"
     frame["std_error"] = frame["ci_low"] = frame["ci_high"] = np.nan

@@ -21,7 +21,7 @@ import pandas as pd
 
 from warehouse.metrics import survey
 from warehouse.metrics.cm_sample import DOMAINS, membership
-from warehouse.metrics.estimates import suppress_small_cells
+from warehouse.metrics.estimates import ESTIMATE_COLUMNS, suppress_small_cells
 from warehouse.metrics.periods import PERIOD_KINDS, prior_period
 
 TABLE = "compliance_rate"
@@ -75,7 +75,9 @@ def by_period(sample: pd.DataFrame, estimate_one_period, period_kinds=PERIOD_KIN
             frame.insert(2, "period_kind", kind)
             frame.insert(3, "period", period)
             frames.append(frame)
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if not frames:  # no sample lines (e.g. no exams loaded yet): an empty table with the standard columns
+        return pd.DataFrame({name: pd.Series(dtype=object) for name in ESTIMATE_COLUMNS if name != "suppressed"})
+    return pd.concat(frames, ignore_index=True)
 
 
 def with_prior_change(frame: pd.DataFrame) -> pd.DataFrame:
