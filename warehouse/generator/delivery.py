@@ -1,4 +1,4 @@
-"""The delivery stage of the day loop: dirt, file splitting, encoding, writing and truth lines of each day.
+"""The delivery stage of the day loop: dirt, file splitting, encoding and writing of each day.
 
 It runs beside the drawing of the next day, days strictly in order, so file names, sequence numbers and bytes do
 not depend on timing. Big runs deliver in a forked process (a second core, no shared interpreter lock); small
@@ -8,6 +8,7 @@ ones on a thread (forking costs more than it saves there). Both run the same `De
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import multiprocessing
 import pickle
 import traceback
@@ -19,15 +20,27 @@ from pathlib import Path
 import pyarrow as pa
 
 from warehouse.contract import FEEDS
-from warehouse.generator import accounts, dirt, entries, truth
+from warehouse.generator import accounts, dirt, entries
 from warehouse.generator.files import Writer, split
 
 # Expected entry lines a day (85,000 entries x 2.5 lines at scale 1.0) from which a process pays off.
 PROCESS_FROM_LINES = 20_000
 
 
+# What the delivery stage reads of a `Day` (dirt: corrections and late entries; the corrections' truth lines).
+DAY_FIELDS = (
+    "index", "day", "importer", "port", "filed", "entry", "line", "hs_true", "origin_true", "value_true", "value",
+    "order_true", "scheme", "duty", "deposit", "mpf", "duty_true", "deposit_true", "numbers",
+)  # fmt: skip
+
+
+def for_delivery(day):
+    """The day without the arrays the delivery stage does not read (less to send to a writer process)."""
+    return dataclasses.replace(day, **{f.name: None for f in dataclasses.fields(day) if f.name not in DAY_FIELDS})
+
+
 class Deliverer:
-    """Plants each day's dirt, writes its files and truth lines; at the end the run's dirt and delivery truth.
+    """Plants each day's dirt and writes its files; at the end the run's dirt and delivery truth.
 
     Day 1's account snapshots (the whole importer registry) depend only on the population: `prepare` builds them
     while the first day is drawn, when this stage would otherwise wait; day 1 arrives with those feeds as None.
@@ -41,19 +54,20 @@ class Deliverer:
     def prepare(self) -> None:
         self.first_accounts = accounts.accounts(self.pop, 0, entries.day_number(self.start))
 
-    def day(self, index: int, delivered: date, day, tables: dict[str, pa.Table], lines_truth: pa.Table) -> None:
+    def day(self, index: int, delivered: date, day, tables: dict[str, pa.Table]) -> tuple[int, list[pa.Table]]:
+        """Deliver the day's files; returns the truth lines of its corrections (the drawing side writes the day's
+        truth lines, which it already holds, so they need not travel to this stage)."""
         if index == 0:
             tables.update(self.first_accounts)  # the keys are there already, so the feeds' order is kept
             self.first_accounts = {}
-        lines = [lines_truth, *self.planter.plant_day(index, delivered, day, self.tariff, tables)]
+        corrections = self.planter.plant_day(index, delivered, day, self.tariff, tables)
         for feed in FEEDS:
             table = tables[feed]
             if FEEDS[feed].kind == "account" and table.num_rows == 0 and index > 0:
                 continue
             for part in split(table, feed):
                 self.planter.deliver(feed, index, delivered, part)
-        path = self.writer.out / "truth" / "entry_lines" / f"{delivered:%Y-%m-%d}.parquet"
-        truth.write_parquet(path, pa.concat_tables(lines))
+        return index, corrections
 
     def finish(self, truth_dir: Path) -> tuple[dict[str, int], int, dict[str, Path]]:
         """Rows per feed, files written, and the truth files of the planter."""
@@ -69,16 +83,22 @@ class ThreadCourier:
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="generator-writer")
         self.jobs: deque[Future] = deque([self.pool.submit(deliverer.prepare)])
 
-    def send(self, index: int, delivered: date, day, tables, lines_truth) -> None:
-        self.jobs.append(self.pool.submit(self.deliverer.day, index, delivered, day, tables, lines_truth))
+    def send(self, index: int, delivered: date, day, tables) -> list[tuple[int, list[pa.Table]]]:
+        """Hand over a day; returns what the days delivered meanwhile returned (see `Deliverer.day`)."""
+        self.jobs.append(self.pool.submit(self.deliverer.day, index, delivered, day, tables))
+        done = []
         while len(self.jobs) > 1:  # the day before this one is delivered
-            self.jobs.popleft().result()
+            result = self.jobs.popleft().result()
+            if result is not None:  # not `prepare`
+                done.append(result)
+        return done
 
     def finish(self, truth_dir: Path):
+        """Rows per feed, files written, the planter's truth files, and the last days' results."""
         try:
-            while self.jobs:
-                self.jobs.popleft().result()
-            return self.deliverer.finish(truth_dir)
+            done = [result for result in (job.result() for job in self.jobs) if result is not None]
+            self.jobs.clear()
+            return (*self.deliverer.finish(truth_dir), done)
         finally:
             self.pool.shutdown(wait=True, cancel_futures=True)
 
@@ -98,23 +118,22 @@ class ProcessCourier:
         child.close()
         self.sent = 0
 
-    def send(self, index: int, delivered: date, day, tables, lines_truth) -> None:
+    def send(self, index: int, delivered: date, day, tables) -> list[tuple[int, list[pa.Table]]]:
         try:
-            _send(self.conn, ("day", (index, delivered, day, tables, lines_truth)))
+            _send(self.conn, ("day", (index, delivered, day, tables)))
         except OSError:  # the process died: its error explains why
             self._reply("done")
             raise
         self.sent += 1
-        if self.sent > 1:  # the process reads a day only after delivering the one before
-            self._reply("done")
+        # The process reads a day only after delivering the one before.
+        return [self._reply("done")] if self.sent > 1 else []
 
     def finish(self, truth_dir: Path):
         _send(self.conn, ("finish", truth_dir))
-        if self.sent:
-            self._reply("done")
+        done = [self._reply("done")] if self.sent else []
         result = self._reply("finished")
         self.close()
-        return result
+        return (*result, done)
 
     def close(self) -> None:
         self.conn.close()
@@ -155,9 +174,9 @@ def _serve(conn, deliverer: Deliverer) -> None:
         while True:
             kind, payload = _receive(conn)
             if kind == "day":
-                deliverer.day(*payload)
+                result = deliverer.day(*payload)
                 del payload
-                conn.send(("done", None))
+                conn.send(("done", result))
             else:
                 conn.send(("finished", deliverer.finish(payload)))
                 return

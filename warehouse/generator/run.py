@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from warehouse.generator import accounts, entries, exams, schemes, truth
 from warehouse.generator import calibration as cal
-from warehouse.generator.delivery import Deliverer, courier
+from warehouse.generator.delivery import Deliverer, courier, for_delivery
 from warehouse.generator.enforcement import draw_enforcement
 from warehouse.generator.files import Writer
 from warehouse.generator.population import build_population
@@ -73,6 +73,7 @@ def _days(out: Path, start: date, days: int, pop, tariff, carrier, summary: Gene
     start_n = entries.day_number(start)
     pending: dict[int, list[tuple[str, pa.Table]]] = defaultdict(list)
     strata, shopping = [], []
+    lines_truth: dict[int, tuple[date, pa.Table]] = {}  # per day index, until its corrections are known
     truth_dir = out / "truth"
     for index in range(days):
         delivered = start + timedelta(days=index)
@@ -94,14 +95,15 @@ def _days(out: Path, start: date, days: int, pop, tariff, carrier, summary: Gene
         }
         for feed, rows in pending.pop(index, []):
             tables[feed] = pa.concat_tables([tables[feed], rows])
-        lines_truth = truth.entry_lines(pop, tariff, day)
+        lines_truth[index] = (delivered, truth.entry_lines(pop, tariff, day))
         # Dirt, file splitting, encoding and writing run in the delivery stage while the next day is drawn.
-        carrier.send(index, delivered, day, tables, lines_truth)
+        for done in carrier.send(index, delivered, for_delivery(day), tables):
+            _write_lines_truth(truth_dir, lines_truth, *done)
         strata.append(day_exams.strata)
         shopping.append(schemes.shopping_truth(pop, day, forced))
         if progress:
             progress(f"{delivered:%Y-%m-%d}: {day.n_entries} entries, {day.n_lines} lines")
-        del day, day_exams, enforcement, tables, lines_truth  # the delivery stage holds them until delivered
+        del day, day_exams, enforcement, tables  # the delivery stage holds them until delivered
     # The run's truth files are written while the delivery stage finishes the last day.
     shopping_table = pa.concat_tables(shopping)
     last = start_n + days - 1
@@ -118,5 +120,14 @@ def _days(out: Path, start: date, days: int, pop, tariff, carrier, summary: Gene
         "decayed_rules": truth.write_parquet(truth_dir / "decayed_rules.parquet", truth.decayed_rules(pop, start_n)),
         "cm_strata": truth.write_parquet(truth_dir / "cm_strata.parquet", pa.concat_tables(strata)),
     }
-    summary.rows, summary.files, planted = carrier.finish(truth_dir)
+    summary.rows, summary.files, planted, last_days = carrier.finish(truth_dir)
+    for done in last_days:
+        _write_lines_truth(truth_dir, lines_truth, *done)
     summary.truth = {name: str(path) for name, path in {**files, **planted}.items()}
+
+
+def _write_lines_truth(truth_dir: Path, lines_truth: dict, index: int, corrections: list[pa.Table]) -> None:
+    """A delivered day's truth lines: the lines drawn that day, then its corrections (versions 2)."""
+    delivered, lines = lines_truth.pop(index)
+    path = truth_dir / "entry_lines" / f"{delivered:%Y-%m-%d}.parquet"
+    truth.write_parquet(path, pa.concat_tables([lines, *corrections]))
