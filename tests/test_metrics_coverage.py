@@ -111,9 +111,10 @@ def test_the_mtd_rate_by_line_interval_covers_the_true_rate_95_percent_of_the_ti
 
 
 def test_the_mtd_rate_in_hs_section_domains_covers_at_the_nominal_rate(replicates):
-    """Domain estimation by zeroing: pooled over the sections with at least 30 sampled lines on average."""
+    """Domain estimation by zeroing, pooled over the sections with violations (a 0% truth is covered by any
+    interval from 0, so those sections would flatter the figure)."""
     rows = replicates[(replicates["measure"] == "mtd_rate_lines") & (replicates["domain_value"] != "all")]
-    rows = rows.dropna(subset=["truth"])
+    rows = rows[rows["truth"] > 0]
     assert rows["domain_value"].nunique() >= 15
     low, high = COVERAGE_BAND
     assert low <= rows["covered"].mean() <= high
