@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import dagster as dg
 import pandas as pd
@@ -181,3 +181,36 @@ def test_a_registry_of_one_importer_resolves_without_splink(generated_warehouse,
     ]
     assert members.match_probability.isna().all()
     assert resolution.pairs_scored == 0
+
+
+def test_only_adverse_actions_before_the_first_activity_make_a_successor(resolved, truth, tmp_path):
+    """Without its predecessor's penalty a planted successor is not flagged; a seizure after the successor's first
+    activity does not flag it either; a seizure before it does."""
+    from warehouse.risk import successors
+
+    path = tmp_path / "warehouse.duckdb"
+    path.write_bytes(resolved[0].read_bytes())
+    row = truth["successors"].sort_values("new_importer_number").iloc[0]
+    old, new = row.old_importer_number, row.new_importer_number
+    con = connect(path)
+    try:
+        first = con.execute(
+            "select first_activity_on from risk.successor_flags where importer_number = ?", [new]
+        ).fetchall()[0][0]
+        con.execute("delete from marts.fct_penalties where importer_number = ?", [old])
+        con.execute("delete from marts.fct_seizures where importer_number = ?", [old])
+        flagged = {}
+        for label, seized_on in (("none", None), ("after", first), ("before", first - timedelta(days=1))):
+            if seized_on is not None:
+                con.execute("delete from marts.fct_seizures where seizure_id = 'SZ-TEST'")
+                con.execute(
+                    "insert into marts.fct_seizures (seizure_id, importer_number, seized_on) values ('SZ-TEST', ?, ?)",
+                    [old, seized_on],
+                )
+            successors.build(con)
+            flagged[label] = con.execute(
+                "select adverse_action, adverse_reference from risk.successor_flags where importer_number = ?", [new]
+            ).fetchall()
+    finally:
+        con.close()
+    assert flagged == {"none": [], "after": [], "before": [("seizure", "SZ-TEST")]}
