@@ -198,6 +198,7 @@ def test_an_error_in_the_delivery_stage_is_raised_by_generate(tmp_path, monkeypa
     def broken(self, index, *args):
         if index == 1:
             raise ValueError("disk full on day 2")
+        return index, []
 
     monkeypatch.setattr(delivery.Deliverer, "day", broken)
     if process:
