@@ -6,6 +6,8 @@ Chromium with no console error and no request leaving file://."""
 from __future__ import annotations
 
 import importlib
+import itertools
+import math
 import os
 import pkgutil
 import re
@@ -25,6 +27,7 @@ from warehouse import cli
 from warehouse.db import connect, publish_analyst_copy
 from warehouse.report import formats
 from warehouse.report.build import build_report
+from warehouse.report.charts import nice_ticks
 from warehouse.report.source import WarehouseUnavailable
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -323,3 +326,17 @@ def test_the_report_on_the_generated_warehouse_after_the_metric_assets(generated
     assert page["errors"] == [] and page["outside"] == []
     assert len(page["figures"]) == html.count('<figure class="tw-chart') > len(METRIC_TABLES) * 2
     assert_figures_render(page["figures"])
+
+
+@pytest.mark.parametrize(
+    ("low", "high"), [(0.0, 0.0171), (97.14, 106.15), (-0.0223, 0.0254), (0.0, 2.19e6), (0.0, 1.0), (3.0, 3.0)]
+)
+def test_axis_ticks_are_round_evenly_spaced_and_cover_the_values(low, high):
+    ticks = nice_ticks(low, high)
+    steps = {round(b - a, 9) for a, b in itertools.pairwise(ticks)}
+    assert len(steps) == 1 and 3 <= len(ticks) <= 7
+    step = steps.pop()
+    assert ticks[0] <= low and ticks[-1] >= high
+    if high > low:  # no wasted tick at the top (a single value gets an axis from it to twice it)
+        assert ticks[-1] - step < high
+    assert step / 10 ** math.floor(math.log10(step)) in {1, 2, 2.5, 5}

@@ -63,17 +63,20 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     return ticks
 
 
-def _extent(series: list[Series]) -> tuple[float, float]:
-    # Zero is always on the axis: bars start there, and a reader judges a rate against zero, not against the data.
-    values = [0.0]
+def _axis(series: list[Series], with_zero: bool = True) -> list[float]:
+    """The axis ticks covering every value and interval; the first and last are the axis ends."""
+    # Zero is on the axis (bars start there, and a reader judges a rate against zero), except for an index, which
+    # is read against its base (100), not zero.
+    values = [0.0] if with_zero else []
     for s in series:
         for p in s.points:
             if p.published:
                 values.append(float(p.estimate))
             if p.has_interval:
                 values += [float(p.low), float(p.high)]
-    ticks = nice_ticks(min(values), max(values))
-    return ticks[0], ticks[-1]
+    if not values:
+        values = [0.0]
+    return nice_ticks(min(values), max(values))
 
 
 def describe(p: Point, unit: str | None) -> str:
@@ -82,8 +85,9 @@ def describe(p: Point, unit: str | None) -> str:
         return f"{formats.SUPPRESSED}, n = {formats.count(p.n)}"
     if not p.published:
         return f"no estimate, n = {formats.count(p.n)}"
-    estimate, interval = formats.value(p.estimate, unit), formats.interval(p.low, p.high, unit)
-    return f"{estimate} \u00b7 95% CI {interval} \u00b7 n = {formats.count(p.n)}"
+    estimate = formats.value(p.estimate, unit)
+    interval = f"95% CI {formats.interval(p.low, p.high, unit)}" if p.has_interval else "no sampling interval"
+    return f"{estimate} \u00b7 {interval} \u00b7 n = {formats.count(p.n)}"
 
 
 def _svg_open(fig_id: str, width: int, height: int, title: str, desc: str) -> str:
@@ -141,14 +145,15 @@ def row_chart(
     rows = [(label, i) for label in labels for i in range(len(series)) if (i, label) in by_key]
     height = top + len(rows) * row_h + group_gap * len(labels) + 34
     width = label_w + 10 + plot_w + gap + text_w
-    low, high = _extent(series)
+    ticks = _axis(series, with_zero=unit != "index" or style == "bar")
+    low, high = ticks[0], ticks[-1]
 
     def x_of(v: float) -> float:
         return plot_x + (float(v) - low) / (high - low) * plot_w
 
     parts = [_svg_open(fig_id, width, height, title, desc), _legend(series, plot_x, 16)]
     axis_y = height - 28
-    for tick in nice_ticks(low, high):
+    for tick in ticks:
         x = x_of(tick)
         parts.append(
             f'<line class="grid" x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{axis_y}" stroke="#ddd"/>'
@@ -222,7 +227,8 @@ def trend_chart(fig_id: str, title: str, desc: str, series: list[Series], unit: 
     width, height = 760, 270
     left, right, top, bottom = 84, 24, 30, 46
     plot_w, plot_h = width - left - right, height - top - bottom
-    low, high = _extent(series)
+    ticks = _axis(series, with_zero=unit != "index")
+    low, high = ticks[0], ticks[-1]
     step = plot_w / max(len(periods), 1)
 
     def x_of(label: str) -> float:
@@ -232,7 +238,7 @@ def trend_chart(fig_id: str, title: str, desc: str, series: list[Series], unit: 
         return top + plot_h - (float(v) - low) / (high - low) * plot_h
 
     parts = [_svg_open(fig_id, width, height, title, desc), _legend(series, left, 16)]
-    for tick in nice_ticks(low, high):
+    for tick in ticks:
         y = y_of(tick)
         parts.append(
             f'<line class="grid" x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="#ddd"/>'

@@ -23,6 +23,7 @@ HEADLINE_KINDS = ("fiscal_year", "all", "fiscal_quarter")
 TREND_KINDS = ("fiscal_quarter", "fiscal_year")
 BAR_UNITS = {"usd", "hours", "count", "days"}  # magnitudes are bars from zero; rates, ratios and indexes are dots
 MAX_ROWS = 40  # breakout values drawn per chart (the largest samples); every value is in the table and exports
+MAX_SUPPRESSED = 10  # suppressed values drawn per chart, to say they exist without filling the chart
 DETAIL_ROWS = 200  # rows of a measure listed in the page; the exports hold them all
 
 
@@ -202,8 +203,12 @@ def breakout_figure(
     kind, period = chosen
     in_period = frame[(frame["period_kind"] == kind) & (frame["period"] == period)]
     values = in_period[(in_period["measure"] == measures[0]) & (in_period["domain"] == domain)]
-    # The values drawn: the largest samples when there are too many, then by estimate, suppressed last.
-    values = values.sort_values(["n_sampled", "domain_value"], ascending=[False, True]).head(MAX_ROWS)
+    # The values drawn: the published ones with the largest samples when there are too many, then a few suppressed
+    # ones (the rest are in the table); ordered by estimate, suppressed last.
+    values = values.sort_values(["n_sampled", "domain_value"], ascending=[False, True])
+    hidden = values["suppressed"].fillna(False).astype(bool)
+    published = values[~hidden].head(MAX_ROWS)
+    values = pd.concat([published, values[hidden].head(min(MAX_SUPPRESSED, MAX_ROWS - len(published)))])
     values = values.assign(_order=values["estimate"].fillna(-1e300)).sort_values(
         ["_order", "domain_value"], ascending=[False, True]
     )
@@ -228,7 +233,7 @@ def breakout_figure(
     )
     when = "all periods" if period == "all" else period
     title = f"{name}: by {titles.domain_title(domain).lower()}, {when}"
-    cut = f" Showing the {len(shown)} of {total} values with the largest samples." if total > len(shown) else ""
+    cut = f" Showing {len(shown)} of {total} values (the largest samples)." if total > len(shown) else ""
     return row_chart(
         slug("fig", table_name, *measures, domain, period),
         title,

@@ -3,6 +3,7 @@ tables and dimensions when they are there; without them the report prints the co
 
 from __future__ import annotations
 
+from warehouse.contract.codes import MODES_OF_TRANSPORT
 from warehouse.report.source import has_table
 
 # domain -> (schema, table, code column, name column)
@@ -15,8 +16,8 @@ SOURCES = {
 
 
 def value_labels(con) -> dict[str, dict[str, str]]:
-    """domain -> {code: "code name"} for every domain whose source table exists."""
-    labels = {}
+    """domain -> {code: "code name"} for every domain whose source table exists (and the contract's code lists)."""
+    labels = {"mode": {code: f"{code} {name}" for code, name in MODES_OF_TRANSPORT.items()}}
     for domain, (schema, table, code, name) in SOURCES.items():
         if has_table(con, schema, table):
             rows = con.execute(
@@ -24,4 +25,6 @@ def value_labels(con) -> dict[str, dict[str, str]]:
                 f'where "{code}" is not null order by 1'
             ).fetchall()
             labels[domain] = {c: f"{c} {n}" if n else c for c, n in rows}
+    if "hs_section" in labels:
+        labels["goods_type"] = labels["hs_section"]  # clearance speed's type of goods is the HS section
     return labels
