@@ -22,7 +22,7 @@ from warehouse.cli import main as tradewh
 from warehouse.db import connect
 from warehouse.risk.evaluation import K_PCTS, at_k, auc
 from warehouse.risk.features import FEATURES, build_features
-from warehouse.risk.line_model import held_out_lines, load_examined, training_lines
+from warehouse.risk.line_model import held_out_lines, load_examined, train_scheduled, training_lines
 from warehouse.risk.rule_baseline import parse_criteria
 
 CUTOFF = date(2025, 11, 3)  # about 30% of the generated warehouse's examined lines are filed after it
@@ -218,6 +218,11 @@ def test_assets_materialise(generated_warehouse, tmp_path):
         ).fetchall()[0][0]
         profiles = con.execute("select dimension, count(*) as keys from risk.profiles group by 1").df()
         evaluation = con.execute("select distinct cutoff, selector from risk.model_evaluation").df()
+    # Retraining on unchanged data keeps the recorded models (same ids, no new runs).
+    with connect(copy) as con:
+        again = train_scheduled(con, copy, history_weeks=1)
+        n_runs = con.execute("select count(*) from risk.model_runs where purpose = 'scoring'").fetchall()[0][0]
+    assert again == list(runs["model_id"]) and n_runs == 2
     # Two weekly models (the Monday after the last filing day and the one before), each with its file.
     assert len(runs) == 2 and (pd.to_datetime(runs["cutoff"]).dt.day_of_week == 0).all()
     assert (runs["train_to"] < runs["cutoff"]).all() and all(Path(p).exists() for p in runs["model_path"])

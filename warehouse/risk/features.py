@@ -34,17 +34,24 @@ LINE_FEATURES = [
 ]
 FEATURES = profile_feature_names() + LINE_FEATURES
 
-# Running norms: (table, key on lines, the measured value, the lines it is measured on).
+# Running norms: (key on lines, the measured value in millionths, the lines it is measured on). Sums are of
+# integers (micro-units) so they are exact whatever order a parallel aggregate adds them in: the features, and the
+# model id that hashes them, are the same on every run.
 _NORMS = {
-    "unit_value": ("hs_subheading", "ln(entered_value_usd / quantity)", "quantity > 0 and entered_value_usd > 0"),
+    "unit_value": (
+        "hs_subheading",
+        "cast(round(ln(entered_value_usd / quantity) * 1e6) as bigint)",
+        "quantity > 0 and entered_value_usd > 0",
+    ),
     "value_per_kg": (
         "hs_subheading",
-        "ln(entered_value_usd / gross_weight_kg)",
+        "cast(round(ln(entered_value_usd / gross_weight_kg) * 1e6) as bigint)",
         "gross_weight_kg > 0 and entered_value_usd > 0",
     ),
-    "duty_rate": ("hs_chapter", "cast(duty_rate as double)", "duty_rate is not null"),
-    "preference_origin": ("spi_code || '|' || country_of_origin", "1.0", "spi_code is not null"),
+    "duty_rate": ("hs_chapter", "cast(duty_rate * 1000000 as bigint)", "duty_rate is not null"),
+    "preference_origin": ("spi_code || '|' || country_of_origin", "1000000", "spi_code is not null"),
 }
+MICRO = 1e6
 
 
 def _create_norm(con: duckdb.DuckDBPyConnection, name: str) -> str:
@@ -95,11 +102,12 @@ def build_features(con: duckdb.DuckDBPyConnection, targets: str) -> pd.DataFrame
                p.* exclude (entry_number, line_number),
                ln(1 + cast(l.entered_value_usd as double)) as log_value,
                case when l.quantity > 0 and l.entered_value_usd > 0
-                    then ln(l.entered_value_usd / l.quantity) - uv.s / uv.n end as unit_value_vs_norm,
+                    then ln(l.entered_value_usd / l.quantity) - uv.s / uv.n / {MICRO} end as unit_value_vs_norm,
                case when l.gross_weight_kg > 0 and l.entered_value_usd > 0
-                    then ln(l.entered_value_usd / l.gross_weight_kg) - kg.s / kg.n end as value_per_kg_vs_norm,
+                    then ln(l.entered_value_usd / l.gross_weight_kg) - kg.s / kg.n / {MICRO}
+               end as value_per_kg_vs_norm,
                cast(l.duty_rate as double) as duty_rate,
-               cast(l.duty_rate as double) - dr.s / dr.n as duty_rate_vs_chapter_norm,
+               cast(l.duty_rate as double) - dr.s / dr.n / {MICRO} as duty_rate_vs_chapter_norm,
                cast(l.is_preference_claimed as integer) as is_preference_claimed,
                case when l.spi_code is not null then coalesce(pref.n, 0) end as preference_origin_prior_lines,
                cast(l.adcvd_case is not null as integer) as has_adcvd_case,
