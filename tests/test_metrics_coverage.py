@@ -41,6 +41,7 @@ join marts.dim_commodities as c on c.hts_code = l.hts_code
 join marts.dim_dates as d on d.date_day = l.filed_date
 join read_parquet($truth) as t using (entry_number, line_number, entry_version)
 where d.fiscal_year_label || 'Q' || d.fiscal_quarter = $period
+order by l.entry_number, l.line_number  -- a fixed order, so the seeded replicates are the same on every run
 """
 
 
@@ -130,7 +131,7 @@ def test_the_estimators_are_unbiased_for_the_rates_and_the_gap(replicates):
 @pytest.mark.xfail(
     strict=True,
     reason="known weakness (docs/metrics.md): ~90 discrepant sample lines a quarter with heavy-tailed values and "
-    "gaps; the design-based intervals of the value-weighted rate (~82-85%) and the gap (~65-70%) under-cover",
+    "gaps; the design-based intervals of the value-weighted rate (~82-87%) and the gap (~63-71%) under-cover",
 )
 def test_the_value_rate_and_revenue_gap_intervals_cover_95_percent_of_the_time(replicates):
     low, _ = COVERAGE_BAND

@@ -28,8 +28,6 @@ from warehouse.metrics.periods import period_sql
 
 SPEED_TABLE = "clearance_speed"
 INDEX_TABLE = "clearance_index"
-HOURS = ("arrival_to_release_hours", "filing_to_release_hours")
-QUANTILES = {"median": 0.5, "p90": 0.9}
 SPEED_NOTE = "census of released entries with no material discrepancy found; order-statistic 95% interval"
 INDEX_NOTE = "Laspeyres: 100 * sum(base entries x median arrival-to-release) / same in base period {base}; census"
 
@@ -97,7 +95,7 @@ select period_kind, period, domain, domain_value, metric, q, n,
     case q when 0.5 then median else p90 end as estimate,
     sorted[cast(greatest(1, least(n, floor(n * q - $z * sqrt(n * q * (1 - q))))) as bigint)] as ci_low,
     sorted[cast(greatest(1, least(n, ceil(n * q + $z * sqrt(n * q * (1 - q))) + 1)) as bigint)] as ci_high
-from grouped, (select unnest([0.5, 0.9]) as q)
+from grouped, (select unnest([0.5, 0.9]::double[]) as q)
 """
 
 
@@ -118,7 +116,7 @@ def quantile_estimates(con, units: pd.DataFrame) -> pd.DataFrame:
 def clearance_speed(con, units: pd.DataFrame) -> pd.DataFrame:
     """The metrics.clearance_speed table."""
     q = quantile_estimates(con, units)
-    name = {0.5: "median", 0.9: "p90"}
+    name = {0.5: "median", 0.9: "p90"}  # the two quantiles QUANTILE_SQL computes
     frame = pd.DataFrame(
         {
             "measure": q["metric"] + "_" + q["q"].round(1).map(name),
