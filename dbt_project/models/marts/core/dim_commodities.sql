@@ -20,6 +20,25 @@ hs_sections as (
 
 ),
 
+-- Chapters 98 and 99 are national chapters of the U.S. tariff schedule, outside the international HS (whose
+-- nomenclature files chapter 99 under a pseudo-section "TOTAL" and has no chapter 98): the HTSUS groups them as
+-- section XXII, as the compliance-measurement strata do.
+national_chapters as (
+
+    select
+        '98' as hs_code,
+        'XXII' as hs_section,
+        'Special classification provisions (HTSUS)' as hs_description
+
+    union all
+
+    select
+        '99' as hs_code,
+        'XXII' as hs_section,
+        'Temporary legislation, temporary modifications and additional import restrictions (HTSUS)' as hs_description
+
+),
+
 chapters as (
 
     select
@@ -27,7 +46,15 @@ chapters as (
         hs_section,
         hs_description
     from hs_codes
-    where hs_level = 2
+    where hs_level = 2 and hs_code not in (select national_chapters.hs_code from national_chapters)
+
+    union all
+
+    select
+        hs_code,
+        hs_section,
+        hs_description
+    from national_chapters
 
 ),
 
@@ -65,7 +92,11 @@ final as (
         subheadings.hs_description as hs_subheading_description,
         headings.hs_description as hs_heading_description,
         chapters.hs_description as hs_chapter_description,
-        hs_sections.hs_section_name,
+        case
+            when chapters.hs_section = 'XXII'
+                then 'Special classification provisions; temporary legislation (HTSUS chapters 98-99)'
+            else hs_sections.hs_section_name
+        end as hs_section_name,
         subheadings.hs_code is not null as is_known_subheading,
 
         -- priority trade issues
