@@ -17,20 +17,20 @@ from warehouse.generator.randomness import stream
 
 def _registry_rows(pop: Population, idx: np.ndarray, day_n: int, changed_street=None) -> pa.Table:
     imp = pop.importers
-    street = imp.street[idx] if changed_street is None else changed_street
+    text_of = imp.text_of(idx)
     data = {
         "importer_number": imp.number[idx],
         "effective_date": np.full(idx.size, day_n),
-        "legal_name": imp.legal_name[idx],
-        "dba_name": imp.dba_name[idx],
-        "street": street,
-        "city": imp.city[idx],
-        "state": imp.state[idx],
-        "postal_code": imp.postal_code[idx],
-        "country": imp.country[idx],
-        "phone": imp.phone[idx],
-        "officer_name": imp.officer[idx],
-        "bond_number": imp.bond[idx],
+        "legal_name": text_of["legal_name"],
+        "dba_name": text_of["dba_name"],
+        "street": text_of["street"] if changed_street is None else changed_street,
+        "city": text_of["city"],
+        "state": text_of["state"],
+        "postal_code": text_of["postal_code"],
+        "country": text_of["country"],
+        "phone": text_of["phone"],
+        "officer_name": text_of["officer"],
+        "bond_number": text_of["bond"],
         "prior_importer_number": imp.prior_declared[idx],
     }
     return text.rows_table(FEEDS["importers"], data, idx.size)
@@ -50,7 +50,8 @@ def importers(pop: Population, index: int, day_n: int) -> pa.Table:
         np.asarray(names.STREETS, dtype=object)[rng.integers(0, len(names.STREETS), moved.size)],
         " AVE",
     )
-    imp.street[moved] = street  # later rows of the same importer keep the new address
+    # The change row carries the new address. No later row reads it: only importers starting that day (never one
+    # that moved before) and successors (whose address is their predecessor's at the start) are delivered whole.
     tables = [_registry_rows(pop, starting, day_n), _registry_rows(pop, moved, day_n, street)]
     return pa.concat_tables(tables)
 

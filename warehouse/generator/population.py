@@ -7,7 +7,7 @@ generated from it on its own.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
@@ -45,6 +45,20 @@ def affine_unique(rng: np.random.Generator, n: int, modulus: int) -> np.ndarray:
     return (np.arange(n, dtype=np.int64) * a + b) % modulus
 
 
+TEXT_FIELDS = (
+    "legal_name",
+    "dba_name",
+    "street",
+    "city",
+    "state",
+    "postal_code",
+    "country",
+    "phone",
+    "officer",
+    "bond",
+)
+
+
 @dataclass
 class Importers:
     number: np.ndarray  # importer_number strings
@@ -56,19 +70,30 @@ class Importers:
     end_day: np.ndarray  # last day index of activity (retired after a penalty)
     filer: np.ndarray  # index of the usual filer
     top: np.ndarray  # in the top group of the calibration
-    legal_name: np.ndarray
-    dba_name: np.ndarray
-    street: np.ndarray
-    city: np.ndarray
-    state: np.ndarray
-    postal_code: np.ndarray
-    country: np.ndarray
-    phone: np.ndarray
-    officer: np.ndarray
-    bond: np.ndarray
     prior_declared: np.ndarray  # prior importer number as declared (None if not declared)
     # Successor pairs: (old index, new index, penalty day index)
     successors: np.ndarray
+    draws: dict[str, np.ndarray]  # the random choices behind the registry text
+    _text: dict[str, np.ndarray] = field(default_factory=dict)  # fields built for every importer
+
+    def text_of(self, rows: np.ndarray, fields: tuple[str, ...] = TEXT_FIELDS) -> dict[str, np.ndarray]:
+        """Registry text (object arrays) of some importers, built from their draws when asked for.
+
+        Drawing days needs none of it: the first day does not wait for 250,000 addresses, the writer process builds
+        day 1's registry while day 1 is drawn, and later days build only the few rows they deliver.
+        """
+        if all(name in self._text for name in fields):
+            return {name: self._text[name][rows] for name in fields}
+        return _importer_text(self.draws, self.successors, np.asarray(rows, dtype=np.int64), fields)
+
+    def text(self, name: str) -> np.ndarray:
+        """One text field of every importer (kept once built)."""
+        if name not in self._text:
+            every = np.arange(self.number.size)
+            self._text[name] = _importer_text(self.draws, self.successors, every, (name,))[name]
+        return self._text[name]
+
+    legal_name = property(lambda self: self.text("legal_name"))
 
 
 @dataclass
@@ -143,11 +168,6 @@ def _importer_numbers(rng: np.random.Generator, n: int) -> np.ndarray:
     return np.where(rng.random(n) < 0.12, cbp, irs)
 
 
-def _pick(rng, options, n) -> pa.Array:
-    """n random options as an Arrow array (for `text.join`, no Python string per row)."""
-    return text.take(options, rng.integers(0, len(options), n))
-
-
 def _importers(rng: np.random.Generator, scale: float, n_filers: int, n_active: int) -> Importers:
     top_n = top_importer_count(scale)
     n_succ = max(3, round(cal.SUCCESSORS * scale))
@@ -180,46 +200,29 @@ def _importers(rng: np.random.Generator, scale: float, n_filers: int, n_active: 
     entity[new_idx] = entity[old]
 
     number = _importer_numbers(rng, n)
-    legal = text.join(
-        _pick(rng, names.NAME_WORDS, n), " ", _pick(rng, names.NAME_TRADES, n), " ", _pick(rng, names.NAME_SUFFIXES, n)
-    )
-    dba = np.where(
-        rng.random(n) < 0.25, text.join(_pick(rng, names.NAME_WORDS, n), " ", _pick(rng, names.NAME_TRADES, n)), None
-    )
-    city_idx = rng.integers(0, len(names.CITIES), n)
-    cities = np.array([c[0] for c in names.CITIES], dtype=object)[city_idx]
-    states = np.array([c[1] for c in names.CITIES], dtype=object)[city_idx]
-    zips = text.join(
-        np.array([c[2] for c in names.CITIES], dtype=object)[city_idx], text.integer(rng.integers(0, 100, n), 2)
-    )
-    street = text.join(
-        text.integer(rng.integers(1, 9999, n)),
-        " ",
-        _pick(rng, names.STREETS, n),
-        " ",
-        _pick(rng, names.STREET_TYPES, n),
-    )
-    abroad = ("CA", "MX", "CN", "HK", "DE", "GB")
-    country = np.where(
-        rng.random(n) < 0.93, "US", np.asarray(abroad, dtype=object)[rng.integers(0, len(abroad), n)]
-    ).astype(object)
-    phone = text.join(
-        "+1-",
-        text.integer(rng.integers(201, 990, n)),
-        "-",
-        text.integer(rng.integers(200, 999, n)),
-        "-",
-        text.integer(rng.integers(0, 10000, n), 4),
-    )
-    officer = text.join(_pick(rng, names.FIRST_NAMES, n), " ", _pick(rng, names.LAST_NAMES, n))
-    bond = text.join("9", text.integer(rng.integers(0, 10**8, n), 8))
+    # Only the choices are drawn here (cheap), in the order the text is built from them; see `_importer_text`.
+    words = len(names.NAME_WORDS), len(names.NAME_TRADES)
+    draws = {
+        "legal": np.stack([rng.integers(0, k, n) for k in (*words, len(names.NAME_SUFFIXES))]),
+        "has_dba": rng.random(n) < 0.25,
+        "dba": np.stack([rng.integers(0, k, n) for k in words]),
+        "city": rng.integers(0, len(names.CITIES), n),
+        "zip": rng.integers(0, 100, n),
+        "street": np.stack(
+            [
+                rng.integers(1, 9999, n),
+                rng.integers(0, len(names.STREETS), n),
+                rng.integers(0, len(names.STREET_TYPES), n),
+            ]
+        ),
+        "in_us": rng.random(n) < 0.93,
+        "abroad": rng.integers(0, len(ABROAD), n),
+        "phone": np.stack([rng.integers(201, 990, n), rng.integers(200, 999, n), rng.integers(0, 10000, n)]),
+        "officer": np.stack([rng.integers(0, len(names.FIRST_NAMES), n), rng.integers(0, len(names.LAST_NAMES), n)]),
+        "bond": rng.integers(0, 10**8, n),
+    }
     prior = np.full(n, None, dtype=object)
     for o, m in zip(old, new_idx, strict=True):
-        # The successor keeps address, phone and officer and takes a near-identical name.
-        for field in (street, cities, states, zips, country, phone, officer):
-            field[m] = field[o]
-        legal[m] = _near_identical(legal[o], int(m))
-        dba[m] = dba[o]
         if rng.random() < 0.4:
             prior[m] = number[o]
     filer = (np.arange(n) * 7919 + rng.integers(0, n_filers)) % n_filers
@@ -227,8 +230,77 @@ def _importers(rng: np.random.Generator, scale: float, n_filers: int, n_active: 
     successors = np.stack([old, new_idx, penalty_day], axis=1)
     return Importers(
         number, entity, weight / weight.sum(), value_factor, risk, start, end, filer, np.arange(n) < top_n,
-        legal, dba, street, cities, states, zips, country, phone, officer, bond, prior, successors,
+        prior, successors, draws,
     )  # fmt: skip
+
+
+ABROAD = ("CA", "MX", "CN", "HK", "DE", "GB")
+
+
+def _importer_text(draws: dict, successors: np.ndarray, rows: np.ndarray, fields: tuple[str, ...]) -> dict:
+    """The registry text of `rows` from the draws. A successor keeps its predecessor's address, phone, officer and
+    trade name and takes a near-identical legal name: that text is built from the predecessor's draws."""
+    if rows.size == 0:
+        return {name: np.empty(0, dtype=object) for name in fields}
+    source = rows.copy()
+    new_of = dict(zip(successors[:, 1].tolist(), successors[:, 0].tolist(), strict=True))
+    heirs = [(position, row) for position, row in enumerate(rows.tolist()) if row in new_of]
+    for position, row in heirs:
+        source[position] = new_of[row]
+    out = {}
+    for name in fields:
+        taken = rows if name in OWN_TEXT else source
+        out[name] = _TEXT_BUILDERS[name]({key: value[..., taken] for key, value in draws.items()})
+    if "legal_name" in out:
+        for position, row in heirs:
+            out["legal_name"][position] = _near_identical(out["legal_name"][position], row)
+    return out
+
+
+OWN_TEXT = ("bond",)  # a successor has a bond of its own
+
+
+def _cities(column: int):
+    return lambda d: np.array([c[column] for c in names.CITIES], dtype=object)[d["city"]]
+
+
+_TEXT_BUILDERS = {
+    "legal_name": lambda d: text.join(
+        text.take(names.NAME_WORDS, d["legal"][0]),
+        " ",
+        text.take(names.NAME_TRADES, d["legal"][1]),
+        " ",
+        text.take(names.NAME_SUFFIXES, d["legal"][2]),
+    ),
+    "dba_name": lambda d: np.where(
+        d["has_dba"],
+        text.join(text.take(names.NAME_WORDS, d["dba"][0]), " ", text.take(names.NAME_TRADES, d["dba"][1])),
+        None,
+    ),
+    "street": lambda d: text.join(
+        text.integer(d["street"][0]),
+        " ",
+        text.take(names.STREETS, d["street"][1]),
+        " ",
+        text.take(names.STREET_TYPES, d["street"][2]),
+    ),
+    "city": _cities(0),
+    "state": _cities(1),
+    "postal_code": lambda d: text.join(_cities(2)(d), text.integer(d["zip"], 2)),
+    "country": lambda d: np.where(d["in_us"], "US", np.asarray(ABROAD, dtype=object)[d["abroad"]]).astype(object),
+    "phone": lambda d: text.join(
+        "+1-",
+        text.integer(d["phone"][0]),
+        "-",
+        text.integer(d["phone"][1]),
+        "-",
+        text.integer(d["phone"][2], 4),
+    ),
+    "officer": lambda d: text.join(
+        text.take(names.FIRST_NAMES, d["officer"][0]), " ", text.take(names.LAST_NAMES, d["officer"][1])
+    ),
+    "bond": lambda d: text.join("9", text.integer(d["bond"], 8)),
+}
 
 
 def _near_identical(name: str, salt: int) -> str:
