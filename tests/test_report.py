@@ -134,7 +134,10 @@ def test_exports_hold_every_table_exactly_and_the_report_is_deterministic(built,
                 table["estimate" if "estimate" in table else "precision"],
                 check_dtype=False,
             )
+    (tmp_path / "again" / "tables").mkdir(parents=True)
+    (tmp_path / "again" / "tables" / "dropped_table.csv").write_text("stale")
     again = build_report(warehouse, tmp_path / "again")
+    assert not (tmp_path / "again" / "tables" / "dropped_table.csv").exists()
     assert again.index.read_bytes() == result.index.read_bytes()
     for first, second in zip(result.exports, again.exports, strict=True):
         assert first.csv.read_bytes() == second.csv.read_bytes()

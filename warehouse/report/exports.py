@@ -34,6 +34,9 @@ def export_tables(con, folder: Path) -> list[Export]:
     data. A risk table keeps its schema in the file name (`risk.model_evaluation.csv`) so it never shadows a metric
     table of the same name."""
     folder.mkdir(parents=True, exist_ok=True)
+    # Exports of an earlier build whose table is gone would sit there looking current: the folder is the report's own.
+    for old in [*folder.glob("*.csv"), *folder.glob("*.parquet")]:
+        old.unlink()
     done = []
     for schema, table in exported_tables(con):
         stem = table if schema == "metrics" else f"{schema}.{table}"
