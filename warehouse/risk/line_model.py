@@ -4,8 +4,8 @@ Two boosters per model: a classifier for P(material discrepancy) and a regressio
 material discrepancy; expected revenue at stake = p x predicted revenue. Each scored line keeps its three largest
 SHAP contributions (LightGBM `pred_contrib`, in log-odds) as its reasons.
 
-A model with cutoff C trains on every examined line whose exam was completed before C and scores lines filed on or
-after C. Labels come from exams of any selection reason; the reason and the rule are never features.
+A model with cutoff C trains on every line filed before C whose exam was completed before C, and scores lines filed
+on or after C. Labels come from exams of any selection reason; the reason and the rule are never features.
 """
 
 from __future__ import annotations
@@ -262,32 +262,40 @@ def train_scheduled(con: duckdb.DuckDBPyConnection, warehouse_file: Path, histor
 
 def score_lines(con: duckdb.DuckDBPyConnection, model_ids: list[str]) -> int:
     """Rewrite risk.line_scores: every line filed on or after the oldest model's cutoff, scored by the model with
-    the latest cutoff on or before its filing date."""
+    the latest cutoff on or before its filing date. The table is replaced in one transaction."""
     ensure_tables(con)
-    con.execute("delete from risk.line_scores").fetchall()
-    if not model_ids:
-        return 0
-    con.execute("create or replace temp table risk_models_in_force (model_id varchar, cutoff date)").fetchall()
-    con.executemany(
-        "insert into risk_models_in_force select model_id, cutoff from risk.model_runs where model_id = ?",
-        [[m] for m in model_ids],
-    ).fetchall()
-    con.execute("""
-        create or replace temp table risk_to_score as
-        select l.entry_number, l.line_number, m.model_id
-        from marts.fct_entry_lines as l
-        asof join risk_models_in_force as m on l.filed_date >= m.cutoff
-    """).fetchall()
-    frame = build_features(con, "risk_to_score")
-    assigned = con.execute("select entry_number, line_number, model_id from risk_to_score").df()
-    frame = frame.merge(assigned, on=["entry_number", "line_number"])
-    for model_id, part in frame.groupby("model_id", sort=True):
-        model = load_model(con, model_id)
-        p, expected, why = model.predict(part)
-        out = part[["entry_number", "line_number", "importer_number", "filed_date", "model_id"]].assign(
-            p_material=p, expected_revenue_usd=expected, top_reasons=why
-        )
-        con.register("risk_scored_part", out)
-        con.execute("insert into risk.line_scores by name select * from risk_scored_part").fetchall()
-        con.unregister("risk_scored_part")
+    parts = []
+    if model_ids:
+        con.execute("create or replace temp table risk_models_in_force (model_id varchar, cutoff date)").fetchall()
+        con.executemany(
+            "insert into risk_models_in_force select model_id, cutoff from risk.model_runs where model_id = ?",
+            [[m] for m in model_ids],
+        ).fetchall()
+        con.execute("""
+            create or replace temp table risk_to_score as
+            select l.entry_number, l.line_number, m.model_id
+            from marts.fct_entry_lines as l
+            asof join risk_models_in_force as m on l.filed_date >= m.cutoff
+        """).fetchall()
+        frame = build_features(con, "risk_to_score")
+        assigned = con.execute("select entry_number, line_number, model_id from risk_to_score").df()
+        frame = frame.merge(assigned, on=["entry_number", "line_number"])
+        for model_id, part in frame.groupby("model_id", sort=True):
+            p, expected, why = load_model(con, model_id).predict(part)
+            parts.append(
+                part[["entry_number", "line_number", "importer_number", "filed_date", "model_id"]].assign(
+                    p_material=p, expected_revenue_usd=expected, top_reasons=why
+                )
+            )
+    con.execute("begin transaction").fetchall()
+    try:
+        con.execute("delete from risk.line_scores").fetchall()
+        for part in parts:
+            con.register("risk_scored_part", part)
+            con.execute("insert into risk.line_scores by name select * from risk_scored_part").fetchall()
+            con.unregister("risk_scored_part")
+        con.execute("commit").fetchall()
+    except BaseException:
+        con.execute("rollback").fetchall()
+        raise
     return con.execute("select count(*) from risk.line_scores").fetchall()[0][0]
