@@ -45,7 +45,9 @@ def curve_point(row: pd.Series, curve: str, k: float, selector: str) -> Point:
 
 
 def render(frame: pd.DataFrame) -> tuple[str, int]:
-    if not all(c in frame.columns for c in REQUIRED) or not len(frame):
+    if all(c in frame.columns for c in REQUIRED) and not len(frame):
+        return '<p class="not-computed">No evaluation yet: too little exam history for a time split.</p>', 0
+    if not all(c in frame.columns for c in REQUIRED):
         note = '<p class="note">No evaluation rows in the expected layout; shown as a table.</p>'
         return note + frame_table(frame), 0
     latest = frame
