@@ -1,9 +1,10 @@
 {#
-    How the raw layer breaks ties between deliveries of the same key and version: the latest load wins, then the
-    file hash and the row number make the choice deterministic (the same order as raw.<feed>_current).
+    How the raw layer breaks ties between deliveries of the same key and version: the latest delivery date wins
+    (several dates loaded in one batch share one _loaded_at), then the latest load of that date, then the file hash
+    and the row number make the choice deterministic (the same order as raw.<feed>_current).
 #}
 {% macro latest_delivery_order() -%}
-    _loaded_at desc, _file_sha256 desc, _row_number desc
+    _delivery_date desc, _loaded_at desc, _file_sha256 desc, _row_number desc
 {%- endmacro %}
 
 

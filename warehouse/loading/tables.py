@@ -26,9 +26,10 @@ def raw_table_ddl(feed: Feed) -> str:
 
 
 def current_view_ddl(feed: Feed) -> str:
-    """The latest version of each key. Ties (the same version delivered twice) go to the latest load."""
+    """The latest version of each key. Ties (the same version delivered twice) go to the latest delivery date, then
+    the latest load: several delivery dates loaded in one batch share one `_loaded_at`."""
     key = ", ".join(feed.key)
-    by_load = "_loaded_at desc, _file_sha256 desc, _row_number desc"
+    by_load = "_delivery_date desc, _loaded_at desc, _file_sha256 desc, _row_number desc"
     if feed.versioning == "entry":
         # A higher entry_version replaces every line of the entry, including lines it no longer has.
         return f"""create or replace view raw.{feed.name}_current as
