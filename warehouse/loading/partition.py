@@ -207,7 +207,7 @@ class _Batch:
         self.files = 0
         self.tables = False
         self.solo = False  # the batch stage is a view over one file's own stage (see readers.alias_as_batch)
-        self.link: Path | None = None  # the link of a file typed by `typed_csv`, read again at the commit
+        self.typed = False  # the batch is one CSV file typed by `typed_csv`: `_tw_typed` is made
 
     def add(self, path: Path, delivery_date: date, result_index: int, solo: bool = False) -> None:
         """Hash, classify and (when new and readable) stage one file; nothing is written to the warehouse.
@@ -241,9 +241,9 @@ class _Batch:
         link = link_for_reading(path, sha256, self.workdir)
         try:
             if solo and fmt == "csv":
-                # Typed straight from the reader; the link stays until the commit (`fill_text` reads it again).
+                # Typed straight from the reader (no text copy of its rows).
                 staged = typed_csv.stage(self.con, link, self.feed, file_id)
-                self.link = link
+                self.typed = True
                 self.solo = True
                 records = 0
             else:
@@ -263,8 +263,7 @@ class _Batch:
             return
         finally:
             # The file's own temp tables are dropped by the next `readers.stage` or at the commit.
-            if self.link is None:
-                link.unlink(missing_ok=True)
+            link.unlink(missing_ok=True)
         self.staged[file_id] = (attempt, staged)
         self.seen[sha256] = (self.feed.name, delivery_date, str(path))
         self.rows += records
@@ -278,8 +277,7 @@ class _Batch:
                 create_files_table(
                     con, [(i, a.file_sha256, a.delivery_date, a.path) for i, (a, _) in self.staged.items()]
                 )
-                fill_text = next(iter(self.staged.values()))[1].fill_text if self.link else None
-                validation.build_verdicts(con, self.feed, typed_ready=self.link is not None, fill_text=fill_text)
+                validation.build_verdicts(con, self.feed, typed_ready=self.typed)
             con.execute("begin transaction")
             try:
                 if self.staged:
@@ -305,8 +303,6 @@ class _Batch:
         finally:
             typed_csv.drop(con)
             readers.drop_batch_tables(con, views=self.solo)
-            if self.link is not None:
-                self.link.unlink(missing_ok=True)
             readers.drop_temp_tables(con)
             for table in (*validation.TEMP_TABLES, FILES):
                 con.execute(f"drop table if exists temp.{table}")

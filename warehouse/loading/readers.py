@@ -25,7 +25,6 @@ import csv
 import gzip
 import io
 import zlib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,9 +65,6 @@ class Staged:
     # Unknown extra column -> number of rows holding a value in it.
     extra_columns: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
-    # (con, rows query) -> None: puts the text of those rows in the batch stage when it only holds some rows'
-    # text (`typed_csv`); None when the stage holds every row's text.
-    fill_text: Callable[..., None] | None = None
 
 
 def drop_temp_tables(con) -> None:

@@ -269,7 +269,7 @@ def table_flags_sql(feed: Feed) -> tuple[str, str]:
     return _any([c for c in errors if c.reads_tables]), _any([c for c in warnings if c.reads_tables])
 
 
-def build_verdicts(con, feed: Feed, typed_ready: bool = False, fill_text=None) -> None:
+def build_verdicts(con, feed: Feed, typed_ready: bool = False) -> None:
     """`_tw_typed` and `_tw_verdicts` from `_tw_batch_stage`.
 
     One pass over the text rows types every column once and evaluates every column check and error/warning rule,
@@ -278,9 +278,7 @@ def build_verdicts(con, feed: Feed, typed_ready: bool = False, fill_text=None) -
     built for the rows where something is TRUE (usually few), from the same (condition, violation) pairs:
     `_tw_verdicts` holds their `_errors` (NULL when the row may load) and `_warnings`.
 
-    `typed_ready`: `_tw_typed` already exists (a CSV file typed straight from its reader, `typed_csv`), and the
-    batch stage may hold the text of some rows only; `fill_text(con, rows)` is then called with a query of the
-    rows whose violations are listed (`_file_id`, `_row_number`), so that their text is in the stage too.
+    `typed_ready`: `_tw_typed` already exists (a CSV file typed straight from its reader, `typed_csv`).
     """
     for table in TEMP_TABLES:
         if not (typed_ready and table == TYPED):
@@ -302,8 +300,6 @@ def build_verdicts(con, feed: Feed, typed_ready: bool = False, fill_text=None) -
         joins += f" left join {HEADERS} h using (_file_id, _row_number)"
         carried = ", h.h__columns"
         candidates += f" union select _file_id, _row_number from {HEADERS}"
-    if typed_ready and fill_text is not None:
-        fill_text(con, f"({candidates})")
     flags = ",\n                ".join(_flags(errors, "k__e") + _flags(warnings, "k__w"))
     # A clean file has no candidate: the statement then still creates the (empty) table, without scanning the stage.
     none = con.execute(f"select count(*) = 0 from ({candidates})").fetchone()[0]
