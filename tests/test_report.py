@@ -103,6 +103,10 @@ def test_every_table_gets_a_section_missing_ones_say_not_computed(built):
     assert 'id="fig-deterrence-discrepancy-rate-before-discrepancy-rate-after-event-type-all"' in html
     # The model evaluation: one curve chart per evaluation column, three selectors each.
     evaluation = section(html, "model_evaluation")
+    assert (
+        "Trained on outcomes before 2025-10-01, evaluated on lines filed from then (2025-10-01 to 2025-12-31, 9,000"
+        in evaluation
+    )
     assert evaluation.count('class="tw-chart') == 3 and evaluation.count('class="mark line"') == 9
     assert result.figures == html.count('<figure class="tw-chart')
 

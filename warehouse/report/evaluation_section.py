@@ -59,7 +59,8 @@ def render(frame: pd.DataFrame) -> tuple[str, int]:
         if {"test_from", "test_to", "n_test_lines"} <= set(frame.columns):
             first = latest.iloc[0]
             cutoff_note += (
-                f" ({first['test_from']} to {first['test_to']}, {formats.count(first['n_test_lines'])} lines)"
+                f" ({formats.day(first['test_from'])} to {formats.day(first['test_to'])}, "
+                f"{formats.count(first['n_test_lines'])} lines)"
             )
         cutoff_note += "."
     parts, figures = [], 0
