@@ -107,6 +107,10 @@ DOMAIN_VALUES: dict[str, str] = {
     "textiles": "Textiles and wearing apparel",
     "revenue": "Revenue",
     "agriculture": "Agriculture",
+    # deterrence events
+    "penalty": "Penalty",
+    "seizure": "Seizure",
+    "audit_finding": "Audit finding",
     "pre_entry": "Pre-entry",
     "entry": "Entry",
     "post_release": "Post-release",
