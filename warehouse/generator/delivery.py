@@ -108,7 +108,12 @@ class ThreadCourier:
 
 class ProcessCourier:
     """Delivers in a forked process that inherits the population; days go through a pipe as pickle protocol 5
-    with out-of-band buffers (numpy and Arrow data are not copied into the pickle)."""
+    with out-of-band buffers (numpy and Arrow data are not copied into the pickle).
+
+    A day is pushed into the pipe by a sender thread, so the drawing side never waits for the process to take it
+    (on day 1 the process is still building the registry snapshots); it waits only for the day before to be
+    delivered, as with the thread.
+    """
 
     def __init__(self, deliverer: Deliverer):
         context = multiprocessing.get_context("fork")
@@ -116,19 +121,19 @@ class ProcessCourier:
         self.process = context.Process(target=_serve, args=(child, deliverer), daemon=True)
         self.process.start()
         child.close()
+        self.sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="generator-sender")
+        self.sending: Future | None = None
         self.sent = 0
 
     def send(self, index: int, delivered: date, day, tables) -> list[tuple[int, list[pa.Table]]]:
-        try:
-            _send(self.conn, ("day", (index, delivered, day, tables)))
-        except OSError:  # the process died: its error explains why
-            self._reply("done")
-            raise
+        self._sent_before()
+        self.sending = self.sender.submit(_send, self.conn, ("day", (index, delivered, day, tables)))
         self.sent += 1
         # The process reads a day only after delivering the one before.
         return [self._reply("done")] if self.sent > 1 else []
 
     def finish(self, truth_dir: Path):
+        self._sent_before()
         _send(self.conn, ("finish", truth_dir))
         done = [self._reply("done")] if self.sent else []
         result = self._reply("finished")
@@ -137,9 +142,21 @@ class ProcessCourier:
 
     def close(self) -> None:
         self.conn.close()
+        self.sender.shutdown(wait=True, cancel_futures=True)
         self.process.join(timeout=60)
         if self.process.is_alive():
             self.process.kill()
+
+    def _sent_before(self) -> None:
+        """Wait until the process has taken the day sent before."""
+        if self.sending is None:
+            return
+        sending, self.sending = self.sending, None
+        try:
+            sending.result()
+        except OSError:  # the process died: its error explains why
+            self._reply("done")
+            raise
 
     def _reply(self, expected: str):
         try:
