@@ -109,6 +109,9 @@ def test_every_table_gets_a_section_missing_ones_say_not_computed(built):
     )
     assert evaluation.count('class="tw-chart') == 3 and evaluation.count('class="mark line"') == 9
     assert result.figures == html.count('<figure class="tw-chart')
+    # Self-contained: no script, and no URL but the SVG namespace.
+    assert "<script" not in html
+    assert set(re.findall(r"https?://[^\s\"'<>]+", html)) == {"http://www.w3.org/2000/svg"}
 
 
 def test_quality_status_is_each_checks_latest_run(built):
