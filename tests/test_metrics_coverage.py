@@ -15,16 +15,20 @@ import pytest
 from warehouse.db import connect
 from warehouse.generator import calibration as cal
 from warehouse.generator.exams import cm_rate, cm_sample
-from warehouse.metrics.compliance import period_estimates
+from warehouse.metrics import compliance, revenue_gap
+from warehouse.metrics.cm_sample import value_class
+from warehouse.metrics.compliance import by_period, period_estimates
 from warehouse.metrics.revenue_gap import period_gap
 
-pytestmark = pytest.mark.slow  # ~23 s of CPU for the 400 replicates
+pytestmark = pytest.mark.slow  # ~30 s of CPU: 400 replicates, Cochran's rule on 60
 
 REPLICATES = 400
 PERIOD = "FY2026Q1"  # one fiscal quarter of the generated warehouse (~194k lines, ~6,000 sampled per replicate)
 DETECTION = cal.DETECTION_PROBABILITY["cm_review"]
 # 400 Bernoulli(0.95) trials: sd 1.1 points; 92-98% is a ~2.7-sigma band.
 COVERAGE_BAND = (0.92, 0.98)
+COCHRAN_REPLICATES = 60  # replicates on which Cochran's rule is applied as in the published tables
+RESULT_COLUMNS = ["replicate", "measure", "domain_value", "estimate", "std_error", "ci_low", "ci_high"]
 
 POPULATION_SQL = """
 select l.filed_date,
@@ -69,6 +73,9 @@ def replicates(generated_warehouse):
     for code in range(len(section_names)):
         inside = section == code
         truths[("mtd_rate_lines", str(code))] = DETECTION * violation[inside].mean()
+        truths[("mtd_rate_value", str(code))] = DETECTION * (violation * value)[inside].sum() / value[inside].sum()
+    # The population census Cochran's rule reads (cm_sample.CENSUS_SQL), here of the test population.
+    census = _census(pop.assign(stratum=stratum_code, section=section.astype(str)))
     rng = np.random.default_rng(20260101)
     rows = []
     for replicate in range(REPLICATES):
@@ -85,17 +92,45 @@ def replicates(generated_warehouse):
                 "correct_duty_usd": declared + np.where(found, gap[sampled], 0.0),
                 "overall": "all",
                 "hs_section": section[sampled],
+                "fiscal_quarter_label": PERIOD,
             }
         )
-        rates_frame = period_estimates(sample, domains=("overall", "hs_section"))
-        gap_frame = period_gap(sample, domains=("overall",))
+        kinds = ("fiscal_quarter",)
+        rates_frame = by_period(sample, lambda s: period_estimates(s, domains=("overall", "hs_section")), kinds)
+        gap_frame = by_period(sample, lambda s: period_gap(s, domains=("overall",)), kinds)
+        rates_frame["note"], gap_frame["note"] = "", ""
         frame = pd.concat([rates_frame, gap_frame[gap_frame["measure"] == "revenue_gap_net_usd"]])
         frame["replicate"] = replicate
-        rows.append(frame[["replicate", "measure", "domain_value", "estimate", "std_error", "ci_low", "ci_high"]])
+        # Cochran's rule as published (its pandas work costs ~0.12 s a replicate, so on the first ones only).
+        checked = replicate < COCHRAN_REPLICATES
+        if checked:
+            rates_frame = compliance.withhold_skewed(rates_frame, sample, census, kinds)
+            gap_frame = revenue_gap.withhold_skewed(gap_frame, sample, census, kinds)
+            published = pd.concat([rates_frame, gap_frame[gap_frame["measure"] == "revenue_gap_net_usd"]])
+            frame["published"] = published["ci_low"].notna().to_numpy()
+        frame["checked"] = checked
+        rows.append(frame[[*RESULT_COLUMNS, "checked", *(["published"] if checked else [])]])
     out = pd.concat(rows, ignore_index=True)
     out["truth"] = [truths.get(key, np.nan) for key in zip(out["measure"], out["domain_value"], strict=True)]
     out["covered"] = (out["ci_low"] <= out["truth"]) & (out["truth"] <= out["ci_high"])
     return out
+
+
+def _census(pop: pd.DataFrame) -> pd.DataFrame:
+    """Lines and value power sums per domain value, stratum and value class, as cm_sample.CENSUS_SQL gives them."""
+    pop = pop.assign(value_class=value_class(pop["value_usd"]), v2=pop["value_usd"] ** 2, v3=pop["value_usd"] ** 3)
+    frames = []
+    for domain, column in (("overall", None), ("hs_section", "section")):
+        keys = ["stratum", "value_class"] if column is None else [column, "stratum", "value_class"]
+        sums = pop.groupby(keys, as_index=False).agg(
+            lines=("value_usd", "size"), s1=("value_usd", "sum"), s2=("v2", "sum"), s3=("v3", "sum")
+        )
+        sums["domain_value"] = "all" if column is None else sums[column]
+        sums["domain"] = domain
+        frames.append(sums.drop(columns=[c for c in ("section",) if c in sums]))
+    census = pd.concat(frames, ignore_index=True).rename(columns={"stratum": "cm_stratum"})
+    census["period_kind"], census["period"] = "fiscal_quarter", PERIOD
+    return census
 
 
 def _overall(replicates, measure):
@@ -128,12 +163,20 @@ def test_the_estimators_are_unbiased_for_the_rates_and_the_gap(replicates):
         assert abs(rows["estimate"].mean() - rows["truth"].iloc[0]) < 3.5 * monte_carlo_se, measure
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known weakness (docs/metrics.md): ~90 discrepant sample lines a quarter with heavy-tailed values and "
-    "gaps; the design-based intervals of the value-weighted rate (~82-87%) and the gap (~63-71%) under-cover",
-)
-def test_the_value_rate_and_revenue_gap_intervals_cover_95_percent_of_the_time(replicates):
-    low, _ = COVERAGE_BAND
-    assert _overall(replicates, "mtd_rate_value")["covered"].mean() >= low
-    assert _overall(replicates, "revenue_gap_net_usd")["covered"].mean() >= low
+def test_skewed_value_rate_and_revenue_gap_intervals_are_withheld_and_the_published_ones_cover(replicates):
+    """Without Cochran's rule the overall intervals of the MTD rate by value and of the gap cover only ~82% and ~68%
+    (below); the rule (cochran.py, predicted from the census) withholds them in every checked replicate at this
+    scale, and the value-rate intervals it does publish (HS sections with a discrepancy-dense, less skewed value
+    mix) cover at least the nominal rate."""
+    checked = replicates[replicates["checked"]]
+    for measure, raw_coverage in (("mtd_rate_value", 0.90), ("revenue_gap_net_usd", 0.80)):
+        assert _overall(replicates, measure)["covered"].mean() < raw_coverage  # the failure the rule guards against
+        overall = _overall(checked, measure)
+        assert len(overall) == COCHRAN_REPLICATES
+        assert not overall["published"].astype(bool).any(), measure
+    sections = checked[(checked["measure"] == "mtd_rate_value") & (checked["domain_value"] != "all")]
+    published = sections[sections["published"].astype(bool) & (sections["truth"] > 0)]
+    assert len(published) >= 30
+    assert published["covered"].mean() >= COVERAGE_BAND[0]
+    # By line, Korn-Graubard needs no such rule: every cell is published.
+    assert checked[checked["measure"] == "mtd_rate_lines"]["published"].astype(bool).all()
