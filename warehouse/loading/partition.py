@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -36,7 +35,6 @@ from warehouse.loading.load_log import (
     log_attempts,
     register_files,
 )
-from warehouse.loading.quoting import literal
 from warehouse.loading.routing import FILES, create_files_table, route
 from warehouse.loading.schema import ensure_schema, schema_present
 
@@ -97,26 +95,6 @@ BATCH_FILES = 1_000
 SOLO_BYTES = 16 << 20
 
 
-# DuckDB checkpoints at a commit once its write-ahead log holds `checkpoint_threshold` (16 MiB by default): the
-# batch of one big file alone passes that, so every such batch paid a checkpoint (≈ 0.25 s CPU a 100,000-line file).
-# During a load the threshold is raised to this, and the load ends with one checkpoint.
-LOAD_CHECKPOINT_THRESHOLD = "256MiB"
-
-
-@contextmanager
-def _one_checkpoint_at_the_end(con) -> Iterator[None]:
-    before = con.execute("select current_setting('checkpoint_threshold')").fetchone()[0]
-    con.execute(f"set checkpoint_threshold = {literal(LOAD_CHECKPOINT_THRESHOLD)}")
-    try:
-        yield
-    finally:
-        con.execute(f"set checkpoint_threshold = {literal(before)}")
-    try:
-        con.execute("checkpoint")
-    except duckdb.Error as exc:  # e.g. another transaction open on the file: the log is checkpointed later
-        log.warning("no checkpoint after the load: %s", _first_line(exc))
-
-
 def _is_big(path: Path) -> bool:
     size = path.stat().st_size
     return size >= (SOLO_BYTES // 4 if path.name.lower().endswith(".gz") else SOLO_BYTES)
@@ -161,7 +139,7 @@ def load_partitions(
     if not schema_present(con):
         ensure_schema(con)
     results = [PartitionResult(feed, day) for day in days]
-    with tempfile.TemporaryDirectory(prefix="tw-load-") as workdir, _one_checkpoint_at_the_end(con):
+    with tempfile.TemporaryDirectory(prefix="tw-load-") as workdir:
         batch = _Batch(con, FEEDS[feed], Path(quarantine_dir), Path(workdir))
         state = LoadProgress(feed, len(days), 0, 0, 0, 0, 0)
 
