@@ -11,8 +11,8 @@ from scipy import stats
 from orchestration.defs.metrics import measures_compliance as assets
 from orchestration.resources import WarehouseResource
 from warehouse.db import connect
-from warehouse.metrics import compliance, revenue_gap, survey
-from warehouse.metrics.cm_sample import load_sample
+from warehouse.metrics import cochran, compliance, revenue_gap, survey
+from warehouse.metrics.cm_sample import load_census, load_sample, value_class
 from warehouse.metrics.estimates import ESTIMATE_COLUMNS, MIN_SAMPLED, write_estimates
 from warehouse.metrics.periods import prior_period
 from warehouse.metrics.revenue_gap import period_gap
@@ -99,10 +99,13 @@ def test_overall_mtd_rates_equal_the_weighted_sample_rates_computed_in_sql(built
         assert rows.loc["mtd_rate_lines", "estimate"] == pytest.approx(float(by_line), rel=1e-9)
         assert rows.loc["mtd_rate_value", "estimate"] == pytest.approx(float(by_value), rel=1e-9)
         assert rows.loc["mtd_rate_lines", "n_sampled"] == n
-        for measure in ("mtd_rate_lines", "mtd_rate_value"):
-            low, estimate, high = rows.loc[measure, ["ci_low", "estimate", "ci_high"]]
-            assert 0 <= low < estimate < high <= 1
-            assert rows.loc[measure, "std_error"] > 0
+        low, estimate, high = rows.loc["mtd_rate_lines", ["ci_low", "estimate", "ci_high"]]
+        assert 0 <= low < estimate < high <= 1
+        assert rows.loc["mtd_rate_lines", "std_error"] > 0 and rows.loc["mtd_rate_value", "std_error"] > 0
+        # By value, a quarter at this scale fails Cochran's rule (predicted skewness ~13-26): no interval, and why.
+        assert rows.loc["mtd_rate_value", ["ci_low", "ci_high"]].isna().all()
+        assert rows.loc["mtd_rate_value", "note"].startswith("interval withheld: skewed, n < 25 G1^2")
+        assert not rows.loc["mtd_rate_value", "suppressed"]
 
 
 @pytest.mark.slow
@@ -192,9 +195,48 @@ def test_revenue_collected_rate_uses_the_known_declared_total(built):
         pytest.approx(net["estimate"])
     )
     rate = gap.loc["revenue_collected_rate"]
-    assert rate["estimate"] == pytest.approx(float(declared) / (float(declared) + net["estimate"]))
-    assert rate["ci_low"] == pytest.approx(float(declared) / (float(declared) + net["ci_high"]))
-    assert rate["ci_low"] < rate["estimate"] < rate["ci_high"]
+    d = float(declared)
+    assert rate["estimate"] == pytest.approx(d / (d + net["estimate"]))
+    assert rate["std_error"] == pytest.approx(d * net["std_error"] / (d + net["estimate"]) ** 2)
+    # The gap fails Cochran's rule at this scale: its interval, and so the collected rate's, is withheld.
+    assert net["note"].startswith("interval withheld: skewed") and rate["note"].startswith("interval withheld")
+    assert gap.loc[["revenue_gap_net_usd", "revenue_collected_rate"], ["ci_low", "ci_high"]].isna().all().all()
+
+
+@pytest.mark.slow
+def test_the_census_rebuilds_the_cm_strata_of_every_sampled_line(built):
+    """Cochran's rule reads the census by CM stratum: every (period, stratum) of the sample must be in it, with at
+    least as many population lines as were sampled, and the census counts every filed line once per period."""
+    con, _ = built
+    census = load_census(con)
+    sample = con.execute("select * from marts.fct_exams where is_cm_sample").df()
+    sampled = cochran.sampled_per_stratum(load_sample(con), ("fiscal_quarter",))
+    overall = census[(census["domain"] == "overall") & (census["period_kind"] == "fiscal_quarter")]
+    lines = overall.groupby(["period", "cm_stratum"])["lines"].sum()
+    joined = sampled.join(lines, on=["period", "cm_stratum"])
+    assert len(sample) > 0 and joined["lines"].notna().all()
+    assert (joined["lines"] >= joined["sampled"]).all()
+    filed = con.execute("select count(*) from marts.fct_entry_lines").fetchone()[0]
+    assert overall["lines"].sum() == filed
+
+
+def test_predicted_skewness_of_a_simple_random_sample_is_g1_over_root_n():
+    """One stratum, u = v (factors 1, 1, 1), n of N sampled: the estimator's skewness is G1 / sqrt(n), G1 the
+    population skewness of v (with replacement), whatever the value classes the census is split into."""
+    v = np.array([1.0, 2.0, 3.0, 50.0, 700.0, 1500.0, 20000.0, 3.0e6])
+    census = pd.DataFrame({"value_class": value_class(v), "v": v})
+    census = census.groupby("value_class", as_index=False).agg(
+        lines=("v", "size"), s1=("v", "sum"), s2=("v", lambda x: (x**2).sum()), s3=("v", lambda x: (x**3).sum())
+    )
+    keys = {"period_kind": "fiscal_quarter", "period": "FY2026Q1", "domain": "overall", "domain_value": "all"}
+    census = census.assign(cm_stratum="A", **keys)
+    sampled = pd.DataFrame(
+        {"period_kind": ["fiscal_quarter"], "period": ["FY2026Q1"], "cm_stratum": ["A"], "sampled": [4]}
+    )
+    factors = census[["value_class"]].assign(measure="m", a1=1.0, a2=1.0, a3=1.0, **keys)
+    got = cochran.estimator_skewness(census, sampled, factors)["skewness"].item()
+    assert got == pytest.approx(stats.skew(v) / np.sqrt(4), rel=1e-9)
+    assert got > cochran.MAX_SKEWNESS
 
 
 def test_stratified_total_and_variance_match_a_hand_computation():
