@@ -852,7 +852,7 @@ def test_a_failed_batch_keeps_the_batches_committed_before_it(wh, monkeypatch):
 
 
 def test_big_files_loaded_on_their_own_give_the_same_content(two_warehouses, monkeypatch):
-    """A file of SOLO_BYTES or more is a batch of its own (a CSV one typed straight from `read_csv`, `typed_csv`)."""
+    """A file of SOLO_BYTES or more is a batch of its own, typed straight from its reader's tables."""
     batched, solo = two_warehouses
     deliver_several_days(batched.landing)
     load_partitions(batched.con, batched.landing, "entries", DAYS, batched.quarantine_dir)
@@ -862,43 +862,3 @@ def test_big_files_loaded_on_their_own_give_the_same_content(two_warehouses, mon
     assert solo.one("select count(distinct _loaded_at) from raw.entries") == 5
     assert sum(r.files_seen for r in results) == 9
     assert reconcile(solo.con) == []
-
-
-def test_a_big_csv_typed_from_the_reader_loads_like_the_text_path(two_warehouses, monkeypatch):
-    """The typed path (`typed_csv`, files of SOLO_BYTES or more) keeps the text of the rows its reading statement
-    flags and reads the file again for the rows flagged later: by a reference table (a port that has the format
-    but is unknown), by the checks across rows (a repeated key, a disagreeing header) and by a warning rule. Row
-    numbers after a malformed record and the delivered text (`+02:00`, not the UTC value) must come out as on the
-    text path."""
-    text_path, typed_path = two_warehouses
-    rows = [valid_row("entries", i) | {"line_number": "1", "source": f"S{i}"} for i in range(8)]
-    rows[2]["port_code"] = "9999"  # the format holds, the reference does not
-    rows[3]["quantity"] = " 5"  # a type error: flagged by the reading statement itself
-    rows[4]["hts_code"] = "1234560000"  # unknown subheading: a warning, the row loads
-    second_line = rows[5] | {"line_number": "2", "port_code": "0401"}  # the header of entry 5 disagrees
-    repeated = rows[6] | {"released_at": "2024-01-16T08:30:00+02:00"}  # the same key and version again
-    path = deliver(text_path.landing, "entries", [*rows, second_line, repeated], name="big.csv")
-    header, *lines = path.read_text().splitlines()
-    path.write_text("\n".join([header, lines[0], "only,three,fields", *lines[1:]]) + "\n")
-    load_partitions(text_path.con, text_path.landing, "entries", [DAY], text_path.quarantine_dir)
-    monkeypatch.setattr(partition_module, "SOLO_BYTES", 1)
-    [result] = load_partitions(typed_path.con, typed_path.landing, "entries", [DAY], typed_path.quarantine_dir)
-    assert warehouse_content(typed_path.con) == warehouse_content(text_path.con)
-    assert (result.rows_read, result.rows_loaded, result.rows_quarantined, result.rows_warned) == (11, 5, 6, 1)
-    assert result.extra_columns == {"source": 10}
-    quarantined = [(q["row_number"], q["rule"]) for q in typed_path.quarantine()]
-    assert quarantined == [
-        (2, "malformed_record"),
-        (4, "unknown_reference"),
-        (5, "type"),
-        (7, "header_consistency"),
-        (10, "header_consistency"),
-        (11, "duplicate_key"),
-    ]
-    raw = {q["row_number"]: json.loads(q["raw_values"]) for q in typed_path.quarantine()}
-    assert raw[4]["port_code"] == "9999" and raw[5]["quantity"] == " 5"
-    assert raw[11]["released_at"] == "2024-01-16T08:30:00+02:00" and raw[11]["source"] == "S6"
-    warned = typed_path.rows("select row_number, rule from ops.row_warnings")
-    assert warned == [(6, "hts_subheading_unknown")]
-    assert typed_path.rows("select _row_number from raw.entries order by 1") == [(1,), (3,), (6,), (8,), (9,)]
-    assert reconcile(typed_path.con) == []

@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse.contract import FEEDS, FORMATS, format_of
-from warehouse.loading import readers, typed_csv, validation
+from warehouse.loading import readers, validation
 from warehouse.loading.discovery import partition_files
 from warehouse.loading.files import link_for_reading, quarantine_file, sha256_of
 from warehouse.loading.load_log import (
@@ -207,7 +207,6 @@ class _Batch:
         self.files = 0
         self.tables = False
         self.solo = False  # the batch stage is a view over one file's own stage (see readers.alias_as_batch)
-        self.typed = False  # the batch is one CSV file typed by `typed_csv`: `_tw_typed` is made
 
     def add(self, path: Path, delivery_date: date, result_index: int, solo: bool = False) -> None:
         """Hash, classify and (when new and readable) stage one file; nothing is written to the warehouse.
@@ -240,26 +239,18 @@ class _Batch:
         file_id = len(self.attempts) - 1
         link = link_for_reading(path, sha256, self.workdir)
         try:
-            if solo and fmt == "csv":
-                # Typed straight from the reader (no text copy of its rows).
-                staged = typed_csv.stage(self.con, link, self.feed, file_id)
-                self.typed = True
+            staged = readers.stage(self.con, link, fmt, self.feed)
+            if solo:
+                readers.alias_as_batch(self.con, self.feed, file_id)
                 self.solo = True
                 records = 0
             else:
-                staged = readers.stage(self.con, link, fmt, self.feed)
-                if solo:
-                    readers.alias_as_batch(self.con, self.feed, file_id)
-                    self.solo = True
-                    records = 0
-                else:
-                    records = readers.append_to_batch(self.con, self.feed, file_id)
+                records = readers.append_to_batch(self.con, self.feed, file_id)
         except (readers.UnreadableFile, duckdb.Error) as exc:
             copy = quarantine_file(path, sha256, self.quarantine_dir)
             attempt.status = UNREADABLE
             attempt.message = f"{_first_line(exc)}; file copied to {copy}"
             attempt.finished_at = _now()
-            typed_csv.drop(self.con)  # whatever a failed typed read had made
             return
         finally:
             # The file's own temp tables are dropped by the next `readers.stage` or at the commit.
@@ -277,7 +268,7 @@ class _Batch:
                 create_files_table(
                     con, [(i, a.file_sha256, a.delivery_date, a.path) for i, (a, _) in self.staged.items()]
                 )
-                validation.build_verdicts(con, self.feed, typed_ready=self.typed)
+                validation.build_verdicts(con, self.feed)
             con.execute("begin transaction")
             try:
                 if self.staged:
@@ -301,7 +292,6 @@ class _Batch:
                 con.execute("rollback")
                 raise
         finally:
-            typed_csv.drop(con)
             readers.drop_batch_tables(con, views=self.solo)
             readers.drop_temp_tables(con)
             for table in (*validation.TEMP_TABLES, FILES):

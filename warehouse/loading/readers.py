@@ -37,13 +37,13 @@ MALFORMED = "_tw_malformed"
 BATCH_STAGE = "_tw_batch_stage"
 BATCH_MALFORMED = "_tw_batch_malformed"
 BATCH_TABLES = (BATCH_STAGE, BATCH_MALFORMED)
-READ = "_tw_read"
+_READ = "_tw_read"
 _REJECTS = "_tw_rejects"
 _REJECT_SCANS = "_tw_reject_scans"
-GAPS = "_tw_reject_gaps"
+_GAPS = "_tw_reject_gaps"
 _LINES = "_tw_lines"
 _OBJECTS = "_tw_objects"
-TEMP_TABLES = (MALFORMED, READ, _REJECTS, _REJECT_SCANS, GAPS, _LINES, _OBJECTS)
+TEMP_TABLES = (MALFORMED, _READ, _REJECTS, _REJECT_SCANS, _GAPS, _LINES, _OBJECTS)
 
 # How much of a text file is sniffed for binary content and a readable header before DuckDB reads it.
 _SNIFF_BYTES = 1 << 20
@@ -172,7 +172,7 @@ def _compression(path: Path) -> str:
     return "gzip" if path.name.endswith(".gz") else "none"
 
 
-def number_records(con, header_lines: int) -> None:
+def _number_records(con, header_lines: int) -> None:
     """Give `_tw_read` rows their record numbers, interleaving the records DuckDB rejected.
 
     `_tw_read.rowid + 1` is a good record's position among good records. With the rejected record numbers r_1 <
@@ -191,10 +191,10 @@ def number_records(con, header_lines: int) -> None:
     )
     rejected = con.execute(f"select count(*) from {MALFORMED}").fetchone()[0]
     if rejected == 0:
-        con.execute(f"create temp table {GAPS} as select 0 as g, 0 as i where false")
+        con.execute(f"create temp table {_GAPS} as select 0 as g, 0 as i where false")
         return
     con.execute(
-        f"""create temp table {GAPS} as
+        f"""create temp table {_GAPS} as
         select g, max(i) as i from (
             select _row_number - row_number() over (order by _row_number) as g,
                 row_number() over (order by _row_number) as i
@@ -203,87 +203,58 @@ def number_records(con, header_lines: int) -> None:
     )
 
 
-def numbered_read(con) -> str:
+def _numbered_read(con) -> str:
     """A FROM clause over `_tw_read` with the record number as `_row_number`."""
-    has_gaps = con.execute(f"select count(*) from {GAPS}").fetchone()[0] > 0
+    has_gaps = con.execute(f"select count(*) from {_GAPS}").fetchone()[0] > 0
     if not has_gaps:
-        return f"(select rowid + 1 as _row_number, * from {READ})"
+        return f"(select rowid + 1 as _row_number, * from {_READ})"
     return f"""(select r._k + coalesce(gp.i, 0) as _row_number, r.* exclude (_k)
-        from (select rowid + 1 as _k, * from {READ}) r
-        asof left join {GAPS} gp on r._k > gp.g)"""
+        from (select rowid + 1 as _k, * from {_READ}) r
+        asof left join {_GAPS} gp on r._k > gp.g)"""
 
 
-def extra_counts(con, columns: list[tuple[str, str]]) -> dict[str, int]:
+def _extra_counts(con, columns: list[tuple[str, str]]) -> dict[str, int]:
     """Non-null values per extra column, for (name, SQL expression over the stage source) pairs."""
     if not columns:
         return {}
     counts = ", ".join(f"count({expr})" for _, expr in columns)
-    row = con.execute(f"select {counts} from {READ}").fetchone()
+    row = con.execute(f"select {counts} from {_READ}").fetchone()
     return {name: int(count) for (name, _), count in zip(columns, row, strict=True)}
 
 
-@dataclass
-class CsvLayout:
-    """A CSV file's header mapped to positional columns (`c0..cN`): the header's own names never reach SQL, so no
-    name can clash or inject."""
-
-    positions: dict[str, str]  # header name (repeats renamed `name#position`) -> positional column
-    known: tuple[str, ...]  # contract columns the file has
-    notes: list[str]
-
-    def text_of(self, column: str) -> str:
-        """SQL for the text of a contract column: its positional column, or NULL when the file lacks it."""
-        return ident(self.positions[column]) if column in self.positions else "cast(null as VARCHAR)"
-
-    def extras(self, feed: Feed) -> list[tuple[str, str]]:
-        """(name, positional column SQL) of the columns the contract does not know."""
-        return [(name, ident(pos)) for name, pos in self.positions.items() if name not in feed.column_names]
-
-
-def csv_layout(link: Path, feed: Feed) -> CsvLayout:
+def _stage_csv(con, link: Path, feed: Feed) -> Staged:
     header = _csv_header(link)
     notes = []
-    positions: dict[str, str] = {}
+    # Positional names c0..cN: the header's own names never reach SQL, so no name can clash or inject.
+    names: dict[str, str] = {}
     for position, raw_name in enumerate(header):
         name = raw_name or f"column_{position + 1}"
-        if name in positions:
+        if name in names:
             notes.append(f"header repeats column {name!r} at position {position + 1}; kept as an extra column")
             name = f"{name}#{position + 1}"
-        positions[name] = f"c{position}"
-    known = tuple(c for c in feed.column_names if c in positions)
+        names[name] = f"c{position}"
+    known = [c for c in feed.column_names if c in names]
     if not known:
         raise UnreadableFile(f"the CSV header has none of the columns of feed {feed.name!r}: {header[:10]}")
-    return CsvLayout(positions, known, notes)
-
-
-def read_csv_call(link: Path, layout: CsvLayout, rejects: bool = True) -> tuple[str, list]:
-    """The `read_csv(...)` call reading every column of the file as text, and its parameters.
-
-    Only an empty field is NULL. With `rejects`, broken records go to the reject tables (and are numbered by
-    `number_records`); without, they are skipped the same way (a second read of the same file)."""
-    errors = (
-        f"store_rejects = true, rejects_table = '{_REJECTS}', rejects_scan = '{_REJECT_SCANS}'"
-        if rejects
-        else "ignore_errors = true"
+    con.execute(
+        f"""create temp table {_READ} as select * from read_csv(?, header = true, auto_detect = false,
+            delim = ',', quote = '"', escape = '"', nullstr = '', null_padding = false, columns = ?,
+            compression = ?, store_rejects = true, rejects_table = '{_REJECTS}',
+            rejects_scan = '{_REJECT_SCANS}')""",
+        [str(link), {position: "VARCHAR" for position in names.values()}, _compression(link)],
     )
-    sql = f"""read_csv(?, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', nullstr = '',
-        null_padding = false, columns = ?, compression = ?, {errors})"""
-    return sql, [str(link), {position: "VARCHAR" for position in layout.positions.values()}, _compression(link)]
-
-
-def _stage_csv(con, link: Path, feed: Feed) -> Staged:
-    layout = csv_layout(link, feed)
-    source, params = read_csv_call(link, layout)
-    con.execute(f"create temp table {READ} as select * from {source}", params)
-    number_records(con, header_lines=1)
-    extras = layout.extras(feed)
-    selected = [f"{layout.text_of(c)} as {ident(c)}" for c in feed.column_names]
+    _number_records(con, header_lines=1)
+    extras = [(name, ident(position)) for name, position in names.items() if name not in feed.column_names]
+    selected = [
+        f"{ident(names[c])} as {ident(c)}" if c in names else f"cast(null as VARCHAR) as {ident(c)}"
+        for c in feed.column_names
+    ]
     con.execute(
         f"""create temp view {STAGE} as
         select _row_number, {", ".join(selected)}, {json_object_sql(extras)} as _extra
-        from {numbered_read(con)}"""
+        from {_numbered_read(con)}"""
     )
-    return Staged("csv", layout.known, extra_counts(con, extras), layout.notes)
+    return Staged("csv", tuple(known), _extra_counts(con, extras), notes)
 
 
 def _json_pointer(key_sql: str) -> str:
@@ -294,18 +265,18 @@ def _json_pointer(key_sql: str) -> str:
 def _stage_jsonl(con, link: Path, feed: Feed) -> Staged:
     _sniff_text(link)
     con.execute(
-        f"""create temp table {READ} as select * from read_csv(?, columns = {{'line': 'VARCHAR'}},
+        f"""create temp table {_READ} as select * from read_csv(?, columns = {{'line': 'VARCHAR'}},
             header = false, auto_detect = false, delim = ?, quote = '', escape = '', new_line = '\\n',
             nullstr = '', compression = ?, store_rejects = true, rejects_table = '{_REJECTS}',
             rejects_scan = '{_REJECT_SCANS}')""",
         [str(link), _JSONL_DELIMITER, _compression(link)],
     )
-    number_records(con, header_lines=0)
+    _number_records(con, header_lines=0)
     # Parse once; try_cast leaves NULL for text that is not JSON. Blank lines are no record and are not counted.
     con.execute(
         f"""create temp table {_LINES} as
         select _row_number, line, try_cast(line as JSON) as j
-        from {numbered_read(con)}
+        from {_numbered_read(con)}
         where line is not null and not regexp_full_match(line, '\\s*')
         order by _row_number"""
     )
@@ -359,9 +330,9 @@ def _stage_parquet(con, link: Path, feed: Feed) -> Staged:
         raise UnreadableFile(f"the Parquet file has none of the columns of feed {feed.name!r}")
     aliases = ", ".join(ident(position) for position, _ in names.values())
     # Positional aliases keep file column names out of SQL; insertion order keeps file order (rowid).
-    con.execute(f"create temp table {READ} as select * from read_parquet(?) as p({aliases})", [str(link)])
+    con.execute(f"create temp table {_READ} as select * from read_parquet(?) as p({aliases})", [str(link)])
     con.execute(f"create temp table {MALFORMED} ({_malformed_columns()})")
-    con.execute(f"create temp table {GAPS} as select 0 as g, 0 as i where false")
+    con.execute(f"create temp table {_GAPS} as select 0 as g, 0 as i where false")
 
     def text(name: str) -> str:
         position, duckdb_type = names[name]
@@ -374,9 +345,9 @@ def _stage_parquet(con, link: Path, feed: Feed) -> Staged:
     con.execute(
         f"""create temp view {STAGE} as
         select _row_number, {", ".join(selected)}, {json_object_sql(extras)} as _extra
-        from {numbered_read(con)}"""
+        from {_numbered_read(con)}"""
     )
-    return Staged("parquet", tuple(known), extra_counts(con, extras))
+    return Staged("parquet", tuple(known), _extra_counts(con, extras))
 
 
 def _malformed_columns() -> str:

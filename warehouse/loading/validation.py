@@ -65,11 +65,6 @@ class Check:
     condition: str  # SQL, TRUE when the row breaks the check
     violation: str  # SQL struct (column_name, rule, message)
 
-    @property
-    def reads_tables(self) -> bool:
-        """The condition holds a subquery (a reference table): evaluated as a join, not row by row."""
-        return "select " in self.condition.lower()
-
 
 def _violation(column: str | None, rule: str, message_sql: str) -> str:
     column_sql = literal(column) if column else "cast(null as VARCHAR)"
@@ -244,53 +239,27 @@ def _texts_and_typed(feed: Feed) -> str:
     return f"s._file_id, s._row_number, {texts}, {typed_columns_sql(feed)}"
 
 
-def row_checks(feed: Feed) -> tuple[list[Check], list[Check]]:
-    """The checks of one row on its own: (errors: every column check, then every error rule; warnings).
-
-    Conditions read the text of a column as `v__<column>` and its typed value under the column's own name."""
-    errors = [check for c in feed.columns for check in column_checks(c, ident("v__" + c.name), ident(c.name))]
-    errors += [rule_check(r) for r in feed.error_rules]
-    return errors, [rule_check(r) for r in feed.warning_rules]
-
-
-def flag_columns_sql(feed: Feed, without_tables: bool = False) -> str:
-    """`_tw_error, _tw_warning` over a row with `v__<column>` texts and typed columns (see `row_checks`);
-    `without_tables`: leaving out the checks that read a table (see `table_flags_sql`)."""
-    errors, warnings = row_checks(feed)
-    if without_tables:
-        errors, warnings = [c for c in errors if not c.reads_tables], [c for c in warnings if not c.reads_tables]
-    return f"{_any(errors)} as _tw_error, {_any(warnings)} as _tw_warning"
-
-
-def table_flags_sql(feed: Feed) -> tuple[str, str]:
-    """(error, warning) conditions of the checks that read a table, over typed columns: the part
-    `flag_columns_sql(feed, without_tables=True)` leaves out."""
-    errors, warnings = row_checks(feed)
-    return _any([c for c in errors if c.reads_tables]), _any([c for c in warnings if c.reads_tables])
-
-
-def build_verdicts(con, feed: Feed, typed_ready: bool = False) -> None:
-    """`_tw_typed` and `_tw_verdicts` from `_tw_batch_stage`.
+def build_verdicts(con, feed: Feed) -> None:
+    """`_tw_typed` and `_tw_verdicts` from `_tw_stage`.
 
     One pass over the text rows types every column once and evaluates every column check and error/warning rule,
     keeping two booleans per row: `_tw_typed` holds the typed rows (copied as they are into the raw table) with
     `_tw_error` and `_tw_warning`. The checks across rows then read the typed table. The violation lists are only
     built for the rows where something is TRUE (usually few), from the same (condition, violation) pairs:
     `_tw_verdicts` holds their `_errors` (NULL when the row may load) and `_warnings`.
-
-    `typed_ready`: `_tw_typed` already exists (a CSV file typed straight from its reader, `typed_csv`).
     """
     for table in TEMP_TABLES:
-        if not (typed_ready and table == TYPED):
-            con.execute(f"drop table if exists temp.{table}")
-    errors, warnings = row_checks(feed)
-    if not typed_ready:
-        typed_names = ", ".join(ident(c.name) for c in feed.columns)
-        con.execute(
-            f"""create temp table {TYPED} as
-            select _file_id, _row_number, {typed_names}, _extra, {flag_columns_sql(feed)}
-            from (select {_texts_and_typed(feed)}, s._extra from {STAGE} s)"""
-        )
+        con.execute(f"drop table if exists temp.{table}")
+    errors = [check for c in feed.columns for check in column_checks(c, ident("v__" + c.name), ident(c.name))]
+    errors += [rule_check(r) for r in feed.error_rules]
+    warnings = [rule_check(r) for r in feed.warning_rules]
+    typed_names = ", ".join(ident(c.name) for c in feed.columns)
+    con.execute(
+        f"""create temp table {TYPED} as
+        select _file_id, _row_number, {typed_names}, _extra,
+            {_any(errors)} as _tw_error, {_any(warnings)} as _tw_warning
+        from (select {_texts_and_typed(feed)}, s._extra from {STAGE} s)"""
+    )
     errors += _build_row_sets(con, feed)
     joins = f"left join {DUPLICATES} d using (_file_id, _row_number)"
     carried = ""
