@@ -10,8 +10,9 @@ rate; it is what the compliance-measurement programme measures, consistently fro
 
 Variance: Taylor linearisation, with replacement, variance strata = `cm_stratum` within the period (the daily
 design strata collapsed over the days of the period; single-unit strata pooled), see `survey.py`. Interval:
-Korn-Graubard (Clopper-Pearson at the effective sample size, degrees of freedom = sampled lines - strata).
-Breakouts are domains (zeroed outside), never re-weighted.
+Korn-Graubard (Clopper-Pearson at the effective sample size, degrees of freedom = sampled lines - strata); by
+value only where Cochran's rule holds (`cochran.py`), else withheld with a note. Breakouts are domains (zeroed
+outside), never re-weighted.
 """
 
 from __future__ import annotations
