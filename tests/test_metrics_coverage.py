@@ -20,7 +20,7 @@ from warehouse.metrics.cm_sample import value_class
 from warehouse.metrics.compliance import by_period, period_estimates
 from warehouse.metrics.revenue_gap import period_gap
 
-pytestmark = pytest.mark.slow  # ~30 s of CPU: 400 replicates, Cochran's rule on 60
+pytestmark = pytest.mark.slow  # ~47 s of user CPU with imports: 400 replicates, Cochran's rule on 60
 
 REPLICATES = 400
 PERIOD = "FY2026Q1"  # one fiscal quarter of the generated warehouse (~194k lines, ~6,000 sampled per replicate)
@@ -101,7 +101,7 @@ def replicates(generated_warehouse):
         rates_frame["note"], gap_frame["note"] = "", ""
         frame = pd.concat([rates_frame, gap_frame[gap_frame["measure"] == "revenue_gap_net_usd"]])
         frame["replicate"] = replicate
-        # Cochran's rule as published (its pandas work costs ~0.12 s a replicate, so on the first ones only).
+        # Cochran's rule as published (its pandas work costs ~0.05 s a replicate, so on the first ones only).
         checked = replicate < COCHRAN_REPLICATES
         if checked:
             rates_frame = compliance.withhold_skewed(rates_frame, sample, census, kinds)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from warehouse.metrics.cm_sample import value_class
+from warehouse.metrics.cm_sample import VALUE_CLASSES, value_class
 
 MAX_SKEWNESS = 0.2  # n > 25 G1^2  <=>  G1 / sqrt(n) < 0.2
 KEYS = ["period_kind", "period", "domain", "domain_value"]
@@ -42,26 +42,35 @@ def class_rates(sample: pd.DataFrame, found, period_kinds) -> pd.DataFrame:
     share with a prior worth one expected discrepancy (1/p lines of mean weight): the top classes have few sampled
     lines and often no discrepancy, and a zero there would wrongly rule out their (dominant) contribution to the
     skewness. Columns p_class and p_period."""
-    frame = pd.DataFrame(
-        {
-            "value_class": value_class(sample["value_usd"]),
-            "w": sample["cm_weight"].to_numpy(dtype=float),
-            "wf": sample["cm_weight"].to_numpy(dtype=float) * np.asarray(found, dtype=float),
-        }
-    )
+    lowest = VALUE_CLASSES[0] - 1
+    n_classes = VALUE_CLASSES[1] - lowest + 1
+    offset = value_class(sample["value_usd"]) - lowest
+    w = sample["cm_weight"].to_numpy(dtype=float)
+    wf = w * np.asarray(found, dtype=float)
     frames = []
     for kind in period_kinds:
-        frame["period"] = sample[f"{kind}_label"].to_numpy()
-        classes = frame.groupby(["period", "value_class"], as_index=False)[["w", "wf"]].sum()
-        classes["n"] = frame.groupby(["period", "value_class"]).size().to_numpy()
-        periods = frame.groupby("period", as_index=False).agg(W=("w", "sum"), F=("wf", "sum"), N=("w", "size"))
-        periods["p_period"] = periods["F"] / periods["W"]
-        classes = classes.merge(periods, on="period")
-        prior = np.where(classes["p_period"] > 0, classes["W"] / classes["N"] / classes["p_period"], 0.0)
+        codes, periods = pd.factorize(sample[f"{kind}_label"], sort=True)
+        key, size = codes * n_classes + offset, len(periods) * n_classes
+        w_c, f_c = np.bincount(key, w, size), np.bincount(key, wf, size)
+        n_c = np.bincount(key, minlength=size)
+        w_p, f_p = np.bincount(codes, w), np.bincount(codes, wf)
         with np.errstate(divide="ignore", invalid="ignore"):
-            classes["p_class"] = (classes["wf"] + classes["p_period"] * prior) / (classes["w"] + prior)
-        classes.insert(0, "period_kind", kind)
-        frames.append(classes[["period_kind", "period", "value_class", "p_class", "p_period"]])
+            p_period = f_p / w_p
+            prior = np.where(p_period > 0, w_p / np.bincount(codes) / p_period, 0.0)
+            period_of = np.repeat(np.arange(len(periods)), n_classes)
+            p_class = (f_c + p_period[period_of] * prior[period_of]) / (w_c + prior[period_of])
+        keep = n_c > 0
+        frames.append(
+            pd.DataFrame(
+                {
+                    "period_kind": kind,
+                    "period": np.asarray(periods)[period_of[keep]],
+                    "value_class": np.tile(np.arange(n_classes) + lowest, len(periods))[keep],
+                    "p_class": p_class[keep],
+                    "p_period": p_period[period_of[keep]],
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True)
 
 
