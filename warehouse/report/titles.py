@@ -60,7 +60,7 @@ MEASURES: dict[str, str] = {
     "trusted_verified_more_than_once_rate": "Trusted importers verified more than once",
     "prioritised_enrolled_rate": "Prioritised importers enrolled in a programme",
     "exams": "Exams",
-    "hit_rate": "Hit rate (exams finding a discrepancy)",
+    "hit_rate": "Hit rate (examined lines with a material discrepancy)",
     "lift_over_random": "Lift over the random sample",
     "revenue_found_usd": "Revenue found",
     "officer_hours": "Officer hours",
@@ -79,7 +79,7 @@ MEASURES: dict[str, str] = {
     "comparison_rate_after": "Comparison importers' rate, after",
     "deterrence_effect": "Deterrence effect (difference in differences)",
     # risk.model_evaluation columns
-    "precision": "Precision (share of selected lines with a discrepancy)",
+    "precision": "Precision (share of selected lines with a material discrepancy)",
     "recall": "Recall (share of discrepancies selected)",
     "revenue_share": "Share of revenue at stake selected",
     "auc": "AUC",
