@@ -15,7 +15,7 @@ from pathlib import Path
 from warehouse import config
 
 # Command groups that live beside the code they run; each module has `add_commands(subparsers, common)`.
-COMMAND_MODULES = ("warehouse.risk.commands", "warehouse.metrics.commands", "warehouse.report.commands")
+COMMAND_MODULES = ("warehouse.risk.commands", "warehouse.report.commands")
 
 DEMO_START = date(2025, 10, 1)  # first day of federal fiscal year 2026
 DEMO_DAYS = 30
