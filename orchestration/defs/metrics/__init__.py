@@ -1,1 +1,1 @@
-"""metrics assets."""
+"""Performance-measure assets (group `metrics`): one per table of schema `metrics`."""

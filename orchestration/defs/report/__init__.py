@@ -1,1 +1,1 @@
-"""report assets."""
+"""The leadership report asset (group `report`)."""
