@@ -350,3 +350,12 @@ def test_axis_ticks_are_round_evenly_spaced_and_cover_the_values(low, high):
     if high > low:  # no wasted tick at the top (a single value gets an axis from it to twice it)
         assert ticks[-1] - step < high
     assert step / 10 ** math.floor(math.log10(step)) in {1, 2, 2.5, 5}
+
+
+def test_nearly_equal_values_still_get_an_axis_with_width():
+    # The demo's report failed on a breakout whose values differed only by float noise (division by zero).
+    from warehouse.report.charts import nice_ticks
+
+    for low, high in [(0.0, 1e-13), (0.0, 0.0), (0.25, 0.25 + 1e-15), (-3e-14, 0.0)]:
+        ticks = nice_ticks(low, high)
+        assert len(set(ticks)) >= 2 and ticks[0] <= low + 1e-9 and ticks[-1] >= high - 1e-9

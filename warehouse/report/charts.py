@@ -45,8 +45,10 @@ class Series:
 
 def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     """Round tick values covering [low, high] (1, 2, 2.5 or 5 times a power of ten apart)."""
-    if not high > low:
-        high = low + (abs(low) or 1.0)
+    # Equal (or all but equal: float noise like 1e-15 around a zero) values get a unit-wide axis; ticks rounded to 12
+    # places would otherwise collapse into one and the axis would have no width.
+    if not high - low > 1e-9 * max(1.0, abs(low), abs(high)):
+        high = low + (abs(low) if abs(low) > 1e-9 else 1.0)
     raw = (high - low) / count
     magnitude = 10 ** math.floor(math.log10(raw))
     step = magnitude * 10
