@@ -11,8 +11,8 @@ from scipy import stats
 from orchestration.defs.metrics import measures_compliance as assets
 from orchestration.resources import WarehouseResource
 from warehouse.db import connect
-from warehouse.metrics import cochran, compliance, revenue_gap, survey
-from warehouse.metrics.cm_sample import load_census, load_sample, value_class
+from warehouse.metrics import compliance, revenue_gap, survey, thin_cells
+from warehouse.metrics.cm_sample import load_sample
 from warehouse.metrics.estimates import ESTIMATE_COLUMNS, MIN_SAMPLED, write_estimates
 from warehouse.metrics.periods import prior_period
 from warehouse.metrics.revenue_gap import period_gap
@@ -102,9 +102,11 @@ def test_overall_mtd_rates_equal_the_weighted_sample_rates_computed_in_sql(built
         low, estimate, high = rows.loc["mtd_rate_lines", ["ci_low", "estimate", "ci_high"]]
         assert 0 <= low < estimate < high <= 1
         assert rows.loc["mtd_rate_lines", "std_error"] > 0 and rows.loc["mtd_rate_value", "std_error"] > 0
-        # By value, a quarter at this scale fails Cochran's rule (predicted skewness ~13-26): no interval, and why.
-        assert rows.loc["mtd_rate_value", ["ci_low", "ci_high"]].isna().all()
-        assert rows.loc["mtd_rate_value", "note"].startswith("interval withheld: skewed, n < 25 G1^2")
+        # By value, a whole quarter rests on dozens of effective discrepant lines (the design samples large lines
+        # heavily): its interval is published.
+        low, estimate, high = rows.loc["mtd_rate_value", ["ci_low", "estimate", "ci_high"]]
+        assert 0 <= low < estimate < high <= 1
+        assert rows.loc["mtd_rate_value", "note"] == compliance.METHOD_NOTE
         assert not rows.loc["mtd_rate_value", "suppressed"]
 
 
@@ -198,45 +200,70 @@ def test_revenue_collected_rate_uses_the_known_declared_total(built):
     d = float(declared)
     assert rate["estimate"] == pytest.approx(d / (d + net["estimate"]))
     assert rate["std_error"] == pytest.approx(d * net["std_error"] / (d + net["estimate"]) ** 2)
-    # The gap fails Cochran's rule at this scale: its interval, and so the collected rate's, is withheld.
-    assert net["note"].startswith("interval withheld: skewed") and rate["note"].startswith("interval withheld")
-    assert gap.loc[["revenue_gap_net_usd", "revenue_collected_rate"], ["ci_low", "ci_high"]].isna().all().all()
+    # The year's gap rests on enough effective discrepant lines: its interval, mapped to the collected rate's.
+    assert net["ci_low"] < net["estimate"] < net["ci_high"]
+    assert rate["ci_low"] == pytest.approx(d / (d + net["ci_high"]))
+    assert rate["ci_high"] == pytest.approx(d / (d + net["ci_low"]))
+    assert rate["ci_low"] < rate["estimate"] < rate["ci_high"] < 1
 
 
 @pytest.mark.slow
-def test_the_census_rebuilds_the_cm_strata_of_every_sampled_line(built):
-    """Cochran's rule reads the census by CM stratum: every (period, stratum) of the sample must be in it, with at
-    least as many population lines as were sampled, and the census counts every filed line once per period."""
+def test_value_rate_and_gap_intervals_are_withheld_exactly_where_few_discrepant_lines_carry_them(built):
+    """Count the sampled lines with a discrepancy per cell straight from the sample: the table's interval is
+    withheld, with the note, exactly where there are fewer than the measure's threshold (both kinds of cell
+    occur)."""
     con, _ = built
-    census = load_census(con)
-    sample = con.execute("select * from marts.fct_exams where is_cm_sample").df()
-    sampled = cochran.sampled_per_stratum(load_sample(con), ("fiscal_quarter",))
-    overall = census[(census["domain"] == "overall") & (census["period_kind"] == "fiscal_quarter")]
-    lines = overall.groupby(["period", "cm_stratum"])["lines"].sum()
-    joined = sampled.join(lines, on=["period", "cm_stratum"])
-    assert len(sample) > 0 and joined["lines"].notna().all()
-    assert (joined["lines"] >= joined["sampled"]).all()
-    filed = con.execute("select count(*) from marts.fct_entry_lines").fetchone()[0]
-    assert overall["lines"].sum() == filed
+    sample = load_sample(con)
+    amounts = {
+        "mtd_rate_value": sample["value_usd"] * sample["is_material"],
+        "revenue_gap_net_usd": sample["correct_duty_usd"] - sample["declared_duty_usd"],
+    }
+    checked = {"mtd_rate_value": ("compliance_rate", "hs_section"), "revenue_gap_net_usd": ("revenue_gap", "port")}
+    for measure, (table, domain) in checked.items():
+        lines = sample.assign(discrepant=amounts[measure] != 0)
+        cells = pd.concat(
+            lines.groupby([f"{kind}_label", column])
+            .agg(n=("discrepant", "size"), discrepant=("discrepant", "sum"))
+            .rename_axis(["period", "domain_value"])
+            .assign(domain=name)
+            for kind in ("fiscal_year", "fiscal_quarter")
+            for name, column in (("overall", "overall"), (domain, domain))
+        )
+        cells = cells[cells["n"] >= MIN_SAMPLED].set_index("domain", append=True)
+        thin = cells["discrepant"] < thin_cells.MIN_DISCREPANT_LINES[measure]
+        frame = _frame(con, table).query(f"measure == '{measure}'")
+        frame = frame.set_index(["period", "domain_value", "domain"]).loc[cells.index]
+        withheld = frame["ci_low"].isna() & frame["estimate"].notna()
+        assert thin.any() and (~thin).any(), measure
+        assert (withheld == thin).all(), measure
+        assert frame.loc[withheld, "note"].str.startswith("interval withheld:").all()
 
 
-def test_predicted_skewness_of_a_simple_random_sample_is_g1_over_root_n():
-    """One stratum, u = v (factors 1, 1, 1), n of N sampled: the estimator's skewness is G1 / sqrt(n), G1 the
-    population skewness of v (with replacement), whatever the value classes the census is split into."""
-    v = np.array([1.0, 2.0, 3.0, 50.0, 700.0, 1500.0, 20000.0, 3.0e6])
-    census = pd.DataFrame({"value_class": value_class(v), "v": v})
-    census = census.groupby("value_class", as_index=False).agg(
-        lines=("v", "size"), s1=("v", "sum"), s2=("v", lambda x: (x**2).sum()), s3=("v", lambda x: (x**3).sum())
+def test_thin_cells_lose_their_interval_but_keep_estimate_and_error_and_say_why():
+    members = survey.exclusive([0, 0, 0, 1, 1])
+    assert thin_cells.discrepant_lines(members, [5.0, 0.0, -2.0, 0.0, 0.0]).tolist() == [2, 0]
+    frame = pd.DataFrame(
+        {
+            "measure": ["mtd_rate_value", "mtd_rate_value", "revenue_gap_net_usd", "mtd_rate_lines", "mtd_rate_value"],
+            "estimate": [0.02, 0.03, 9e5, 0.01, None],
+            "std_error": [0.01, 0.01, 3e5, 0.005, None],
+            "ci_low": [0.01, 0.02, 3e5, 0.0, None],
+            "ci_high": [0.04, 0.05, 1.5e6, 0.03, None],
+            "note": ["method"] * 5,
+            thin_cells.COLUMN: [9, 10, 14, 0, 0],
+        }
     )
-    keys = {"period_kind": "fiscal_quarter", "period": "FY2026Q1", "domain": "overall", "domain_value": "all"}
-    census = census.assign(cm_stratum="A", **keys)
-    sampled = pd.DataFrame(
-        {"period_kind": ["fiscal_quarter"], "period": ["FY2026Q1"], "cm_stratum": ["A"], "sampled": [4]}
+    out = thin_cells.withhold_thin_intervals(frame)
+    assert thin_cells.COLUMN not in out
+    assert out.loc[0, ["ci_low", "ci_high"]].isna().all() and out.loc[0, "estimate"] == 0.02
+    assert out.loc[0, "std_error"] == 0.01
+    assert out.loc[0, "note"] == (
+        "interval withheld: 9 sampled lines with a discrepancy carry the estimate (fewer than 10)"
     )
-    factors = census[["value_class"]].assign(measure="m", a1=1.0, a2=1.0, a3=1.0, **keys)
-    got = cochran.estimator_skewness(census, sampled, factors)["skewness"].item()
-    assert got == pytest.approx(stats.skew(v) / np.sqrt(4), rel=1e-9)
-    assert got > cochran.MAX_SKEWNESS
+    assert out.loc[1, "ci_low"] == 0.02 and out.loc[1, "note"] == "method"  # 10 is enough for the rate by value
+    assert np.isnan(out.loc[2, "ci_low"]) and "(fewer than 15)" in out.loc[2, "note"]  # but 14 not for the gap
+    assert out.loc[3, "ci_low"] == 0.0 and out.loc[3, "note"] == "method"  # a measure the rule does not cover
+    assert out.loc[4, "note"] == "method"  # nothing estimated, nothing to withhold
 
 
 def test_stratified_total_and_variance_match_a_hand_computation():

@@ -210,11 +210,8 @@ DISCREPANCY_BY_SCHEME = {
 IPR_CHAPTERS = (42, 61, 64, 71, 85, 91, 95)
 TRANSSHIPMENT_COUNTRIES = ("VN", "MY", "TH", "ID", "KR", "TW")
 
-# Exams: compliance measurement samples lines per stratum at a fixed rate; targeting examines whole entries.
-CM_BASE_RATE = 0.006
-CM_HIGH_VALUE_FACTOR = 2.0
-CM_PTI_SECTIONS = {"XI": 2.0, "XII": 2.0, "XV": 1.5, "I": 1.5, "II": 1.5}
-CM_VALUE_BANDS = (2_500.0, 25_000.0)  # USD: low < 2,500 ≤ mid < 25,000 ≤ high
+# Exams: compliance measurement samples lines by the design in warehouse/cm_design.py; targeting examines whole
+# entries.
 TARGETED_ENTRY_SHARE = 0.02
 SELECTION_WEIGHTS = {
     "targeting_rule": 0.50,

@@ -1,10 +1,11 @@
 """Exams of one day: the compliance-measurement (CM) stratified random sample and targeted exams.
 
-CM: lines are stratified by HS section x value band; each stratum is sampled at a fixed rate (at least one line
-when it has any), and `cm_weight` = stratum population / lines sampled, so the weights of a stratum sum to its
-population exactly. Targeted exams select whole entries by risk (rules, a risk model, officers, tips, partner
-agencies) and therefore find more than random. Outcomes come from the truth: violations are found with high but
-imperfect probability, and a few compliant lines show immaterial discrepancies.
+CM: lines are stratified by HS section (or AD/CVD goods) x value band, warehouse/cm_design.py; each stratum is
+sampled at its rate each day (at least one line when it has any), and `cm_weight` = stratum population / lines
+sampled, so the weights of a stratum sum to its population exactly. Targeted exams select whole entries by risk
+(rules, a risk model, officers, tips, partner agencies) and therefore find more than random. Outcomes come from
+the truth: violations are found with high but imperfect probability, and a few compliant lines show immaterial
+discrepancies.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
+from warehouse import cm_design
 from warehouse.contract import FEEDS
 from warehouse.generator import calibration as cal
 from warehouse.generator import text
@@ -23,7 +25,6 @@ from warehouse.generator.randomness import gumbel_top_k, stream, weighted_choice
 from warehouse.generator.schemes import SCHEMES
 from warehouse.generator.tariff import Tariff
 
-BANDS = ("low", "mid", "high")
 EXAM_TYPE_BY_PTI = {
     "agriculture": "agriculture",
     "import_safety": "lab",
@@ -51,21 +52,12 @@ def _lookup(mapping: dict, keys: np.ndarray, dtype) -> np.ndarray:
 
 
 def strata_of(tariff: Tariff, day: Day) -> tuple[np.ndarray, np.ndarray]:
-    """Stratum index per line (section x value band) and the stratum labels."""
-    band = np.searchsorted(np.asarray(cal.CM_VALUE_BANDS) * 100, day.value, side="right")
-    section = tariff.section[day.hs]
-    labels = np.array([f"{s}-{b}" for s in tariff.sections for b in BANDS], dtype=object)
-    return section * len(BANDS) + band, labels
-
-
-def cm_rate(labels: np.ndarray) -> np.ndarray:
-    section = np.array([label.split("-")[0] for label in labels])
-    band = np.array([label.split("-")[1] for label in labels])
-    rate = np.full(labels.size, cal.CM_BASE_RATE)
-    for s, f in cal.CM_PTI_SECTIONS.items():
-        rate[section == s] *= f
-    rate[band == "high"] *= cal.CM_HIGH_VALUE_FACTOR
-    return rate
+    """Stratum index per line and the stratum labels (warehouse/cm_design.py): group (the line's HS section, or
+    ADCVD for goods under an order) x value band."""
+    groups = (*tariff.sections, cm_design.ADCVD_GROUP)
+    group = np.where(tariff.adcvd_covered[day.hs], len(groups) - 1, tariff.section[day.hs])
+    band = cm_design.band_of(day.value / 100)  # entered value in cents
+    return group * len(cm_design.BANDS) + band, cm_design.stratum_labels(groups)
 
 
 def cm_sample(rng: np.random.Generator, stratum: np.ndarray, rates: np.ndarray):
@@ -152,7 +144,7 @@ def select_targeted(rng, pop: Population, tariff: Tariff, day: Day) -> tuple[np.
 def draw_exams(pop: Population, tariff: Tariff, day: Day) -> Exams:
     rng = stream(pop.seed, "exams", day.day)
     stratum, labels = strata_of(tariff, day)
-    rates = cm_rate(labels)
+    rates = cm_design.rates(labels)
     sampled, population, n = cm_sample(rng, stratum, rates)
     entries, reason, rule = select_targeted(rng, pop, tariff, day)
     # Every line of a targeted entry is examined.

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
+from warehouse import cm_design
 from warehouse.generator import calibration as cal
 from warehouse.generator import text
 from warehouse.generator.population import Population
@@ -32,6 +33,7 @@ class Tariff:
     free_by_chapter: tuple[np.ndarray, np.ndarray, np.ndarray]  # (sorted indices, start, count) per chapter
     dutiable_by_chapter: tuple[np.ndarray, np.ndarray, np.ndarray]
     rate_text: pa.Array  # duty_rate text per entry (formatted once, taken per line)
+    adcvd_covered: np.ndarray  # per entry: under an AD/CVD order in force (orders never change within a run)
 
 
 def _by_chapter(mask: np.ndarray, chapter: np.ndarray):
@@ -80,6 +82,7 @@ def tariff(pop: Population) -> Tariff:
         free_by_chapter=_by_chapter(real & (rate == 0), chapter),
         dutiable_by_chapter=_by_chapter(real & (rate > 0), chapter),
         rate_text=text.scaled(rate, 6),
+        adcvd_covered=cm_design.covered_by_orders(hs6, pop.orders["hts_prefix"][pop.orders["active"]]),
     )
 
 

@@ -11,8 +11,8 @@ rate; it is what the compliance-measurement programme measures, consistently fro
 Variance: Taylor linearisation, with replacement, variance strata = `cm_stratum` within the period (the daily
 design strata collapsed over the days of the period; single-unit strata pooled), see `survey.py`. Interval:
 Korn-Graubard (Clopper-Pearson at the effective sample size, degrees of freedom = sampled lines - strata); by
-value only where Cochran's rule holds (`cochran.py`), else withheld with a note. Breakouts are domains (zeroed
-outside), never re-weighted.
+value only where at least 10 sampled lines with a discrepancy carry it (`thin_cells.py`), else withheld with a
+note. Breakouts are domains (zeroed outside), never re-weighted.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from warehouse.metrics import cochran, survey
+from warehouse.metrics import survey, thin_cells
 from warehouse.metrics.cm_sample import DOMAINS, membership
 from warehouse.metrics.estimates import ESTIMATE_COLUMNS, suppress_small_cells
 from warehouse.metrics.periods import PERIOD_KINDS, prior_period
@@ -48,6 +48,8 @@ def period_estimates(sample: pd.DataFrame, domains=DOMAINS) -> pd.DataFrame:
         ):
             est = survey.ratios(design, members, y, x)
             low, high = survey.korn_graubard(est.estimate, est.std_error, est.n_sampled, design.degrees_of_freedom)
+            # By line, Korn-Graubard's Clopper-Pearson interval already allows for a rate resting on few lines.
+            discrepant = thin_cells.discrepant_lines(members, y) if measure == "mtd_rate_value" else 0
             frames.append(
                 pd.DataFrame(
                     {
@@ -60,6 +62,7 @@ def period_estimates(sample: pd.DataFrame, domains=DOMAINS) -> pd.DataFrame:
                         "ci_low": low,
                         "ci_high": high,
                         "n_sampled": est.n_sampled,
+                        thin_cells.COLUMN: discrepant,
                     }
                 )
             )
@@ -99,35 +102,12 @@ def with_prior_change(frame: pd.DataFrame) -> pd.DataFrame:
     return out.drop(columns=["_prior", "_prior_se", "_has_prior"])
 
 
-def withhold_skewed(frame: pd.DataFrame, sample: pd.DataFrame, census: pd.DataFrame, period_kinds=PERIOD_KINDS):
-    """Cochran's rule on the MTD rate by value (`cochran.py`): its interval is withheld where the estimator's
-    predicted skewness exceeds 0.2. Working model: u = v (m - R), m ~ Bernoulli(p) with p the value class's rate
-    scaled by the cell's rate by line. The rate by line is a mean of 0/1 outcomes whose skewness Korn-Graubard's
-    Clopper-Pearson interval already allows for."""
-    keys = [*cochran.KEYS]
-    by_line = frame[frame["measure"] == "mtd_rate_lines"][[*keys, "estimate"]].rename(columns={"estimate": "r"})
-    rows = frame[frame["measure"] == "mtd_rate_value"][[*keys, "measure", "estimate"]].merge(by_line, on=keys)
-    rows = rows.merge(cochran.class_rates(sample, sample["is_material"], period_kinds), on=["period_kind", "period"])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = (rows["p_class"] * rows["r"] / rows["p_period"]).fillna(0).clip(0, 1).to_numpy(dtype=float)
-    big_r = rows["estimate"].fillna(0).to_numpy(dtype=float)
-    rows["a1"] = p - big_r
-    rows["a2"] = p * (1 - big_r) ** 2 + (1 - p) * big_r**2
-    rows["a3"] = p * (1 - big_r) ** 3 - (1 - p) * big_r**3
-    skewness = cochran.estimator_skewness(census, cochran.sampled_per_stratum(sample, period_kinds), rows)
-    return cochran.withhold_skewed_intervals(frame, skewness, ("mtd_rate_value",))
-
-
-def compliance_rate(sample: pd.DataFrame, census: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The metrics.compliance_rate table from the CM sample and the population census (`cm_sample.load_sample`
-    attaches it as `sample.attrs["census"]`)."""
+def compliance_rate(sample: pd.DataFrame) -> pd.DataFrame:
+    """The metrics.compliance_rate table from the CM sample (`cm_sample.load_sample`)."""
     frame = by_period(sample, period_estimates)
     frame["suppressed"] = False
     frame["note"] = METHOD_NOTE
     if len(frame):
-        census = sample.attrs.get("census") if census is None else census
-        if census is None:
-            raise ValueError("compliance_rate needs the population census (cm_sample.load_census) for Cochran's rule")
-        frame = withhold_skewed(frame, sample, census)
+        frame = thin_cells.withhold_thin_intervals(frame)
     frame = suppress_small_cells(frame)
     return with_prior_change(frame)

@@ -14,9 +14,9 @@ bound of the true gap.
   sum(w declared) / sum(w correct) removes the sampling error of the declared total.
 
 Totals: Taylor (here exact) variance with replacement, variance strata = cm_stratum within the period, normal 95%
-interval, published only where Cochran's rule holds (`cochran.py`): the gap rests on a few dozen discrepant lines
-with heavy-tailed amounts, and where the estimator's predicted skewness exceeds 0.2 the interval is withheld (the
-estimate and its standard error stay). docs/metrics.md reports the coverage of the published intervals.
+interval, published only where at least 15 sampled lines with a discrepancy carry the total (`thin_cells.py`):
+amounts are heavy-tailed, and a cell resting on a few gets no interval (the estimate and its standard error
+stay). docs/metrics.md reports the coverage of the published intervals.
 """
 
 from __future__ import annotations
@@ -24,17 +24,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from warehouse.metrics import cochran, survey
+from warehouse.metrics import survey, thin_cells
 from warehouse.metrics.cm_sample import membership
 from warehouse.metrics.compliance import by_period
 from warehouse.metrics.estimates import suppress_small_cells
-from warehouse.metrics.periods import PERIOD_KINDS, period_sql
+from warehouse.metrics.periods import period_sql
 
 TABLE = "revenue_gap"
 DOMAINS = ("overall", "port", "pti")
 METHOD_NOTE = "cm_random sample, cm_weight; HT total, Taylor variance with replacement, strata cm_stratum within period"
-GAP_MEASURES = ("revenue_gap_net_usd", "revenue_underpaid_usd", "revenue_overpaid_usd")
-WITHHELD_NOTE = "interval withheld: the net gap's interval is (Cochran's rule, skewed)"
+WITHHELD_NOTE = "interval withheld: the net gap's interval is (too few sampled lines with a discrepancy)"
 COLLECTED_NOTE = (
     "declared total known (fct_entry_lines) / (declared + estimated net gap); interval mapped from the gap's"
 )
@@ -80,18 +79,11 @@ def period_gap(sample: pd.DataFrame, domains=DOMAINS) -> pd.DataFrame:
         "revenue_underpaid_usd": np.maximum(difference, 0.0),
         "revenue_overpaid_usd": np.maximum(-difference, 0.0),
     }
-    # Cochran's working model (cochran.py): amount = m v rho; p = P(m) per cell, moments of rho over the period.
-    value = sample["value_usd"].to_numpy(dtype=float)
     frames = []
     for domain in domains:
         members, labels = membership(sample, domain)
         for measure, y in pieces.items():
             est = survey.totals(design, members, y)
-            found = (y != 0) & (value > 0)
-            share = survey.ratios(design, members, found, np.ones(len(sample))).estimate
-            rho = np.divide(y, value, out=np.zeros(len(sample)), where=found)
-            weight = design.weight * found
-            moments = [np.sum(weight * rho**k) / weight.sum() if weight.sum() > 0 else 0.0 for k in (1, 2, 3)]
             low, high = survey.normal_interval(est.estimate, est.std_error)
             if measure != "revenue_gap_net_usd":  # a sum of non-negative amounts
                 low = np.maximum(low, 0.0)
@@ -107,38 +99,11 @@ def period_gap(sample: pd.DataFrame, domains=DOMAINS) -> pd.DataFrame:
                         "ci_low": low,
                         "ci_high": high,
                         "n_sampled": est.n_sampled,
-                        "share": share,
-                        "rho1": moments[0],
-                        "rho2": moments[1],
-                        "rho3": moments[2],
+                        thin_cells.COLUMN: thin_cells.discrepant_lines(members, y),
                     }
                 )
             )
     return pd.concat(frames, ignore_index=True)
-
-
-def withhold_skewed(gap: pd.DataFrame, sample: pd.DataFrame, census: pd.DataFrame, period_kinds=PERIOD_KINDS):
-    """Cochran's rule on the three gap totals: intervals withheld where the predicted skewness exceeds 0.2.
-    Working model: amount = m v rho, m ~ Bernoulli(p), p the value class's rate of lines with such an amount
-    scaled by the cell's, rho's moments those of the period's sample."""
-    difference = (sample["correct_duty_usd"] - sample["declared_duty_usd"]).to_numpy(dtype=float)
-    found = {"revenue_gap_net_usd": difference != 0, "revenue_underpaid_usd": difference > 0}
-    found["revenue_overpaid_usd"] = difference < 0
-    factors = []
-    for measure, lines in found.items():
-        rows = gap[gap["measure"] == measure].merge(
-            cochran.class_rates(sample, lines, period_kinds), on=["period_kind", "period"]
-        )
-        with np.errstate(divide="ignore", invalid="ignore"):
-            p = (rows["p_class"] * rows["share"] / rows["p_period"]).fillna(0).clip(0, 1).to_numpy(dtype=float)
-        for k in (1, 2, 3):
-            rows[f"a{k}"] = p * rows[f"rho{k}"].fillna(0).to_numpy(dtype=float)
-        factors.append(rows)
-    skewness = cochran.estimator_skewness(
-        census, cochran.sampled_per_stratum(sample, period_kinds), pd.concat(factors, ignore_index=True)
-    )
-    extra = ["share", "rho1", "rho2", "rho3"]
-    return cochran.withhold_skewed_intervals(gap.drop(columns=extra), skewness, GAP_MEASURES)
 
 
 def collected_rate(gap: pd.DataFrame, declared: pd.DataFrame) -> pd.DataFrame:
@@ -160,16 +125,13 @@ def collected_rate(gap: pd.DataFrame, declared: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def revenue_gap(sample: pd.DataFrame, declared: pd.DataFrame, census: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The metrics.revenue_gap table from the CM sample, the declared population totals and the population census
-    (`cm_sample.load_sample` attaches it as `sample.attrs["census"]`)."""
+def revenue_gap(sample: pd.DataFrame, declared: pd.DataFrame) -> pd.DataFrame:
+    """The metrics.revenue_gap table from the CM sample (`cm_sample.load_sample`) and the declared population
+    totals (`declared_totals`)."""
     gap = by_period(sample, period_gap)
     gap["note"] = METHOD_NOTE
     if len(gap):
-        census = sample.attrs.get("census") if census is None else census
-        if census is None:
-            raise ValueError("revenue_gap needs the population census (cm_sample.load_census) for Cochran's rule")
-        gap = withhold_skewed(gap, sample, census)
+        gap = thin_cells.withhold_thin_intervals(gap)
     frame = pd.concat([gap, collected_rate(gap, declared)], ignore_index=True)
     frame["suppressed"] = False
     return suppress_small_cells(frame)
