@@ -119,6 +119,13 @@ def random_sample_lines() -> pd.DataFrame:
     return frame[["cm_stratum", "cm_weight", "is_material"]]
 
 
+def targeted_lines() -> pd.DataFrame:
+    """The targeted (not random-sample) exam lines of FY2026Q1 (for computing the clustered hit rates
+    independently)."""
+    frame = pd.DataFrame([r for r in exam_rows() if not r["is_cm_sample"] and r["exam_date"] == Q1_DAY])
+    return frame[["exam_id", "environment", "is_material"]]
+
+
 def build_enforcement_fixture(path: Path) -> Path:
     """Write the hand-made marts into a new DuckDB file at `path`."""
     entries = pd.DataFrame(

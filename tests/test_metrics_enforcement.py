@@ -8,7 +8,7 @@ import dagster as dg
 import numpy as np
 import pandas as pd
 import pytest
-from enforcement_fixture import EXPECTED, build_enforcement_fixture, random_sample_lines
+from enforcement_fixture import EXPECTED, build_enforcement_fixture, random_sample_lines, targeted_lines
 from generated_warehouse import copy_warehouse
 
 from orchestration.resources import WarehouseResource
@@ -67,23 +67,44 @@ def _stratified_rate_and_se(lines: pd.DataFrame) -> tuple[float, float]:
     return r, math.sqrt(variance)
 
 
+def _clustered_rate_and_se(lines: pd.DataFrame) -> tuple[float, float]:
+    """Hit rate over lines with exams as clusters: k/(k-1) sum_e (h_e - p m_e)^2 / M^2, exam by exam."""
+    per_exam = lines.groupby("exam_id").is_material.agg(["sum", "size"])
+    p = per_exam["sum"].sum() / per_exam["size"].sum()
+    k, m = len(per_exam), per_exam["size"].sum()
+    variance = k / (k - 1) * ((per_exam["sum"] - p * per_exam["size"]) ** 2).sum() / m**2 if k > 1 else math.nan
+    return p, math.sqrt(variance)
+
+
 def test_targeting_hit_rates_and_lift_match_hand_computation(small):
     frame = targeting_effectiveness(small)
     rate, rate_se = _stratified_rate_and_se(random_sample_lines())
     assert rate == pytest.approx(EXPECTED["random_rate"])
+    targeted = targeted_lines()
     for env in ("entry", "pre_entry"):
         hits, n = EXPECTED[f"hit_{env}"]
         hit = _cell(frame, "hit_rate", domain="environment", value=env)
         assert (hit.n_sampled, hit.estimate) == (n, pytest.approx(hits / n))
-        assert (hit.ci_low, hit.ci_high) == pytest.approx(wilson_interval(hits, n))
+        h, hit_se = _clustered_rate_and_se(targeted[targeted.environment == env])
         lift = _cell(frame, "lift_over_random", domain="environment", value=env)
         assert lift.estimate == pytest.approx(EXPECTED[f"lift_{env}"])
-        h = hits / n
-        se_log = math.sqrt((1 - h) / (n * h) + (rate_se / rate) ** 2)
-        assert lift.std_error == pytest.approx(lift.estimate * se_log)
-        assert (lift.ci_low, lift.ci_high) == pytest.approx(
-            (lift.estimate * math.exp(-Z95 * se_log), lift.estimate * math.exp(Z95 * se_log))
-        )
+        if env == "pre_entry":
+            # One exam of 30 lines is one draw: no variance, so neither rate nor lift gets an interval.
+            assert math.isnan(hit_se) and hit[["std_error", "ci_low", "ci_high"]].isna().all()
+            assert "single exam" in hit.note and lift[["std_error", "ci_low", "ci_high"]].isna().all()
+        else:
+            # 32 exams: 8 one-line hits, 20 one-line misses, 4 three-line misses; var = 32/31 * 7.36 / 40^2, above
+            # the binomial 0.2 * 0.8 / 40: the effective number of lines is below 40.
+            assert hit_se**2 == pytest.approx(32 / 31 * 7.36 / 1600)
+            assert hit.std_error == pytest.approx(hit_se)
+            effective = h * (1 - h) / hit_se**2
+            assert effective == pytest.approx(33.7, abs=0.1)
+            assert (hit.ci_low, hit.ci_high) == pytest.approx(wilson_interval(h * effective, effective))
+            se_log = math.sqrt((hit_se / h) ** 2 + (rate_se / rate) ** 2)
+            assert lift.std_error == pytest.approx(lift.estimate * se_log)
+            assert (lift.ci_low, lift.ci_high) == pytest.approx(
+                (lift.estimate * math.exp(-Z95 * se_log), lift.estimate * math.exp(Z95 * se_log))
+            )
         assert _cell(frame, "officer_hours", domain="environment", value=env).estimate == pytest.approx(
             EXPECTED["officer_hours"][env]
         )
@@ -297,9 +318,9 @@ def test_deterrence_comparison_rate_recomputed_independently(generated_warehouse
 
 def test_lift_with_no_hits_or_no_random_discrepancy():
     key = ("fiscal_year", "FY2026", "port", "1001")
-    zero = lift_row(*key, 0, 40, (0.0625, 0.01, 400), "the same period")
+    zero = lift_row(*key, 0, 40, 0.0, (0.0625, 0.01, 400), "the same period")
     assert (zero["estimate"], zero["ci_low"], zero["suppressed"]) == (0.0, 0.0, False)
     assert zero["ci_high"] == pytest.approx(wilson_interval(0, 40)[1] / 0.0625)
-    undefined = lift_row(*key, 5, 40, (0.0, 0.0, 400), "the same period")
+    undefined = lift_row(*key, 5, 40, 0.05, (0.0, 0.0, 400), "the same period")
     assert undefined["suppressed"] and undefined["estimate"] is None
     assert "no material discrepancy" in undefined["note"]

@@ -8,6 +8,7 @@ from generated_warehouse import copy_warehouse
 from orchestration.defs.risk.rule_efficiency import rule_efficiency, rules_to_purge
 from orchestration.resources import WarehouseResource
 from warehouse.db import connect
+from warehouse.metrics.estimates import wilson_interval
 from warehouse.risk.rule_efficiency import PRIOR_LINES, PurgePolicy
 from warehouse.risk.rule_efficiency import rules_to_purge as purge_list
 
@@ -67,11 +68,26 @@ def test_counts_agree_with_the_exams(built):
 
 def test_rates_intervals_and_lift(built):
     stats, _, exams, rules, _ = built
-    rows = stats[stats["line_count"] > 0]
+    rows = stats[stats["exam_count"] >= 2]
     # 1e-12: the Wilson bound of 0 hits is 0 up to rounding
     assert (rows["hit_rate_low"] <= rows["hit_rate"] + 1e-12).all()
     assert (rows["hit_rate"] <= rows["hit_rate_high"]).all()
     assert ((rows["hit_rate_high"] - rows["hit_rate_low"]) > 0).all()
+    # A single exam is a single draw: no interval.
+    assert stats.loc[stats["exam_count"] == 1, ["hit_rate_low", "hit_rate_high"]].isna().all().all()
+    # The busiest rule-quarter by hand: exams as clusters, var = k/(k-1) sum (h - p m)^2 / M^2, Wilson at the
+    # effective number of lines p(1-p)/var.
+    quarters = stats[(stats["period_kind"] == "fiscal_quarter") & (stats["hit_count"] > 0)]
+    busiest = quarters.sort_values("line_count").iloc[-1]
+    targeted = exams[(exams["selection_reason"] == "targeting_rule") & (exams["rule_id"] == busiest["rule_id"])]
+    per_exam = targeted[targeted["period"] == busiest["period"]].groupby("exam_id")["is_material"].agg(["sum", "size"])
+    k, m = len(per_exam), per_exam["size"].sum()
+    p = per_exam["sum"].sum() / m
+    variance = k / (k - 1) * ((per_exam["sum"] - p * per_exam["size"]) ** 2).sum() / m**2
+    effective = min(m, p * (1 - p) / variance)
+    assert (busiest["hit_rate_low"], busiest["hit_rate_high"]) == pytest.approx(
+        wilson_interval(p * effective, effective)
+    )
     lifted = rows[rows["baseline_rate"] > 0]
     assert (lifted["lift"] - lifted["hit_rate"] / lifted["baseline_rate"]).abs().max() < 1e-12
     # Recompute one rule's scope baseline by hand: its chapters or its origin, weighted by cm_weight, then shrunk.

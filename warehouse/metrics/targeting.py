@@ -4,11 +4,16 @@ what they cost and how much better than the random sample they do, by enforcemen
 Definitions (all from marts.fct_exams and marts.fct_audits, in the fiscal period the exam started / the audit opened):
 - `exams`: examined lines of every selection reason (an exam of a whole entry counts each of its lines);
   `targeted_exams`: the lines not drawn by the compliance-measurement sample (rules, model, officer, tip, partner).
-- `hit_rate`: material discrepancies / targeted lines (Wilson interval; lines treated as independent draws).
+- `hit_rate`: material discrepancies / targeted lines. A targeted exam examines a whole entry, so the exam, not the
+  line, is the unit of selection, and lines of one entry tend to be discrepant together: the variance is that of a
+  ratio over exams (clusters), k/(k-1) sum_e (h_e - p m_e)^2 / M^2, and the interval is Wilson's at the effective
+  number of lines p(1-p)/var (at most the lines). A cell resting on a single exam has no estimable variance: its
+  rate is given without an interval.
 - `lift_over_random`: hit_rate / the cm_random weighted material rate of the same period, in the same domain value
   when it has at least MIN_SAMPLED random lines, else of the whole period (the sample is drawn at entry only, so
   pre-entry and post-release fall back). Interval: delta method on log(lift), the two samples being disjoint; the
-  random rate's variance is the stratified (by cm_stratum) linearised variance of a weighted ratio.
+  hit rate's variance is the clustered one above, the random rate's the stratified (by cm_stratum) linearised
+  variance of a weighted ratio.
 - `revenue_found_usd`, `officer_hours`: census sums over every exam line (no sampling error).
 - `audits`, `audit_hours`, `audit_revenue_found_usd` (revenue_loss_usd), `audit_finding_rate` (closed audits with
   findings / closed audits): post-release audits, so only the `post_release` and overall cells have them.
@@ -39,17 +44,47 @@ def _exam_lines_sql(domain_sql: str) -> str:
 
 
 def exam_stats(con, domain_sql: str) -> pd.DataFrame:
-    """Per period and domain value: census sums and the targeted lines' hits."""
+    """Per period and domain value: census sums, the targeted lines' hits, and the sums over targeted exams the
+    clustered variance of the hit rate needs (exams; sum h^2, h m, m^2 of each exam's hits h and lines m)."""
     return con.execute(f"""
-        select period_kind, period, domain_value::varchar as domain_value,
-               count(*) as exam_lines,
-               count(*) filter (where not is_cm_sample) as targeted_lines,
-               count(*) filter (where not is_cm_sample and is_material) as targeted_hits,
-               coalesce(sum(officer_hours), 0)::double as officer_hours,
-               coalesce(sum(duty_difference_usd), 0)::double as revenue_found_usd
-        from ({_exam_lines_sql(domain_sql)})
-        group by all
+        with lines as ({_exam_lines_sql(domain_sql)}),
+        by_exam as (
+            select period_kind, period, domain_value::varchar as domain_value, exam_id,
+                   count(*) filter (where is_material)::double as h, count(*)::double as m
+            from lines where not is_cm_sample
+            group by all
+        ),
+        clusters as (
+            select period_kind, period, domain_value, count(*) as targeted_exams,
+                   sum(h * h) as s_hh, sum(h * m) as s_hm, sum(m * m) as s_mm
+            from by_exam group by all
+        ),
+        totals as (
+            select period_kind, period, domain_value::varchar as domain_value,
+                   count(*) as exam_lines,
+                   count(*) filter (where not is_cm_sample) as targeted_lines,
+                   count(*) filter (where not is_cm_sample and is_material) as targeted_hits,
+                   coalesce(sum(officer_hours), 0)::double as officer_hours,
+                   coalesce(sum(duty_difference_usd), 0)::double as revenue_found_usd
+            from lines
+            group by all
+        )
+        select t.*, coalesce(c.targeted_exams, 0) as targeted_exams,
+               coalesce(c.s_hh, 0) as s_hh, coalesce(c.s_hm, 0) as s_hm, coalesce(c.s_mm, 0) as s_mm
+        from totals as t
+        left join clusters as c using (period_kind, period, domain_value)
     """).df()
+
+
+def clustered_rate(hits: int, lines: int, exams: int, s_hh: float, s_hm: float, s_mm: float):
+    """(rate, standard error, effective number of lines) of hits / lines when exams are the sampling units; the
+    error is NaN with fewer than two exams (no variance estimable)."""
+    p = hits / lines if lines else math.nan
+    if exams < 2 or not lines:
+        return p, math.nan, math.nan
+    variance = exams / (exams - 1) * max(s_hh - 2 * p * s_hm + p * p * s_mm, 0.0) / (lines * lines)
+    effective = lines if variance <= 0 else min(lines, p * (1 - p) / variance)
+    return p, math.sqrt(variance), effective
 
 
 def random_strata(con, domain_sql: str) -> pd.DataFrame:
@@ -128,8 +163,20 @@ def proportion_row(measure, period_kind, period, domain, value, successes, n, no
     )
 
 
-def lift_row(period_kind, period, domain, value, hits, n_targeted, baseline, note_scope) -> dict:
-    """hit rate / random rate with a delta-method interval on the log scale (the samples are disjoint)."""
+def hit_rate_row(period_kind, period, domain, value, rate, lines, note) -> dict:
+    """The targeted hit rate from `clustered_rate`'s (rate, SE, effective lines): Wilson interval at the effective
+    number of lines; no interval when the variance is not estimable (a single exam)."""
+    p, se, n_eff = rate
+    if math.isnan(se):
+        note = f"{note}; a single exam: no sampling error estimable"
+        return estimate_row("hit_rate", "rate", period_kind, period, domain, value, p, se, (None, None), lines, note)
+    ci = wilson_interval(p * n_eff, n_eff)
+    return estimate_row("hit_rate", "rate", period_kind, period, domain, value, p, se, ci, lines, note)
+
+
+def lift_row(period_kind, period, domain, value, hits, n_targeted, hit_se, baseline, note_scope) -> dict:
+    """hit rate / random rate with a delta-method interval on the log scale (the samples are disjoint); `hit_se`
+    is the hit rate's (clustered) standard error."""
     rate, rate_se, n_random = baseline
     n = min(n_targeted, n_random)
     note = f"delta method on log(lift); baseline: cm_random weighted material rate of {note_scope}"
@@ -146,11 +193,11 @@ def lift_row(period_kind, period, domain, value, hits, n_targeted, baseline, not
         return estimate_row(*key, 0.0, math.nan, (0.0, upper), n, f"no hits; upper bound: Wilson / baseline; {note}")
     h = hits / n_targeted
     lift = h / rate
-    se_log = math.sqrt((1 - h) / (n_targeted * h) + (rate_se / rate) ** 2)
+    if math.isnan(hit_se):
+        return estimate_row(*key, lift, math.nan, (None, None), n, f"a single targeted exam: no interval; {note}")
+    se_log = math.sqrt((hit_se / h) ** 2 + (rate_se / rate) ** 2)
     ci = (lift * math.exp(-Z95 * se_log), lift * math.exp(Z95 * se_log))
-    return estimate_row(
-        "lift_over_random", "ratio", period_kind, period, domain, value, lift, lift * se_log, ci, n, note
-    )
+    return estimate_row(*key, lift, lift * se_log, ci, n, note)
 
 
 def audit_stats(con, domain_sql: str) -> pd.DataFrame:
@@ -188,15 +235,10 @@ def enforcement_rows(con, domain: str, exam_domain_sql: str, audit_domain_sql: s
                 "examined lines not drawn by the random sample",
             )
         )
-        rows.append(
-            proportion_row(
-                "hit_rate",
-                *key,
-                int(e.targeted_hits),
-                int(e.targeted_lines),
-                "material discrepancies / targeted lines; Wilson interval",
-            )
-        )
+        hits, lines = int(e.targeted_hits), int(e.targeted_lines)
+        rate = clustered_rate(hits, lines, int(e.targeted_exams), e.s_hh, e.s_hm, e.s_mm)
+        note = "material discrepancies / targeted lines; exams as clusters; Wilson at the effective lines"
+        rows.append(hit_rate_row(*key, rate, lines, note))
         own = own_rates.get((e.period_kind, e.period, e.domain_value), no_sample)
         if own[2] >= MIN_SAMPLED:
             baseline = own
@@ -204,7 +246,7 @@ def enforcement_rows(con, domain: str, exam_domain_sql: str, audit_domain_sql: s
         else:
             baseline = period_rates.get((e.period_kind, e.period, "all"), no_sample)
             scope = f"the same period, all of it (< {MIN_SAMPLED} random lines here)"
-        rows.append(lift_row(*key, int(e.targeted_hits), int(e.targeted_lines), baseline, scope))
+        rows.append(lift_row(*key, hits, lines, rate[1], baseline, scope))
         rows.append(
             census_row(
                 "revenue_found_usd",

@@ -1,6 +1,8 @@
 """Efficiency of every targeting rule by fiscal period, and the rules to purge (issue #5).
 
-Unit: the examined line (a targeted exam examines every line of its entry). A hit is a material discrepancy.
+Unit: the examined line (a targeted exam examines every line of its entry). A hit is a material discrepancy. The
+hit rate's interval counts exams, not lines, as the draws (Wilson at the effective number of lines, as in
+`metrics.targeting`): lines of one entry tend to be discrepant together.
 Lift = the rule's hit rate / the material rate of the compliance-measurement random sample (`cm_random`, weighted
 by `cm_weight`) in the same period and the rule's scope (its chapters or its origin, read from the rule's
 description, as the catalogue has no structured scope). The scope rate rests on few lines for narrow rules, so it
@@ -17,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from warehouse.metrics.estimates import Z95, wilson_interval
+from warehouse.metrics.targeting import clustered_rate
 
 # Pseudo-lines of the overall random-sample rate added to a rule's scope rate: a scope with 400 sampled lines keeps
 # 80% of its own rate, one with 30 lines mostly falls back to the overall rate.
@@ -52,6 +55,16 @@ rule_lines as (
     from marts.fct_exams as e
     join periods as p on p.date_day = e.exam_date
     where e.selection_reason = 'targeting_rule'
+),
+rule_exams as (
+    -- a rule selects whole entries, so its exams, not its lines, are the draws the hit rate's variance counts
+    select rule_id, period_kind, period, exam_id,
+        count(*) filter (where is_material)::double as h, count(*)::double as m
+    from rule_lines group by all
+),
+rule_clusters as (
+    select rule_id, period_kind, period, sum(h * h) as s_hh, sum(h * m) as s_hm, sum(m * m) as s_mm
+    from rule_exams group by all
 ),
 rule_stats as (
     select
@@ -117,6 +130,7 @@ select
     array_to_string(s.chapters, ',') as scope_chapters, s.origin as scope_origin,
     coalesce(r.exam_count, 0) as exam_count, coalesce(r.line_count, 0) as line_count,
     coalesce(r.hit_count, 0) as hit_count, coalesce(r.exam_hit_count, 0) as exam_hit_count,
+    coalesce(k.s_hh, 0) as s_hh, coalesce(k.s_hm, 0) as s_hm, coalesce(k.s_mm, 0) as s_mm,
     coalesce(r.revenue_found_usd, 0) as revenue_found_usd, coalesce(r.officer_hours, 0) as officer_hours,
     r.last_hit_in_period,
     coalesce(c.cm_scope_line_count, 0) as cm_scope_line_count, c.cm_scope_rate,
@@ -125,6 +139,7 @@ select
 from grid as g
 left join scope as s using (rule_id)
 left join rule_stats as r using (rule_id, period_kind, period)
+left join rule_clusters as k using (rule_id, period_kind, period)
 left join cm_scope as c using (rule_id, period_kind, period)
 left join cm_overall as o using (period_kind, period)
 order by g.rule_id, g.period_kind, g.period_start
@@ -137,13 +152,26 @@ def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
     return numerator.astype(float) / den.where(den > 0)
 
 
+_CLUSTER_COLUMNS = ("hit_count", "line_count", "exam_count", "s_hh", "s_hm", "s_mm")
+
+
+def _hit_rate_interval(hits, lines, exams, s_hh, s_hm, s_mm) -> tuple[float, float]:
+    """Wilson interval of a rule's hit rate at the effective number of lines, exams as clusters
+    (`metrics.targeting.clustered_rate`); NaN with no lines or a single exam (no variance estimable)."""
+    p, se, effective = clustered_rate(int(hits), int(lines), int(exams), s_hh, s_hm, s_mm)
+    if math.isnan(se):
+        return math.nan, math.nan
+    return wilson_interval(p * effective, effective, Z95)
+
+
 def rule_period_stats(con) -> pd.DataFrame:
     """One row per targeting rule and fiscal quarter / fiscal year of the exam data (layout of risk.rule_efficiency)."""
     frame = con.execute(_PERIOD_STATS_SQL).df()
     frame["hit_rate"] = _ratio(frame["hit_count"], frame["line_count"])
-    bounds = [wilson_interval(k, n, Z95) for k, n in zip(frame["hit_count"], frame["line_count"], strict=True)]
+    bounds = [_hit_rate_interval(*row) for row in frame[list(_CLUSTER_COLUMNS)].itertuples(index=False)]
     frame["hit_rate_low"] = [low for low, _ in bounds]
     frame["hit_rate_high"] = [high for _, high in bounds]
+    frame = frame.drop(columns=["s_hh", "s_hm", "s_mm"])
     scope_n = frame["cm_scope_effective_n"].astype(float)
     scope_rate = frame["cm_scope_rate"].astype(float).fillna(0.0)
     frame["baseline_rate"] = (scope_n * scope_rate + PRIOR_LINES * frame["cm_overall_rate"]) / (scope_n + PRIOR_LINES)
