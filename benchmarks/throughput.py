@@ -176,15 +176,24 @@ def main() -> None:
             *rows,
         ]
     )
-    Path(args.out).write_text(
+    generated = (
         "# Benchmark results (one delivery day of entry lines, CSV)\n\n"
         "Produced by `./dev bench` (benchmarks/throughput.py) on a 2-core machine; see the script's docstring for "
         f"what the baselines are. Load average at the start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores.\n\n"
         + table
-        + "\n",
-        encoding="utf-8",
+        + "\n"
     )
+    write_results(Path(args.out), generated)
     print(f"\nwrote {args.out}")
+
+
+def write_results(path: Path, generated: str) -> None:
+    """Write the generated part (title and table) to `path`, keeping every `## ` section already in the file: those
+    are measurements written by hand (A/B runs of old and new code) that one run of this script cannot redo."""
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    start = old.find("\n## ")
+    kept = old[start:] if start >= 0 else ""
+    path.write_text(generated + kept, encoding="utf-8")
 
 
 if __name__ == "__main__":
