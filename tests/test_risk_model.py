@@ -23,7 +23,7 @@ from warehouse.db import connect
 from warehouse.risk.evaluation import K_PCTS, at_k, auc
 from warehouse.risk.features import FEATURES, build_features
 from warehouse.risk.line_model import held_out_lines, load_examined, train_scheduled, training_lines
-from warehouse.risk.rule_baseline import parse_criteria
+from warehouse.risk.rule_baseline import criteria_rows, parse_criteria
 
 CUTOFF = date(2025, 11, 3)  # about 30% of the generated warehouse's examined lines are filed after it
 
@@ -55,9 +55,15 @@ def test_auc_counts_ties_as_half():
 
 
 def test_rule_criteria_from_description():
-    assert parse_criteria("ipr lines in chapters 42, 71, 95 from CN") == (["42", "71", "95"], "CN")
-    assert parse_criteria("textiles lines in chapters 50, 51, 59") == (["50", "51", "59"], None)
-    assert parse_criteria("anything the officer finds suspicious") == ([], None)
+    assert parse_criteria("ipr lines in chapters 42, 71, 95 from CN") == (["42", "71", "95"], "CN", False)
+    assert parse_criteria("ipr lines in chapters 42, 71, 95 or from CN") == (["42", "71", "95"], "CN", True)
+    assert parse_criteria("textiles lines in chapters 50, 51, 59") == (["50", "51", "59"], None, False)
+    assert parse_criteria("anything the officer finds suspicious") == ([], None, False)
+    # Both chapters and origin, or either: one row per way to match (null = any).
+    assert criteria_rows("R1", "ipr lines in chapters 42, 71 from CN") == [("R1", "42", "CN"), ("R1", "71", "CN")]
+    assert criteria_rows("R2", "ipr lines in chapters 42, 71 or from CN") == [
+        ("R2", "42", None), ("R2", "71", None), ("R2", None, "CN"),
+    ]  # fmt: skip
 
 
 # --- point in time ---

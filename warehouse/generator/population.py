@@ -393,7 +393,8 @@ def _rules(rng: np.random.Generator, start: date, pti_of_chapter: np.ndarray, co
     half_life = rng.integers(*cal.DECAY_HALF_LIFE_DAYS, n)
     descriptions = np.array(
         [
-            f"{p} lines in chapters {', '.join(f'{c:02d}' for c in chs)}" + (f" from {o}" if o else "")
+            # A rule selects lines in its chapters or from its origin (exams._rule_weights), and says so.
+            f"{p} lines in chapters {', '.join(f'{c:02d}' for c in chs)}" + (f" or from {o}" if o else "")
             for p, chs, o in zip(pti, chapter_sets, origin, strict=True)
         ],
         dtype=object,

@@ -2,9 +2,10 @@
 
 The contract carries a rule's criteria only as text (`rules.description`, e.g. "ipr lines in chapters 42, 71, 95
 from CN"). A rule matches a line when the line's HS chapter is one of the chapters named and, if a country follows
-"from", the line's origin is that country. A rule whose text names no chapter is matched by its footprint instead:
-the (chapter, origin) pairs of the lines it selected in exams completed before the cutoff. Only rules in force on
-the line's filing day count (created_on <= filed_date < retired_on).
+"from", the line's origin is that country; when the text says "or from" (`... chapters 42, 71, 95 or from CN`),
+a line in one of the chapters or from that country matches. A rule whose text names no chapter is matched by its
+footprint instead: the (chapter, origin) pairs of the lines it selected in exams completed before the cutoff. Only
+rules in force on the line's filing day count (created_on <= filed_date < retired_on).
 
 Score of a line = the largest smoothed hit rate, before the cutoff, among the rules that match it (0 when none):
 the rules' own track record decides how strongly they select, as a targeting officer would rank rule hits.
@@ -21,16 +22,27 @@ import pandas as pd
 from warehouse.risk.profiles import PRIOR_EXAMS
 
 _CHAPTERS = re.compile(r"chapters?\s+(\d{2}(?:\s*(?:,|and|or)\s*\d{2})*)", re.IGNORECASE)
-_ORIGIN = re.compile(r"\bfrom\s+([A-Z]{2})\b")
+_ORIGIN = re.compile(r"\b(or\s+)?from\s+([A-Z]{2})\b")
 
 
-def parse_criteria(description: str | None) -> tuple[list[str], str | None]:
-    """(chapters, origin or None) named by a rule's description; no chapters when it names none."""
+def parse_criteria(description: str | None) -> tuple[list[str], str | None, bool]:
+    """(chapters, origin or None, either) named by a rule's description: `either` when a line matches by chapter or
+    by origin ("or from"), else it must match both; no chapters when it names none."""
     text = description or ""
     found = _CHAPTERS.search(text)
     chapters = re.findall(r"\d{2}", found.group(1)) if found else []
     origin = _ORIGIN.search(text)
-    return chapters, origin.group(1) if origin else None
+    if not origin:
+        return chapters, None, False
+    return chapters, origin.group(2), origin.group(1) is not None
+
+
+def criteria_rows(rule_id: str, description: str | None) -> list[tuple[str, str | None, str | None]]:
+    """(rule_id, hs_chapter, country_of_origin) rows a line matches when it matches every non-null field of one."""
+    chapters, origin, either = parse_criteria(description)
+    if either:
+        return [(rule_id, chapter, None) for chapter in chapters] + [(rule_id, None, origin)]
+    return [(rule_id, chapter, origin) for chapter in chapters]
 
 
 def create_rule_criteria(con: duckdb.DuckDBPyConnection, cutoff: date) -> None:
@@ -39,8 +51,7 @@ def create_rule_criteria(con: duckdb.DuckDBPyConnection, cutoff: date) -> None:
     rules = con.execute("select rule_id, rule_description from marts.dim_rules").fetchall()
     rows = []
     for rule_id, description in rules:
-        chapters, origin = parse_criteria(description)
-        rows += [(rule_id, chapter, origin) for chapter in chapters]
+        rows += criteria_rows(rule_id, description)
     parsed = pd.DataFrame(rows, columns=["rule_id", "hs_chapter", "country_of_origin"], dtype="string")
     con.register("risk_parsed_rules", parsed)
     con.execute(
@@ -83,7 +94,7 @@ def rule_scores(con: duckdb.DuckDBPyConnection, lines: pd.DataFrame, cutoff: dat
         from risk_rule_targets as t
         join marts.fct_entry_lines as l using (entry_number, line_number)
         left join risk_rule_criteria as c
-          on c.hs_chapter = l.hs_chapter
+          on (c.hs_chapter is null or c.hs_chapter = l.hs_chapter)
          and (c.country_of_origin is null or c.country_of_origin = l.country_of_origin)
          and c.created_on <= l.filed_date and (c.retired_on is null or c.retired_on > l.filed_date)
         group by all

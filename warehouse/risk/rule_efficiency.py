@@ -4,10 +4,11 @@ Unit: the examined line (a targeted exam examines every line of its entry). A hi
 hit rate's interval counts exams, not lines, as the draws (Wilson at the effective number of lines, as in
 `metrics.targeting`): lines of one entry tend to be discrepant together.
 Lift = the rule's hit rate / the material rate of the compliance-measurement random sample (`cm_random`, weighted
-by `cm_weight`) in the same period and the rule's scope (its chapters or its origin, read from the rule's
-description, as the catalogue has no structured scope). The scope rate rests on few lines for narrow rules, so it
-is shrunk toward the period's overall random-sample rate with a prior worth `PRIOR_LINES` lines; `lift_overall`
-(against the overall rate) is reported too.
+by `cm_weight`) in the same period and the rule's scope, read from the rule's description as the catalogue has no
+structured scope: its chapters and its origin, or either when the text says "or from" (as the evaluation's rule
+baseline reads it, `rule_baseline.py`). The scope rate rests on few lines for narrow rules, so it is shrunk toward
+the period's overall random-sample rate with a prior worth `PRIOR_LINES` lines; `lift_overall` (against the overall
+rate) is reported too.
 """
 
 from __future__ import annotations
@@ -82,7 +83,9 @@ scope as (
     select
         rule_id, environment, pti, created_on, retired_on,
         regexp_extract_all(regexp_extract(rule_description, 'chapters ([0-9, ]+)', 1), '[0-9]{2}') as chapters,
-        nullif(regexp_extract(rule_description, ' from ([A-Z]{2})$', 1), '') as origin
+        nullif(regexp_extract(rule_description, ' from ([A-Z]{2})$', 1), '') as origin,
+        -- "... chapters 59, 61, 63 or from VN": a line in the chapters or from the country; without "or", both
+        contains(rule_description, ' or from ') as either
     from marts.dim_rules
 ),
 cm as (
@@ -104,7 +107,9 @@ cm_scope as (
         -- Kish's effective sample size of the weighted scope rate
         sum(cm.w) * sum(cm.w) / sum(cm.w * cm.w) as cm_scope_effective_n
     from cm join scope as s
-        on list_contains(s.chapters, cm.hs_chapter) or cm.country_of_origin = s.origin
+        on case when s.either then list_contains(s.chapters, cm.hs_chapter) or cm.country_of_origin = s.origin
+                else list_contains(s.chapters, cm.hs_chapter) and (s.origin is null or cm.country_of_origin = s.origin)
+           end
     group by all
 ),
 data_range as (select min(exam_date) as first_day, max(exam_date) as last_day from marts.fct_exams),
