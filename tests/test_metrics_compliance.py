@@ -244,13 +244,20 @@ def test_thin_cells_lose_their_interval_but_keep_estimate_and_error_and_say_why(
     assert thin_cells.discrepant_lines(members, [5.0, 0.0, -2.0, 0.0, 0.0]).tolist() == [2, 0]
     frame = pd.DataFrame(
         {
-            "measure": ["mtd_rate_value", "mtd_rate_value", "revenue_gap_net_usd", "mtd_rate_lines", "mtd_rate_value"],
-            "estimate": [0.02, 0.03, 9e5, 0.01, None],
-            "std_error": [0.01, 0.01, 3e5, 0.005, None],
-            "ci_low": [0.01, 0.02, 3e5, 0.0, None],
-            "ci_high": [0.04, 0.05, 1.5e6, 0.03, None],
-            "note": ["method"] * 5,
-            thin_cells.COLUMN: [9, 10, 14, 0, 0],
+            "measure": [
+                "mtd_rate_value",
+                "mtd_rate_value",
+                "revenue_gap_net_usd",
+                "mtd_rate_lines",
+                "mtd_rate_value",
+                "revenue_gap_net_usd",
+            ],
+            "estimate": [0.02, 0.03, 9e5, 0.01, None, 8e5],
+            "std_error": [0.01, 0.01, 3e5, 0.005, None, 2e5],
+            "ci_low": [0.01, 0.02, 3e5, 0.0, None, 4e5],
+            "ci_high": [0.04, 0.05, 1.5e6, 0.03, None, 1.2e6],
+            "note": ["method"] * 6,
+            thin_cells.COLUMN: [9, 10, 1, 0, 0, 14],
         }
     )
     out = thin_cells.withhold_thin_intervals(frame)
@@ -261,9 +268,12 @@ def test_thin_cells_lose_their_interval_but_keep_estimate_and_error_and_say_why(
         "interval withheld: 9 sampled lines with a discrepancy carry the estimate (fewer than 10)"
     )
     assert out.loc[1, "ci_low"] == 0.02 and out.loc[1, "note"] == "method"  # 10 is enough for the rate by value
-    assert np.isnan(out.loc[2, "ci_low"]) and "(fewer than 15)" in out.loc[2, "note"]  # but 14 not for the gap
+    assert np.isnan(out.loc[2, "ci_low"]) and out.loc[2, "note"] == (
+        "interval withheld: 1 sampled line with a discrepancy carries the estimate (fewer than 15)"
+    )
     assert out.loc[3, "ci_low"] == 0.0 and out.loc[3, "note"] == "method"  # a measure the rule does not cover
     assert out.loc[4, "note"] == "method"  # nothing estimated, nothing to withhold
+    assert np.isnan(out.loc[5, "ci_low"]) and "14 sampled lines" in out.loc[5, "note"]  # enough by value, not here
 
 
 def test_stratified_total_and_variance_match_a_hand_computation():

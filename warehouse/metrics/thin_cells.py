@@ -28,13 +28,19 @@ MIN_DISCREPANT_LINES = {
     "revenue_overpaid_usd": 15,
 }
 COLUMN = "discrepant_lines"  # set by the estimators for the measures above, dropped here
-NOTE = "interval withheld: {} sampled lines with a discrepancy carry the estimate (fewer than {})"
+NOTE = "interval withheld: {} with a discrepancy {} the estimate (fewer than {})"
 
 
 def discrepant_lines(members: Membership, amounts) -> np.ndarray:
     """Sampled lines with a non-zero amount, per domain."""
     nonzero = (np.asarray(amounts, dtype=float)[members.unit] != 0).astype(float)
     return np.bincount(members.domain, weights=nonzero, minlength=members.n_domains).astype(np.int64)
+
+
+def _note(lines: int, minimum: int) -> str:
+    if lines == 1:
+        return NOTE.format("1 sampled line", "carries", minimum)
+    return NOTE.format(f"{lines} sampled lines", "carry", minimum)
 
 
 def withhold_thin_intervals(frame: pd.DataFrame) -> pd.DataFrame:
@@ -45,5 +51,5 @@ def withhold_thin_intervals(frame: pd.DataFrame) -> pd.DataFrame:
     lines = out[COLUMN].to_numpy(dtype=float)
     thin = (lines < minimum) & out["estimate"].notna().to_numpy()  # NaN minimum: a measure the rule leaves alone
     out.loc[thin, ["ci_low", "ci_high"]] = np.nan
-    out.loc[thin, "note"] = [NOTE.format(int(n), int(m)) for n, m in zip(lines[thin], minimum[thin], strict=True)]
+    out.loc[thin, "note"] = [_note(int(n), int(m)) for n, m in zip(lines[thin], minimum[thin], strict=True)]
     return out.drop(columns=COLUMN)
