@@ -16,7 +16,10 @@ LOADED = "loaded"
 DUPLICATE = "duplicate"
 UNREADABLE = "unreadable"
 UNSUPPORTED_FORMAT = "unsupported_format"
-STATUSES = (LOADED, DUPLICATE, UNREADABLE, UNSUPPORTED_FORMAT)
+# Readable, but the file as a whole breaks the contract: its header lacks a required column, or its folder is not a
+# delivery date. Kept whole in the quarantine folder; rows_read says how many records it holds, none is loaded.
+REJECTED = "rejected"
+STATUSES = (LOADED, DUPLICATE, UNREADABLE, UNSUPPORTED_FORMAT, REJECTED)
 
 
 @dataclass
@@ -25,7 +28,7 @@ class Attempt:
 
     file_sha256: str
     feed: str
-    delivery_date: date
+    delivery_date: date | None  # None only for a file of a folder that is not a date
     path: str
     format: str | None
     status: str
@@ -152,33 +155,36 @@ def first_load(con, sha256: str) -> tuple[str, date, str] | None:
     return con.execute("select feed, delivery_date, path from ops.files where file_sha256 = ?", [sha256]).fetchone()
 
 
-def _actual_counts_sql() -> str:
+def _actual_counts_sql(feeds) -> str:
     raw = " union all ".join(
         f"select '{name}' as feed, _file_sha256 as sha, count(*) as n from raw.{name} group by _file_sha256"
-        for name in FEEDS
+        for name in feeds
     )
     return f"""with actual_raw as ({raw}),
     actual_quarantine as (select file_sha256 as sha, count(*) as n from ops.quarantine group by file_sha256)"""
 
 
-def reconcile(con) -> list[dict]:
-    """Loaded files whose counts do not reconcile; empty when every row is in exactly one place.
+def reconcile(con, feed: str | None = None) -> list[dict]:
+    """Loaded files (of `feed`, or of every feed) whose counts do not reconcile; empty when every row is in exactly
+    one place.
 
     Checks, per file logged `loaded`: rows_read = rows_loaded + rows_quarantined, and that the raw table and the
     quarantine really hold rows_loaded and rows_quarantined rows of that file.
     """
+    feeds = [feed] if feed else list(FEEDS)
     rows = con.execute(
-        f"""{_actual_counts_sql()}
+        f"""{_actual_counts_sql(feeds)}
         select l.load_id, l.file_sha256, l.feed, l.delivery_date, l.path, l.rows_read, l.rows_loaded,
             l.rows_quarantined, coalesce(r.n, 0) as raw_rows, coalesce(q.n, 0) as quarantine_rows
         from ops.load_log l
         left join actual_raw r on r.feed = l.feed and r.sha = l.file_sha256
         left join actual_quarantine q on q.sha = l.file_sha256
-        where l.status = '{LOADED}' and (
+        where l.status = '{LOADED}' and l.feed in (select unnest(?)) and (
             l.rows_read <> l.rows_loaded + l.rows_quarantined
             or coalesce(r.n, 0) <> l.rows_loaded
             or coalesce(q.n, 0) <> l.rows_quarantined)
-        order by l.load_id"""
+        order by l.load_id""",
+        [feeds],
     )
     names = [d[0] for d in rows.description]
     return [dict(zip(names, row, strict=True)) for row in rows.fetchall()]

@@ -1,9 +1,10 @@
 """Loading partitions (feed x delivery date) in batches of files: one typing pass and one transaction per batch.
 
 Per file, in day and name order: hash the bytes; skip bytes already loaded or already staged in this batch
-(`duplicate`); quarantine a file with no contract extension (`unsupported_format`) or one that cannot be read as a
-whole (`unreadable`) by copying it to the quarantine folder; otherwise read it to text and append its rows, tagged
-with the file's id, to the batch stage. Per batch (many files, bounded by rows and files): type and check every
+(`duplicate`); quarantine a file with no contract extension (`unsupported_format`), one that cannot be read as a
+whole (`unreadable`) or one whose header lacks a required column (`rejected`, with its records counted) by copying
+it to the quarantine folder; otherwise read it to text and append its rows, tagged with the file's id, to the batch
+stage. Per batch (many files, bounded by rows and files): type and check every
 staged row in SQL (the checks across rows stay within each file), then in ONE transaction write the good rows to
 `raw.<feed>`, the bad rows to `ops.quarantine`, the warnings, every file's load-log row and the loaded files'
 registry rows. A crash before the commit leaves nothing of the batch behind, so a re-run loads it; a crash after
@@ -25,9 +26,11 @@ from warehouse.contract import FEEDS, FORMATS, format_of
 from warehouse.loading import readers, validation
 from warehouse.loading.discovery import partition_files
 from warehouse.loading.files import link_for_reading, quarantine_file, sha256_of
+from warehouse.loading.header import header_problem
 from warehouse.loading.load_log import (
     DUPLICATE,
     LOADED,
+    REJECTED,
     UNREADABLE,
     UNSUPPORTED_FORMAT,
     Attempt,
@@ -52,10 +55,13 @@ class PartitionResult:
     files_skipped: int = 0  # duplicates: these bytes were loaded before
     files_unreadable: int = 0
     files_unsupported: int = 0  # no contract extension
+    files_rejected: int = 0  # the header lacks a required column: the file is quarantined whole
     rows_read: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
     rows_warned: int = 0
+    # Records of the files rejected whole (they are in rows_read): rows_read = loaded + quarantined + rejected.
+    rows_rejected: int = 0
     extra_columns: dict[str, int] = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)
 
@@ -69,6 +75,9 @@ class PartitionResult:
             self.files_unreadable += 1
         elif attempt.status == UNSUPPORTED_FORMAT:
             self.files_unsupported += 1
+        elif attempt.status == REJECTED:
+            self.files_rejected += 1
+            self.rows_rejected += attempt.rows_read
         self.rows_read += attempt.rows_read
         self.rows_loaded += attempt.rows_loaded
         self.rows_quarantined += attempt.rows_quarantined
@@ -240,6 +249,11 @@ class _Batch:
         link = link_for_reading(path, sha256, self.workdir)
         try:
             staged = readers.stage(self.con, link, fmt, self.feed)
+            problem = header_problem(self.feed, staged.header) if staged.header is not None else None
+            if problem:
+                # Checked after the read, so that the log can say how many records the rejected file holds.
+                self._reject(path, attempt, problem, readers.staged_records(self.con))
+                return
             if solo:
                 readers.alias_as_batch(self.con, self.feed, file_id)
                 self.solo = True
@@ -259,6 +273,13 @@ class _Batch:
         self.seen[sha256] = (self.feed.name, delivery_date, str(path))
         self.rows += records
         self.rows_staged_total += records
+
+    def _reject(self, path: Path, attempt: Attempt, problem: str, records: int) -> None:
+        copy = quarantine_file(path, attempt.file_sha256, self.quarantine_dir)
+        attempt.status = REJECTED
+        attempt.rows_read = records
+        attempt.message = f"{problem}; file copied to {copy}"
+        attempt.finished_at = _now()
 
     def commit(self) -> list[tuple[int, Attempt]]:
         """Type, check and route every staged row, and write every attempt, in ONE transaction."""

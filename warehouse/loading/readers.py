@@ -2,9 +2,12 @@
 
 `_tw_stage` (a view over what was read) holds one row per readable record: `_row_number`, one VARCHAR column per
 contract column of the feed (NULL when the file lacks the column) and `_extra`, a JSON object of the file's unknown
-columns. `_tw_malformed`
-holds the records that are not records at all (a CSV line with the wrong number of fields or broken quoting, a
-JSONL line that is not a JSON object), so that they can be quarantined and counted.
+columns. `_tw_malformed` holds the records that are not records at all (a CSV line with the wrong number of fields,
+broken quoting or bytes that are not UTF-8; a JSONL line that is not a JSON object), so that they can be quarantined
+and counted: `message` is one short phrase, `detail` what DuckDB said, collapsed per kind of error.
+
+Encoding is judged per record wherever the bad byte sits: only the header has to be UTF-8 before DuckDB reads the
+file; a record holding another encoding's byte (a Latin-1 `é`) is rejected by DuckDB and quarantined alone.
 
 Every value is read as text and typed later in SQL: that is what keeps `NA` a country and `0401` a port, and lets
 a bad value become a quarantined row with a reason instead of a failed load.
@@ -65,6 +68,13 @@ class Staged:
     # Unknown extra column -> number of rows holding a value in it.
     extra_columns: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    # The file's own column names (CSV header, Parquet schema); None for JSONL, whose keys vary per line.
+    header: tuple[str, ...] | None = None
+
+
+def staged_records(con) -> int:
+    """Records of the file just staged, good and malformed (what `rows_read` counts)."""
+    return con.execute(f"select (select count(*) from {STAGE}) + (select count(*) from {MALFORMED})").fetchone()[0]
 
 
 def drop_temp_tables(con) -> None:
@@ -100,7 +110,7 @@ def alias_as_batch(con, feed: Feed, file_id: int) -> None:
     )
     con.execute(
         f"""create temp view {BATCH_MALFORMED} as
-        select {file_id}::INTEGER as _file_id, _row_number, column_name, message, record from {MALFORMED}"""
+        select {file_id}::INTEGER as _file_id, _row_number, column_name, message, detail, record from {MALFORMED}"""
     )
 
 
@@ -113,7 +123,7 @@ def append_to_batch(con, feed: Feed, file_id: int) -> int:
     ).fetchone()[0]
     malformed = con.execute(
         f"""insert into {BATCH_MALFORMED}
-        select ?, _row_number, column_name, message, record from {MALFORMED}""",
+        select ?, _row_number, column_name, message, detail, record from {MALFORMED}""",
         [file_id],
     ).fetchone()[0]
     return int(rows) + int(malformed)
@@ -145,24 +155,32 @@ def _open_text_head(path: Path) -> bytes:
         raise UnreadableFile(f"cannot decompress: {exc}") from exc
 
 
-def _sniff_text(path: Path) -> str:
-    """The head of a text file as a string; binary content or invalid UTF-8 there make the file unreadable."""
+def _sniff_text(path: Path) -> tuple[str, bool]:
+    """The head of a text file as a string, up to the first byte that is not UTF-8, and whether it was cut there.
+
+    NUL bytes make the file unreadable (binary content). A byte of another encoding does not: it spoils one record,
+    which DuckDB rejects and the loader quarantines, the same at byte 10 as past the sniffed block."""
     head = _open_text_head(path)
     if b"\x00" in head:
         raise UnreadableFile("binary content (NUL bytes) in a text format")
     try:
         # final=False: a multi-byte character cut at the end of the sniffed block is not an error.
-        return codecs.getincrementaldecoder("utf-8-sig")().decode(head, final=False)
+        text, cut = codecs.getincrementaldecoder("utf-8")().decode(head, final=False), False
     except UnicodeDecodeError as exc:
-        raise UnreadableFile(f"not UTF-8 text: {exc}") from exc
+        text, cut = head[: exc.start].decode("utf-8"), True
+    return text.removeprefix("\ufeff"), cut
 
 
 def _csv_header(path: Path) -> list[str]:
-    text = _sniff_text(path)
+    text, cut = _sniff_text(path)
+    lines = io.StringIO(text)
     try:
-        header = next(csv.reader(io.StringIO(text)), None)
+        header = next(csv.reader(lines), None)
     except csv.Error as exc:
         raise UnreadableFile(f"unreadable CSV header: {exc}") from exc
+    if cut and not text[: lines.tell()].endswith(("\n", "\r")):
+        # The bad byte sits in the header itself: no column can be named, so no record can be read.
+        raise UnreadableFile(f"the CSV header is not UTF-8 text (a byte of another encoding at byte {len(text)})")
     if not header:
         raise UnreadableFile("empty file: no CSV header row")
     return header
@@ -172,22 +190,56 @@ def _compression(path: Path) -> str:
     return "gzip" if path.name.endswith(".gz") else "none"
 
 
-def _number_records(con, header_lines: int) -> None:
+# One short phrase per kind of record DuckDB rejects (its `error_type`); `found` / `expected` are the field counts
+# its messages carry. A record with too many fields gets one reject row per extra field (10,000 for a 10,000-field
+# line), a short one a row per missing field: they are collapsed per kind, and the full wording goes to `detail`.
+_REJECT_PHRASE = """case error_type
+    when 'MISSING COLUMNS' then format('too few fields: {} where the header has {}', min(found), max(expected))
+    when 'TOO MANY COLUMNS' then format('too many fields: {} where the header has {}', max(found), max(expected))
+    when 'INVALID ENCODING' then 'not UTF-8 text (a byte of another encoding, such as Latin-1)'
+    when 'UNQUOTED VALUE' then 'broken quoting (a quote inside an unquoted value or after a closing quote)'
+    when 'LINE SIZE OVER MAXIMUM' then 'the record is longer than the maximum line size'
+    else lower(error_type) || ': ' || left(min(error_message), 120) end"""
+_REJECT_DETAIL = """error_type || ': ' || min_by(error_message, coalesce(found, 0))
+    || case when count(*) > 1 then format(' (and {} more like it, up to: {})', count(*) - 1,
+        max_by(error_message, coalesce(found, 0))) else '' end"""
+
+
+def _number_records(con, header_lines: int, header: list[str] | None = None) -> None:
     """Give `_tw_read` rows their record numbers, interleaving the records DuckDB rejected.
 
     `_tw_read.rowid + 1` is a good record's position among good records. With the rejected record numbers r_1 <
     r_2 < ... known, a good record at position k is preceded by every rejected record i with r_i - i < k, so its
     number is k plus that count: an ASOF join on g_i = r_i - i finds it without a loop.
+
+    `header`: the file's column names by position, to name the column of a rejected record (DuckDB names the
+    positional `cN`); None for JSONL, whose one column is the line.
     """
     con.execute(
         f"""create temp table {MALFORMED} as
-        select line - {header_lines} as _row_number,
-            min(column_name) as column_name,
-            string_agg(distinct error_type || ': ' || error_message, '; '
-                order by error_type || ': ' || error_message) as message,
-            min(csv_line) as record
-        from {_REJECTS}
-        group by line"""
+        with positioned as (
+            select *, try_cast(substr(column_name, 2) as INTEGER) as position from {_REJECTS}
+        ),
+        rejects as (
+            select line, error_type, error_message, csv_line, position,
+                list_extract(?::VARCHAR[], position + 1) as column_name,
+                try_cast(regexp_extract(error_message, 'Found: (\\d+)', 1) as BIGINT) as found,
+                try_cast(regexp_extract(error_message, 'Expected Number of Columns: (\\d+)', 1) as BIGINT)
+                    as expected
+            from positioned
+        ),
+        kinds as (
+            -- the first column concerned: the first missing one of a short record
+            select line, error_type, min_by(column_name, position) as column_name, min(csv_line) as record,
+                {_REJECT_PHRASE} as phrase, {_REJECT_DETAIL} as detail
+            from rejects group by line, error_type
+        )
+        select line - {header_lines} as _row_number, min(column_name) as column_name,
+            string_agg(phrase, '; ' order by error_type) as message,
+            string_agg(detail, '; ' order by error_type) as detail, min(record) as record
+        from kinds
+        group by line""",
+        [header or []],
     )
     rejected = con.execute(f"select count(*) from {MALFORMED}").fetchone()[0]
     if rejected == 0:
@@ -234,8 +286,6 @@ def _stage_csv(con, link: Path, feed: Feed) -> Staged:
             name = f"{name}#{position + 1}"
         names[name] = f"c{position}"
     known = [c for c in feed.column_names if c in names]
-    if not known:
-        raise UnreadableFile(f"the CSV header has none of the columns of feed {feed.name!r}: {header[:10]}")
     con.execute(
         f"""create temp table {_READ} as select * from read_csv(?, header = true, auto_detect = false,
             delim = ',', quote = '"', escape = '"', nullstr = '', null_padding = false, columns = ?,
@@ -243,7 +293,7 @@ def _stage_csv(con, link: Path, feed: Feed) -> Staged:
             rejects_scan = '{_REJECT_SCANS}')""",
         [str(link), {position: "VARCHAR" for position in names.values()}, _compression(link)],
     )
-    _number_records(con, header_lines=1)
+    _number_records(con, header_lines=1, header=list(names))
     extras = [(name, ident(position)) for name, position in names.items() if name not in feed.column_names]
     selected = [
         f"{ident(names[c])} as {ident(c)}" if c in names else f"cast(null as VARCHAR) as {ident(c)}"
@@ -254,7 +304,7 @@ def _stage_csv(con, link: Path, feed: Feed) -> Staged:
         select _row_number, {", ".join(selected)}, {json_object_sql(extras)} as _extra
         from {_numbered_read(con)}"""
     )
-    return Staged("csv", tuple(known), _extra_counts(con, extras), notes)
+    return Staged("csv", tuple(known), _extra_counts(con, extras), notes, tuple(header))
 
 
 def _json_pointer(key_sql: str) -> str:
@@ -263,7 +313,7 @@ def _json_pointer(key_sql: str) -> str:
 
 
 def _stage_jsonl(con, link: Path, feed: Feed) -> Staged:
-    _sniff_text(link)
+    _sniff_text(link)  # binary content only: a line that is not UTF-8 is rejected by DuckDB and quarantined
     con.execute(
         f"""create temp table {_READ} as select * from read_csv(?, columns = {{'line': 'VARCHAR'}},
             header = false, auto_detect = false, delim = ?, quote = '', escape = '', new_line = '\\n',
@@ -284,7 +334,7 @@ def _stage_jsonl(con, link: Path, feed: Feed) -> Staged:
         f"""insert into {MALFORMED}
         select _row_number, null,
             case when j is null then 'not valid JSON' else 'a JSON ' || lower(json_type(j)) || ', not an object' end,
-            line
+            null, line
         from {_LINES} where j is null or json_type(j) <> 'OBJECT'"""
     )
     contract = "[" + ", ".join(literal(c) for c in feed.column_names) + "]"
@@ -326,8 +376,6 @@ def _stage_parquet(con, link: Path, feed: Feed) -> Staged:
         raise UnreadableFile(f"not a readable Parquet file: {exc}") from exc
     names = {row[0]: (f"c{position}", row[1]) for position, row in enumerate(schema)}
     known = [c for c in feed.column_names if c in names]
-    if not known:
-        raise UnreadableFile(f"the Parquet file has none of the columns of feed {feed.name!r}")
     aliases = ", ".join(ident(position) for position, _ in names.values())
     # Positional aliases keep file column names out of SQL; insertion order keeps file order (rowid).
     con.execute(f"create temp table {_READ} as select * from read_parquet(?) as p({aliases})", [str(link)])
@@ -347,8 +395,8 @@ def _stage_parquet(con, link: Path, feed: Feed) -> Staged:
         select _row_number, {", ".join(selected)}, {json_object_sql(extras)} as _extra
         from {_numbered_read(con)}"""
     )
-    return Staged("parquet", tuple(known), _extra_counts(con, extras))
+    return Staged("parquet", tuple(known), _extra_counts(con, extras), header=tuple(names))
 
 
 def _malformed_columns() -> str:
-    return "_row_number BIGINT, column_name VARCHAR, message VARCHAR, record VARCHAR"
+    return "_row_number BIGINT, column_name VARCHAR, message VARCHAR, detail VARCHAR, record VARCHAR"

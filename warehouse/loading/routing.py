@@ -4,6 +4,10 @@ Runs inside the batch's transaction, once for all the files of the batch (`_tw_b
 `_file_id` is). A row with no error goes to the raw table with its lineage (and its warnings to `ops.row_warnings`);
 a row with errors, and every malformed record, goes to quarantine with the raw values as text. The counts per file
 come from one GROUP BY each.
+
+Everything written to a quarantine row is bounded, whatever the row holds (a line of 10,000 fields, a 1 MB value):
+`reason` is one short sentence (`REASON_CHARS`), `detail` every violation or what the CSV reader said (`DETAIL_CHARS`)
+and `raw_values` the values as delivered (`RAW_CHARS`); what is cut says so and how long it was.
 """
 
 from __future__ import annotations
@@ -28,14 +32,52 @@ class RoutedCounts:
     rows_warned: int = 0
 
 
-# The first violation names the quarantined row; the rest are counted in the reason and listed in `violations`.
-_REASON = """format('{} row {}: column {} breaks rule {}: {}', f.path, ROW, coalesce(ERRORS[1].column_name, '-'),
-    ERRORS[1].rule, ERRORS[1].message)
-    || case when len(ERRORS) > 1 then format(' (and {} more violation(s))', len(ERRORS) - 1) else '' end"""
+REASON_CHARS = 200
+DETAIL_CHARS = 4096
+RAW_CHARS = 16384
+
+
+def _cut(text: str, limit: str) -> str:
+    """SQL: `text` when it fits `limit` characters, else its start and a marker with its full length."""
+    marker = "format('… [cut: {} characters in all]', length(TEXT))"
+    head = f"left(TEXT, greatest({limit} - length({marker}), 0)) || {marker}"
+    return f"(case when length(TEXT) <= {limit} then TEXT else {head} end)".replace("TEXT", f"({text})")
+
+
+# The first violation names the quarantined row (the file is in `file_path`); the rest are counted in the reason,
+# spelled out in `detail` and listed in `violations`.
+_REASON = (
+    """ROW_HEAD || case when len(ERRORS) > 1 then format(' (and {} more violation(s))', len(ERRORS) - 1) else '' end"""
+)
+_HEAD = """format('row {}: column {} breaks rule {}: {}', ROW, coalesce(ERRORS[1].column_name, '-'), ERRORS[1].rule,
+    ERRORS[1].message)"""
 
 
 def _reason(row: str, errors: str) -> str:
-    return _REASON.replace("ROW", row).replace("ERRORS", errors)
+    """SQL of the one-sentence reason, at most REASON_CHARS long (the count of further violations always shows)."""
+    head = _HEAD.replace("ROW", row).replace("ERRORS", errors)
+    room = f"{REASON_CHARS} - 30"  # the suffix ' (and N more violation(s))' is under 30 characters
+    bounded = f"(case when length({head}) <= {room} then {head} else left({head}, {room} - 1) || '…' end)"
+    return _REASON.replace("ROW_HEAD", bounded).replace("ERRORS", errors)
+
+
+def _detail(errors: str) -> str:
+    """SQL: every violation of the row, `column rule: message; ...`, bounded."""
+    listed = f"""array_to_string(list_transform({errors},
+        lambda v: coalesce(v.column_name, '-') || ' ' || v.rule || ': ' || v.message), '; ')"""
+    return _cut(listed, str(DETAIL_CHARS))
+
+
+def _bounded_json(value: str) -> str:
+    """SQL: the JSON object when its text fits RAW_CHARS, else an object saying so with the start of its text."""
+    text = f"cast({value} as VARCHAR)"
+    note = f"the raw values were {{}} characters of JSON; the first {RAW_CHARS} are in _text"
+    cut = f"json_object('_cut', format('{note}', length({text})), '_text', left({text}, {RAW_CHARS}))"
+    return f"(case when length({text}) <= {RAW_CHARS} then {value} else {cut} end)"
+
+
+_QUARANTINE_COLUMNS = """file_sha256, feed, delivery_date, file_path, row_number, column_name, rule, reason, violations,
+    raw_values, quarantined_at, detail"""
 
 
 def create_files_table(con, files: list[tuple[int, str, object, str]]) -> None:
@@ -69,20 +111,24 @@ def route(con, feed: Feed, present_columns: dict[int, tuple[str, ...]]) -> dict[
     for present, file_ids in by_columns.items():
         raw_values = json_object_sql([(c, f"s.{ident(c)}") for c in present])
         con.execute(
-            f"""insert into ops.quarantine
+            f"""insert into ops.quarantine ({_QUARANTINE_COLUMNS})
             select f.file_sha256, {literal(feed.name)}, f.delivery_date, f.path, c._row_number,
                 c._errors[1].column_name, c._errors[1].rule, {reason}, c._errors,
-                json_merge_patch({raw_values}, coalesce(s._extra, '{{}}')), now()
+                {_bounded_json(f"json_merge_patch({raw_values}, coalesce(s._extra, '{{}}'))")}, now(),
+                {_detail("c._errors")}
             from {VERDICTS} c join {STAGE} s using (_file_id, _row_number) join {FILES} f using (_file_id)
             where c._errors is not null and c._file_id in (select unnest(?))""",
             [file_ids],
         )
     malformed_errors = f"[{{'column_name': m.column_name, 'rule': '{MALFORMED_RULE}', 'message': m.message}}]"
     reason = _reason("m._row_number", malformed_errors)
+    record = f"""case when length(m.record) <= {RAW_CHARS} then json_object('record', m.record)
+        else json_object('record', left(m.record, {RAW_CHARS}) || '…', 'record_characters', length(m.record)) end"""
+    detail = _cut("coalesce(m.detail, m.message)", str(DETAIL_CHARS))
     con.execute(
-        f"""insert into ops.quarantine
+        f"""insert into ops.quarantine ({_QUARANTINE_COLUMNS})
         select f.file_sha256, {literal(feed.name)}, f.delivery_date, f.path, m._row_number, m.column_name,
-            '{MALFORMED_RULE}', {reason}, {malformed_errors}, json_object('record', m.record), now()
+            '{MALFORMED_RULE}', {reason}, {malformed_errors}, {record}, now(), {detail}
         from {MALFORMED} m join {FILES} f using (_file_id)"""
     )
     if feed.warning_rules:

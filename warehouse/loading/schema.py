@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from warehouse.contract import FEEDS
-from warehouse.loading.ops_tables import create_ops_tables
+from warehouse.loading.ops_tables import create_ops_tables, ops_migrated
 from warehouse.loading.tables import create_raw_tables
 from warehouse.reference import TABLES, load_reference
 
@@ -31,7 +31,7 @@ def schema_present(con) -> bool:
         "on t.schema_name = e.s and t.table_name = e.n where t.database_name = current_database()",
         [[s for s, _ in expected], [t for _, t in expected]],
     ).fetchone()[0]
-    return present == len(expected) and _reference_loaded(con)
+    return present == len(expected) and ops_migrated(con) and _reference_loaded(con)
 
 
 def ensure_schema(con) -> None:

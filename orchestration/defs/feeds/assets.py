@@ -10,7 +10,7 @@ from orchestration.partitions import days_in_window, delivery_dates
 from orchestration.resources import WRITER_POOL, WarehouseResource
 from warehouse.contract import FEEDS
 from warehouse.contract.schema import Feed
-from warehouse.loading import LoadProgress, ensure_schema, load_partitions
+from warehouse.loading import LoadProgress, ensure_schema, load_partitions, record_rejected_folders
 from warehouse.reference import TABLES as REFERENCE_TABLES
 from warehouse.reference import load_reference
 
@@ -74,6 +74,8 @@ def build_feed_asset(feed: Feed) -> dg.AssetsDefinition:
             # Every day of the range in one call: the files are typed, checked and committed in batches of many
             # files (one transaction each), not one statement set per file.
             results = load_partitions(con, warehouse.landing_dir, feed.name, days, warehouse.quarantine_dir, report)
+            # Files in this feed's folders that are not a date belong to no partition: logged here, once per file.
+            misplaced = record_rejected_folders(con, warehouse.landing_dir, warehouse.quarantine_dir, feeds=[feed.name])
             row_count = con.execute(f"select count(*) from raw.{feed.name}").fetchone()[0]
         totals: dict[str, int] = {}
         for result in results:
@@ -82,12 +84,16 @@ def build_feed_asset(feed: Feed) -> dg.AssetsDefinition:
                     totals[name] = totals.get(name, 0) + value
         loaded_days = sum(1 for day in days if (warehouse.landing_dir / feed.name / day.isoformat()).is_dir())
         context.log.info(f"{feed.name}: {len(days)} days, {totals.get('rows_loaded', 0):,} rows loaded")
+        for attempt in misplaced:
+            context.log.warning(f"{feed.name}: {attempt.path}: rejected, {attempt.rows_read:,} rows: {attempt.message}")
         return dg.MaterializeResult(
             metadata={
                 **totals,
                 "days_in_run": len(days),
                 "days_with_deliveries": loaded_days,
                 "row_count": row_count,
+                "files_in_rejected_folders": len(misplaced),
+                "rows_in_rejected_folders": sum(a.rows_read for a in misplaced),
             }
         )
 
