@@ -202,17 +202,25 @@ def _reasons(row: dict, p0: float, q0: float, events: pd.DataFrame | None) -> st
     return REASON_SEPARATOR.join(text for _, text in positive)
 
 
-ACCOUNT_COLUMNS = [
-    "importer_number", "legal_name", "entity_id", "as_of_date", "line_count", "entered_value_usd",
-    "examined_lines", "material_lines", "material_rate", "material_rate_smoothed", "revenue_found_usd",
-    "scored_lines", "mean_p_material", "expected_revenue_usd", "penalty_count", "seizure_count",
-    "audit_finding_count", "last_enforcement_on", "history_points", "model_points", "enforcement_points",
-    "risk_index", "score", "band", "score_rank", "top_reasons",
-]  # fmt: skip
-ENTITY_COLUMNS = [
-    "entity_id", "importer_count", "importer_numbers", "legal_names", "as_of_date", "line_count",
-    "entered_value_usd", *ACCOUNT_COLUMNS[6:],
-]  # fmt: skip
+# The tables' columns and types, declared: a warehouse without accounts still gets the full schema (the columns of
+# an empty frame carry no type).
+ACCOUNT_TYPES = {
+    "importer_number": "varchar", "legal_name": "varchar", "entity_id": "varchar", "as_of_date": "date",
+    "line_count": "bigint", "entered_value_usd": "double", "examined_lines": "bigint", "material_lines": "bigint",
+    "material_rate": "double", "material_rate_smoothed": "double", "revenue_found_usd": "double",
+    "scored_lines": "bigint", "mean_p_material": "double", "expected_revenue_usd": "double",
+    "penalty_count": "bigint", "seizure_count": "bigint", "audit_finding_count": "bigint",
+    "last_enforcement_on": "date", "history_points": "double", "model_points": "double",
+    "enforcement_points": "double", "risk_index": "double", "score": "double", "band": "varchar",
+    "score_rank": "bigint", "top_reasons": "varchar",
+}  # fmt: skip
+ENTITY_TYPES = {
+    "entity_id": "varchar", "importer_count": "bigint", "importer_numbers": "varchar", "legal_names": "varchar",
+    "as_of_date": "date", "line_count": "bigint", "entered_value_usd": "double",
+    **dict(list(ACCOUNT_TYPES.items())[6:]),
+}  # fmt: skip
+ACCOUNT_COLUMNS = list(ACCOUNT_TYPES)
+ENTITY_COLUMNS = list(ENTITY_TYPES)
 
 
 def account_and_entity_scores(inputs: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -244,14 +252,12 @@ def account_and_entity_scores(inputs: dict) -> tuple[pd.DataFrame, pd.DataFrame]
     return scored[ACCOUNT_COLUMNS], entity[ENTITY_COLUMNS]
 
 
-def _write(con, table: str, frame: pd.DataFrame) -> None:
+def _write(con, table: str, frame: pd.DataFrame, types: dict[str, str]) -> None:
     con.execute("create schema if not exists risk")
     con.register("_account_frame", frame)
     try:
-        con.execute(
-            f"create or replace table risk.{table} as select * replace (cast(as_of_date as date) as as_of_date, "
-            "cast(last_enforcement_on as date) as last_enforcement_on) from _account_frame"
-        )
+        columns = ", ".join(f"cast({name} as {kind}) as {name}" for name, kind in types.items())
+        con.execute(f"create or replace table risk.{table} as select {columns} from _account_frame")
     finally:
         con.unregister("_account_frame")
 
@@ -261,8 +267,8 @@ def build_account_scores(con) -> tuple[pd.DataFrame, pd.DataFrame]:
     accounts, entities = account_and_entity_scores(load_inputs(con))
     con.execute("begin")
     try:
-        _write(con, "account_scores", accounts)
-        _write(con, "entity_scores", entities)
+        _write(con, "account_scores", accounts, ACCOUNT_TYPES)
+        _write(con, "entity_scores", entities, ENTITY_TYPES)
         con.execute("commit")
     except Exception:
         con.execute("rollback")

@@ -31,6 +31,13 @@ M_FLOOR = 0.01
 TOP_MANUFACTURERS = 20
 # Pairs of random records sampled to estimate u: enough for every level at the default scale, bounded at full scale.
 U_SAMPLE_PAIRS = 3e5
+# The prior: pairs agreeing on all of these are taken as matches, and about PRIOR_RECALL of the matches do.
+PRIOR_RULE = ("phone", "officer_name", "street")
+PRIOR_RECALL = 0.9
+# EM sessions, one block each: every comparison gets m from a session that does not block on it.
+EM_BLOCKS = ("officer_name", "phone")
+
+log = logging.getLogger(__name__)
 
 PAIR_COLUMNS = ["record_id_l", "record_id_r", "importer_number_l", "importer_number_r", "match_probability"]
 
@@ -45,7 +52,13 @@ class Resolution:
     importer_entities: pd.DataFrame  # importer_number, entity_id, match_probability, importer_numbers
     entities: pd.DataFrame
     pairs_scored: int
-    model: dict  # Splink's trained settings (for the record; not needed to re-run)
+    model: dict  # Splink's trained settings (for the record; not needed to re-run); {} when not trained
+    # Why Splink was not trained (every importer number is then its own entity); None when it was.
+    note: str | None = None
+
+
+class TrainingImpossible(Exception):
+    """Splink cannot estimate its model from these records (too few pairs of the kinds training needs)."""
 
 
 def registry_records(con: duckdb.DuckDBPyConnection, as_of: date | None = None) -> pd.DataFrame:
@@ -137,10 +150,41 @@ def _name_levels():
     ]
 
 
+def training_obstacle(records: pd.DataFrame) -> str | None:
+    """Why Splink cannot train on `records`, in words, or None when it may. The prior needs pairs agreeing on its
+    rule, some and fewer than all (its log weight is undefined at 0 and 1): a first delivery has one version per
+    number and rarely any. Whether EM converges on a short history cannot be told in advance: score_pairs raises
+    TrainingImpossible when it does not."""
+    n, numbers = len(records), records.importer_number.nunique()
+    if numbers < 2:
+        return f"{n} registry records of {numbers} importer numbers: nothing to link"
+    counts = duckdb.connect()
+    try:
+        counts.register("linking_records", records)
+        prior_pairs = counts.execute(
+            f"""
+            select count(*) from linking_records as l join linking_records as r
+              on l.record_id < r.record_id and {" and ".join(f"l.{c} = r.{c}" for c in PRIOR_RULE)}
+            """
+        ).fetchall()[0][0]
+    finally:
+        counts.close()
+    rule = ", ".join(PRIOR_RULE)
+    if prior_pairs == 0:
+        return (
+            f"no two of the {n} registry records share {rule} (no versions of one number or successors yet), so "
+            "Splink cannot estimate how often two records match"
+        )
+    if prior_pairs >= n * (n - 1) / 2 * PRIOR_RECALL:
+        return f"{prior_pairs} of the {n * (n - 1) // 2} pairs of registry records share {rule}: no non-matches"
+    return None
+
+
 def score_pairs(records: pd.DataFrame, seed: int = SEED) -> tuple[pd.DataFrame, dict]:
     """Train Splink on the records and score the blocked pairs: (record_id_l, record_id_r, importer numbers,
     match_probability) for every blocked pair, and the trained model."""
     from splink import DuckDBAPI, Linker, block_on
+    from splink.internals.exceptions import SplinkException  # Splink 5 exports no public exceptions module
 
     work = duckdb.connect()
     try:
@@ -152,15 +196,19 @@ def score_pairs(records: pd.DataFrame, seed: int = SEED) -> tuple[pd.DataFrame, 
         db_api = DuckDBAPI(connection=work)
         # Splink logs every training step at INFO; the run's log keeps to warnings.
         linker = Linker(db_api.register("records"), _settings(), log_level=logging.WARNING)
-        # The prior: pairs agreeing on phone, officer and street are taken as matches; about nine in ten matches do.
-        linker.training.estimate_probability_two_random_records_match(
-            [block_on("phone", "officer_name", "street")], recall=0.9
-        )
-        linker.training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=seed)
-        # Two EM sessions so every comparison gets m from a session that does not block on it. Both blocks hold a
-        # few percent of matches (mostly versions of one number) among chance agreements, which EM separates well.
-        linker.training.estimate_parameters_using_expectation_maximisation(block_on("officer_name"))
-        linker.training.estimate_parameters_using_expectation_maximisation(block_on("phone"))
+        try:
+            # The prior: pairs agreeing on phone, officer and street are taken as matches; about nine in ten do.
+            linker.training.estimate_probability_two_random_records_match([block_on(*PRIOR_RULE)], recall=PRIOR_RECALL)
+            linker.training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=seed)
+            # Both EM blocks hold a few percent of matches (mostly versions of one number) among chance agreements,
+            # which EM separates well.
+            for column in EM_BLOCKS:
+                linker.training.estimate_parameters_using_expectation_maximisation(block_on(column))
+        except (SplinkException, ValueError) as error:
+            # What training_obstacle cannot foresee, on a short history: an EM block without pairs, an m probability
+            # driven to 0, a block of matches only (an infinite weight). Splink raises these as ValueError or
+            # SplinkException (EMTrainingException); the prediction below stays outside, so its errors still fail.
+            raise TrainingImpossible(f"Splink could not train: {type(error).__name__}: {error}") from error
         model = _floor_m(linker.misc.save_model_to_json())
         linker = Linker(db_api.register("records", table_name="records_scored"), model, log_level=logging.WARNING)
         predictions = linker.inference.predict()
@@ -215,7 +263,8 @@ def cluster(records: pd.DataFrame, pairs: pd.DataFrame, threshold: float = MATCH
     out["root"] = [find(n) for n in out.importer_number]
     # The id is the first-seen number of the component (ties: the smallest), so it does not depend on the run.
     anchor = out.sort_values(["first_seen", "importer_number"]).groupby("root")["importer_number"].first()
-    out["entity_id"] = "EN-" + out.root.map(anchor)
+    # Built per row, not as "EN-" + a mapped Series: an empty registry maps to a float Series that str cannot add to.
+    out["entity_id"] = [f"EN-{anchor[root]}" for root in out.root]
     strongest = pd.concat(
         [
             links[["importer_number_l", "match_probability"]].set_axis(["importer_number", "p"], axis=1),
@@ -235,13 +284,19 @@ def resolve(
 ) -> Resolution:
     """Resolve the registry known on `as_of` (all when None) into entities; reads the warehouse only."""
     records = registry_records(con, as_of)
-    if records.importer_number.nunique() < 2:
-        # Nothing to link (an empty or one-importer registry), and Splink cannot train on it.
+    note = training_obstacle(records)
+    if note is None:
+        try:
+            pairs, model = score_pairs(records, seed)
+        except TrainingImpossible as error:
+            note = str(error)
+    if note is not None:
+        # Without a model nothing links: every importer number is its own entity (a later delivery with more
+        # history links them, keeping the ids, which are the first-seen numbers).
+        log.info("identity resolution without Splink, one entity per importer number: %s", note)
         pairs, model = pd.DataFrame(columns=PAIR_COLUMNS), {}
-    else:
-        pairs, model = score_pairs(records, seed)
     members = cluster(records, pairs, threshold)
-    return Resolution(members, _entities(con, members, as_of), len(pairs), model)
+    return Resolution(members, _entities(con, members, as_of), len(pairs), model, note)
 
 
 def _entities(con: duckdb.DuckDBPyConnection, members: pd.DataFrame, as_of: date | None) -> pd.DataFrame:
@@ -284,6 +339,31 @@ def _entities(con: duckdb.DuckDBPyConnection, members: pd.DataFrame, as_of: date
         con.unregister("resolved_members")
 
 
+# The tables' columns, declared: an empty registry gives frames whose columns carry no type.
+MEMBER_COLUMNS = {
+    "importer_number": "varchar",
+    "entity_id": "varchar",
+    "match_probability": "double",
+    "importer_numbers": "integer",
+}
+ENTITY_COLUMNS = {
+    "entity_id": "varchar",
+    "display_name": "varchar",
+    "importer_numbers": "bigint",
+    "importer_number_list": "varchar[]",
+    "first_seen_on": "timestamp",
+    "last_seen_on": "timestamp",
+    "lines": "bigint",
+    "entered_value_usd": "double",
+    "declares_prior_number": "boolean",
+    "weakest_link_probability": "double",
+}
+
+
+def _typed(columns: dict[str, str]) -> str:
+    return ", ".join(f"cast({name} as {kind}) as {name}" for name, kind in columns.items())
+
+
 def write(con: duckdb.DuckDBPyConnection, resolution: Resolution) -> None:
     """Replace risk.importer_entities and risk.entities in one transaction."""
     con.execute(f"create schema if not exists {SCHEMA}")
@@ -294,15 +374,15 @@ def write(con: duckdb.DuckDBPyConnection, resolution: Resolution) -> None:
         con.execute(
             f"""
             create or replace table {SCHEMA}.importer_entities as
-            select importer_number, entity_id, match_probability, importer_numbers::integer as importer_numbers,
-                   current_timestamp::timestamptz as resolved_at
+            select {_typed(MEMBER_COLUMNS)}, current_timestamp::timestamptz as resolved_at
             from new_importer_entities order by importer_number
             """
         )
         con.execute(
             f"""
             create or replace table {SCHEMA}.entities as
-            select *, current_timestamp::timestamptz as resolved_at from new_entities order by entity_id
+            select {_typed(ENTITY_COLUMNS)}, current_timestamp::timestamptz as resolved_at
+            from new_entities order by entity_id
             """
         )
         con.execute("commit")

@@ -35,6 +35,7 @@ from warehouse.risk.line_model import (
     load_examined,
     save_run,
     training_lines,
+    training_obstacle,
 )
 from warehouse.risk.rule_baseline import rule_scores
 
@@ -133,6 +134,9 @@ def evaluate(
     test = held_out_lines(examined, cutoff, until)
     if int(train["material"].sum()) != positives:
         raise RuntimeError("training labels disagree with the exams before the cutoff")
+    obstacle = training_obstacle(train, cutoff)
+    if obstacle is not None:
+        raise ValueError(obstacle)
     if test.empty:
         raise ValueError(f"no examined lines filed on or after {cutoff}")
     # The split itself, checked on the data: no line is on both sides and none crosses the cutoff.

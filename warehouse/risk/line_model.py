@@ -44,14 +44,17 @@ CLASSIFIER_ROUNDS = 150
 REVENUE_PARAMS = {**CLASSIFIER_PARAMS, "objective": "regression", "num_leaves": 7, "min_data_in_leaf": 20}
 REVENUE_ROUNDS = 100
 MIN_POSITIVES = 20  # fewer material lines than this before a cutoff: no model
+MIN_NEGATIVES = 20  # nor with fewer lines without a material discrepancy (one class teaches nothing)
 MIN_REVENUE_POSITIVES = 50  # fewer: expected revenue uses the mean revenue of material lines instead of a booster
 TOP_REASONS = 3
 
 RUN_COLUMNS = """
     model_id varchar primary key, purpose varchar, trained_at timestamp with time zone, train_from date,
     train_to date, cutoff date, n_train bigint, n_positive bigint, params varchar, features varchar[],
-    model_path varchar, revenue_model_path varchar
+    model_path varchar, revenue_model_path varchar, status varchar, note varchar
 """
+# status of a run: a model was trained, or the cutoff's training data was too thin and `note` says why (no files).
+TRAINED, SKIPPED = "trained", "skipped"
 SCORE_COLUMNS = """
     entry_number varchar, line_number bigint, importer_number varchar, filed_date date, model_id varchar,
     p_material double, expected_revenue_usd double, top_reasons varchar
@@ -65,6 +68,9 @@ def models_dir(warehouse_file: Path) -> Path:
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("create schema if not exists risk").fetchall()
     con.execute(f"create table if not exists risk.model_runs ({RUN_COLUMNS})").fetchall()
+    # Warehouses from before runs had a status: every run they recorded trained a model.
+    con.execute(f"alter table risk.model_runs add column if not exists status varchar default '{TRAINED}'").fetchall()
+    con.execute("alter table risk.model_runs add column if not exists note varchar").fetchall()
     con.execute(f"create table if not exists risk.line_scores ({SCORE_COLUMNS})").fetchall()
 
 
@@ -157,6 +163,28 @@ def _digest(train: pd.DataFrame) -> str:
     return hashlib.sha256(data.tobytes() + setup.encode()).hexdigest()[:10]
 
 
+def training_obstacle(train: pd.DataFrame, cutoff: date) -> str | None:
+    """Why no model can be trained on `train` for the cutoff, in words, or None when one can."""
+    positives = int(train["material"].sum())
+    negatives = len(train) - positives
+    if positives < MIN_POSITIVES:
+        return (
+            f"only {positives} material lines among {len(train)} examined lines known before {cutoff}: "
+            f"at least {MIN_POSITIVES} needed to train"
+        )
+    if negatives < MIN_NEGATIVES:
+        return (
+            f"only {negatives} of the {len(train)} examined lines known before {cutoff} were not material: "
+            f"at least {MIN_NEGATIVES} needed to tell the classes apart"
+        )
+    return None
+
+
+def skipped_id(cutoff: date) -> str:
+    """One skipped run per cutoff: a later attempt on other data replaces it."""
+    return f"line-{cutoff:%Y%m%d}-skipped"
+
+
 def model_id_for(train: pd.DataFrame, cutoff: date) -> str:
     """Same training data and settings, same id: re-running a training changes nothing."""
     return f"line-{cutoff:%Y%m%d}-{_digest(train)}"
@@ -203,22 +231,42 @@ def save_run(
     }
     ensure_tables(con)
     con.execute("delete from risk.model_runs where model_id = ?", [model.model_id]).fetchall()
+    _insert_run(
+        con,
+        model_id=model.model_id,
+        purpose=purpose,
+        train=train,
+        cutoff=model.cutoff,
+        params=json.dumps(params, sort_keys=True),
+        features=model.features,
+        model_path=str(model_path),
+        revenue_model_path=None if revenue_path is None else str(revenue_path),
+        status=TRAINED,
+    )
+
+
+def save_skipped(con: duckdb.DuckDBPyConnection, train: pd.DataFrame, cutoff: date, note: str) -> None:
+    """Record that the cutoff's scoring model was not trained, and why (replacing the cutoff's previous skip)."""
+    ensure_tables(con)
+    con.execute("delete from risk.model_runs where model_id = ?", [skipped_id(cutoff)]).fetchall()
+    _insert_run(
+        con, model_id=skipped_id(cutoff), purpose="scoring", train=train, cutoff=cutoff, status=SKIPPED, note=note
+    )
+
+
+def _insert_run(con: duckdb.DuckDBPyConnection, train: pd.DataFrame, cutoff: date, **values) -> None:
+    row = {
+        **values,
+        "trained_at": datetime.now(UTC),
+        "train_from": train["filed_date"].min() if len(train) else None,
+        "train_to": cutoff - timedelta(days=1),
+        "cutoff": cutoff,
+        "n_train": len(train),
+        "n_positive": int(train["material"].sum()),
+    }
+    names = ", ".join(row)
     con.execute(
-        "insert into risk.model_runs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            model.model_id,
-            purpose,
-            datetime.now(UTC),
-            train["filed_date"].min(),
-            model.cutoff - timedelta(days=1),
-            model.cutoff,
-            len(train),
-            int(train["material"].sum()),
-            json.dumps(params, sort_keys=True),
-            model.features,
-            str(model_path),
-            None if revenue_path is None else str(revenue_path),
-        ],
+        f"insert into risk.model_runs ({names}) values ({', '.join('?' for _ in row)})", list(row.values())
     ).fetchall()
 
 
@@ -239,23 +287,46 @@ def weekly_cutoffs(last_filed: date, weeks: int) -> list[date]:
     return [latest - timedelta(weeks=w) for w in range(weeks, -1, -1)]
 
 
-def train_scheduled(con: duckdb.DuckDBPyConnection, warehouse_file: Path, history_weeks: int) -> list[str]:
-    """Train the scoring model of each weekly cutoff (those already recorded with the same data are kept).
-    Returns the model ids in force, oldest first."""
-    ensure_tables(con)
+def scheduled_cutoffs(con: duckdb.DuckDBPyConnection, history_weeks: int) -> list[date]:
+    """The weekly cutoffs trained for scoring (none before the first filed line)."""
     last = con.execute("select max(filed_date) from marts.fct_entry_lines").fetchall()[0][0]
-    if last is None:
+    return [] if last is None else weekly_cutoffs(last, history_weeks)
+
+
+def skipped_cutoffs(con: duckdb.DuckDBPyConnection, history_weeks: int) -> dict[str, str]:
+    """{cutoff: why} for the scheduled cutoffs left without a scoring model."""
+    ids = [skipped_id(cutoff) for cutoff in scheduled_cutoffs(con, history_weeks)]
+    if not ids:
+        return {}
+    rows = con.execute(
+        "select cast(cutoff as varchar), note from risk.model_runs where list_contains(?, model_id) order by cutoff",
+        [ids],
+    ).fetchall()
+    return dict(rows)
+
+
+def train_scheduled(con: duckdb.DuckDBPyConnection, warehouse_file: Path, history_weeks: int) -> list[str]:
+    """Train the scoring model of each weekly cutoff (those already recorded with the same data are kept); a cutoff
+    with too little training data gets a `skipped` run saying why, and no model. Returns the model ids in force,
+    oldest first."""
+    ensure_tables(con)
+    cutoffs = scheduled_cutoffs(con, history_weeks)
+    if not cutoffs:
         return []
     examined = load_examined(con)
     known = {r[0] for r in con.execute("select model_id from risk.model_runs").fetchall()}
     ids = []
-    for cutoff in weekly_cutoffs(last, history_weeks):
+    for cutoff in cutoffs:
         train = training_lines(examined, cutoff)
-        if train["material"].sum() < MIN_POSITIVES:
+        note = training_obstacle(train, cutoff)
+        if note is not None:
+            save_skipped(con, train, cutoff, note)
             continue
         model_id = model_id_for(train, cutoff)
         if model_id not in known:
             save_run(con, fit(train, cutoff), train, warehouse_file, "scoring")
+        # A skip recorded on earlier, thinner data no longer describes the cutoff.
+        con.execute("delete from risk.model_runs where model_id = ?", [skipped_id(cutoff)]).fetchall()
         ids.append(model_id)
     return ids
 

@@ -261,17 +261,35 @@ def rules_to_purge(stats: pd.DataFrame, policy: PurgePolicy) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-DATE_COLUMNS = ("period_start", "period_end", "retired_on", "last_productive_hit_on")
+# The tables' columns and types, declared: a warehouse without rules or exams still gets the full schema (the
+# columns of an empty frame carry no type, and pandas would make dates timestamps).
+EFFICIENCY_TYPES = {
+    "rule_id": "varchar", "period_kind": "varchar", "period": "varchar", "period_start": "date",
+    "period_end": "date", "environment": "varchar", "pti": "varchar", "retired_on": "date", "is_active": "boolean",
+    "is_in_catalogue": "boolean", "scope_chapters": "varchar", "scope_origin": "varchar", "exam_count": "bigint",
+    "line_count": "bigint", "hit_count": "bigint", "exam_hit_count": "bigint", "revenue_found_usd": "double",
+    "officer_hours": "double", "cm_scope_line_count": "bigint", "cm_scope_rate": "double",
+    "cm_scope_effective_n": "double", "cm_overall_rate": "double", "cm_line_count": "bigint", "hit_rate": "double",
+    "hit_rate_low": "double", "hit_rate_high": "double", "baseline_rate": "double", "lift": "double",
+    "lift_low": "double", "lift_high": "double", "lift_overall": "double", "revenue_per_officer_hour": "double",
+    "last_productive_hit_on": "date",
+}  # fmt: skip
+PURGE_TYPES = {
+    "rule_id": "varchar", "environment": "varchar", "pti": "varchar", "is_active": "boolean", "retired_on": "date",
+    "periods_below": "bigint", "first_period_below": "varchar", "last_period": "varchar", "last_lift": "double",
+    "last_lift_high": "double", "last_hit_rate": "double", "last_line_count": "bigint", "lines_in_run": "bigint",
+    "hits_in_run": "bigint", "officer_hours_in_run": "double", "last_productive_hit_on": "date",
+    "lift_threshold": "double", "required_periods": "bigint", "reason": "varchar",
+}  # fmt: skip
 
 
-def _write(con, table: str, frame: pd.DataFrame) -> None:
-    """Replace risk.<table> with `frame`; date columns stay DATE (pandas would make them timestamps)."""
+def _write(con, table: str, frame: pd.DataFrame, types: dict[str, str]) -> None:
+    """Replace risk.<table> with `frame`, its columns cast to `types`."""
     con.execute("create schema if not exists risk")
-    dates = [c for c in DATE_COLUMNS if c in frame.columns]
-    replace = f" replace ({', '.join(f'cast({c} as date) as {c}' for c in dates)})" if dates else ""
+    columns = ", ".join(f"cast({name} as {kind}) as {name}" for name, kind in types.items())
     con.register("_rule_frame", frame)
     try:
-        con.execute(f"create or replace table risk.{table} as select *{replace} from _rule_frame")
+        con.execute(f"create or replace table risk.{table} as select {columns} from _rule_frame")
     finally:
         con.unregister("_rule_frame")
 
@@ -279,7 +297,7 @@ def _write(con, table: str, frame: pd.DataFrame) -> None:
 def build_rule_efficiency(con) -> pd.DataFrame:
     """(Re)build risk.rule_efficiency; returns the frame written."""
     stats = rule_period_stats(con)
-    _write(con, "rule_efficiency", stats)
+    _write(con, "rule_efficiency", stats, EFFICIENCY_TYPES)
     return stats
 
 
@@ -287,5 +305,5 @@ def build_rules_to_purge(con, policy: PurgePolicy = PurgePolicy()) -> pd.DataFra
     """(Re)build risk.rules_to_purge from risk.rule_efficiency; returns the frame written."""
     stats = con.execute("select * from risk.rule_efficiency").df()
     purge = rules_to_purge(stats, policy)
-    _write(con, "rules_to_purge", purge)
+    _write(con, "rules_to_purge", purge, PURGE_TYPES)
     return purge

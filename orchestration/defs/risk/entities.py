@@ -36,12 +36,14 @@ class ResolutionConfig(dg.Config):
     ],
     pool=WRITER_POOL,
 )
-def importer_entities(config: ResolutionConfig, warehouse: WarehouseResource):
+def importer_entities(context: dg.AssetExecutionContext, config: ResolutionConfig, warehouse: WarehouseResource):
     """Link importer registry versions into entities with Splink and replace both tables."""
     # Read and score with the connection open, write in the same step: one writer, closed before the step ends.
     with warehouse.connect() as con:
         resolution = entities.resolve(con, threshold=config.match_threshold)
         entities.write(con, resolution)
+    if resolution.note:
+        context.log.warning(f"Splink not trained, one entity per importer number: {resolution.note}")
     members = resolution.importer_entities
     linked = members[members.importer_numbers > 1]
     yield dg.MaterializeResult(
@@ -51,6 +53,8 @@ def importer_entities(config: ResolutionConfig, warehouse: WarehouseResource):
             "linked_importer_numbers": len(linked),
             "pairs_scored": resolution.pairs_scored,
             "match_threshold": config.match_threshold,
+            "splink_trained": resolution.note is None,
+            "not_trained_because": resolution.note or "",
         },
     )
     yield dg.MaterializeResult(

@@ -42,8 +42,11 @@ def risk_model_runs(
             if ids
             else None
         )
+        skipped = line_model.skipped_cutoffs(con, config.history_weeks)
     context.log.info(f"models in force: {ids}")
-    metadata = {"models_in_force": len(ids)}
+    for cutoff, note in skipped.items():
+        context.log.warning(f"no model for cutoff {cutoff}: {note}")
+    metadata = {"models_in_force": len(ids), "cutoffs_skipped": dg.MetadataValue.json(skipped)}
     if latest:
         metadata.update(latest_model=latest[0], latest_cutoff=str(latest[1]), n_train=latest[2], n_positive=latest[3])
     return dg.MaterializeResult(metadata=metadata)
@@ -55,12 +58,14 @@ def risk_line_scores(warehouse: WarehouseResource) -> dg.MaterializeResult:
     model in force, each by the latest model trained before its filing day."""
     with warehouse.connect() as con:
         line_model.ensure_tables(con)
-        # Per cutoff, the latest training (a re-run on corrected data adds a newer model for the same week).
+        # Per cutoff, the latest training (a re-run on corrected data adds a newer model for the same week); a
+        # cutoff skipped for lack of data has no model, and its lines no score.
         ids = [
             r[0]
             for r in con.execute(
-                "select arg_max(model_id, trained_at) from risk.model_runs where purpose = 'scoring' "
-                "group by cutoff order by cutoff"
+                "select arg_max(model_id, trained_at) from risk.model_runs where purpose = 'scoring' and status = ? "
+                "group by cutoff order by cutoff",
+                [line_model.TRAINED],
             ).fetchall()
         ]
         rows = line_model.score_lines(con, ids)
