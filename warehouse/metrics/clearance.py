@@ -23,12 +23,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from warehouse.metrics.estimates import MIN_SAMPLED, Z95, suppress_small_cells
+from warehouse.metrics.estimates import MIN_SAMPLED, Z95, empty_estimates, suppress_small_cells
 from warehouse.metrics.periods import period_sql
 
 SPEED_TABLE = "clearance_speed"
 INDEX_TABLE = "clearance_index"
 SPEED_NOTE = "census of released entries with no material discrepancy found; order-statistic 95% interval"
+# The index table's own columns (typed, so a table of zero rows has them too).
+INDEX_EXTRA_COLUMNS = {"goods_types": "bigint", "base_period": "varchar"}
 INDEX_NOTE = "Laspeyres: 100 * sum(base entries x median arrival-to-release) / same in base period {base}; census"
 
 UNITS_SQL = f"""
@@ -142,12 +144,13 @@ def speed_index(cells: pd.DataFrame, base_period: str) -> pd.DataFrame:
     """Index per period from `cells` (columns period, goods_type, median_hours, entries) of one period kind and one
     domain: 100 * sum_g v_g M_g,t / sum_g v_g M_g,base with v_g the base period's entries, over goods types with at
     least MIN_SAMPLED entries in both periods. Returns period, estimate, n_sampled (entries of the compared goods
-    types in the period), goods_types (how many were compared)."""
+    types in the period), goods_types (how many were compared). Every period of `cells` gets a row: one with no
+    goods type comparable (a first day of data, a small mode) has a NaN estimate, which the table suppresses."""
     usable = cells[cells["entries"] >= MIN_SAMPLED]
     base = usable[usable["period"] == base_period].set_index("goods_type")
     rows = []
-    for period, current in usable.groupby("period", sort=True):
-        current = current.set_index("goods_type")
+    for period in sorted(cells["period"].unique()):
+        current = usable[usable["period"] == period].set_index("goods_type")
         common = base.index.intersection(current.index)
         weights = base.loc[common, "entries"].astype(float)
         denominator = float((weights * base.loc[common, "median_hours"]).sum())
@@ -178,15 +181,16 @@ def clearance_index(units: pd.DataFrame) -> pd.DataFrame:
                 index["period_kind"], index["domain"], index["domain_value"] = kind, domain, str(value)
                 index["base_period"] = base
                 frames.append(index)
-    if not frames:  # no released compliant entries yet
-        columns = ["period", "estimate", "n_sampled", "goods_types", "period_kind", "domain", "domain_value"]
-        frames = [pd.DataFrame({name: pd.Series(dtype=object) for name in [*columns, "base_period"]})]
+    if not frames:  # no released compliant entries yet: the full schema, no rows
+        return empty_estimates(INDEX_EXTRA_COLUMNS)
     frame = pd.concat(frames, ignore_index=True)
     frame["measure"], frame["unit"] = "clearance_speed_index", "index"
     frame["std_error"] = frame["ci_low"] = frame["ci_high"] = np.nan
     frame["suppressed"] = frame["estimate"].isna()
     frame["note"] = [
-        INDEX_NOTE.format(base=b) if not s else f"suppressed: no goods type with {MIN_SAMPLED}+ entries in both"
+        INDEX_NOTE.format(base=b)
+        if not s
+        else f"suppressed: no goods type with {MIN_SAMPLED}+ entries in both this period and the base period"
         for b, s in zip(frame["base_period"], frame["suppressed"], strict=True)
     ]
     return frame

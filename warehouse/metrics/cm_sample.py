@@ -50,6 +50,46 @@ order by x.exam_id, x.entry_number, x.line_number
 """
 
 
+# Every fiscal period with filed lines: the periods a measure from the sample owes a row, sampled or not.
+FILED_PERIODS_SQL = f"""
+with labels as (
+    select distinct {period_sql("d")}
+    from marts.fct_entry_lines as l join marts.dim_dates as d on d.date_day = l.filed_date
+)
+select 'fiscal_year' as period_kind, fiscal_year_label as period from labels
+union
+select 'fiscal_quarter', fiscal_quarter_label from labels
+order by all
+"""
+NO_SAMPLE_NOTE = "suppressed: no cm_random sample line in the period (no compliance-measurement exam of its lines)"
+
+
+def filed_periods(con) -> pd.DataFrame:
+    """(period_kind, period) of every fiscal year and quarter with filed lines."""
+    return con.execute(FILED_PERIODS_SQL).df()
+
+
+def with_unsampled_periods(frame: pd.DataFrame, periods: pd.DataFrame | None, units: dict[str, str]) -> pd.DataFrame:
+    """`frame` plus a suppressed overall row of each measure in `units` ({measure: unit}) for every period of
+    `periods` in which the sample has no line (a delivery whose exams were all targeted, a first day before any CM
+    exam): the table then says why the period has no estimate instead of leaving it out."""
+    if periods is None or not len(periods):
+        return frame
+    keys = ["period_kind", "period"]
+    done = set(map(tuple, frame[keys].drop_duplicates().itertuples(index=False))) if len(frame) else set()
+    missing = [(kind, period) for kind, period in periods[keys].itertuples(index=False) if (kind, period) not in done]
+    rows = [
+        {"measure": measure, "unit": unit, "period_kind": kind, "period": period, "domain": "overall"}
+        | {"domain_value": "all", "n_sampled": 0, "suppressed": True, "note": NO_SAMPLE_NOTE}
+        for kind, period in missing
+        for measure, unit in units.items()
+    ]
+    if not rows:
+        return frame
+    extra = pd.DataFrame(rows)
+    return pd.concat([frame, extra], ignore_index=True) if len(frame) else extra.reindex(columns=frame.columns)
+
+
 def load_sample(con) -> pd.DataFrame:
     """The CM sample lines (exams whose line is not in fct_entry_lines cannot be placed in a period and are left
     out; on a consistent warehouse there are none)."""

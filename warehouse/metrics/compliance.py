@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 
 from warehouse.metrics import survey, thin_cells
-from warehouse.metrics.cm_sample import DOMAINS, membership
-from warehouse.metrics.estimates import ESTIMATE_COLUMNS, suppress_small_cells
+from warehouse.metrics.cm_sample import DOMAINS, membership, with_unsampled_periods
+from warehouse.metrics.estimates import empty_estimates, suppress_small_cells
 from warehouse.metrics.periods import PERIOD_KINDS, prior_period
 
 TABLE = "compliance_rate"
@@ -31,6 +31,13 @@ METHOD_NOTE = (
     "cm_random sample, cm_weight; ratio estimator, Taylor variance with replacement, strata cm_stratum within "
     "period; domain by zeroing; Korn-Graubard 95% interval"
 )
+# The change columns `with_prior_change` adds, typed so a table of zero rows has them too.
+EXTRA_COLUMNS = {
+    "prior_period": "varchar",
+    "change": "double",
+    "change_std_error": "double",
+    "change_p_value": "double",
+}
 
 
 def period_estimates(sample: pd.DataFrame, domains=DOMAINS) -> pd.DataFrame:
@@ -79,8 +86,8 @@ def by_period(sample: pd.DataFrame, estimate_one_period, period_kinds=PERIOD_KIN
             frame.insert(2, "period_kind", kind)
             frame.insert(3, "period", period)
             frames.append(frame)
-    if not frames:  # no sample lines (e.g. no exams loaded yet): an empty table with the standard columns
-        return pd.DataFrame({name: pd.Series(dtype=object) for name in ESTIMATE_COLUMNS if name != "suppressed"})
+    if not frames:  # no sample lines (no exams loaded yet, or none drawn by cm_random): the standard columns, no rows
+        return empty_estimates()
     return pd.concat(frames, ignore_index=True)
 
 
@@ -102,12 +109,14 @@ def with_prior_change(frame: pd.DataFrame) -> pd.DataFrame:
     return out.drop(columns=["_prior", "_prior_se", "_has_prior"])
 
 
-def compliance_rate(sample: pd.DataFrame) -> pd.DataFrame:
-    """The metrics.compliance_rate table from the CM sample (`cm_sample.load_sample`)."""
+def compliance_rate(sample: pd.DataFrame, periods: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The metrics.compliance_rate table from the CM sample (`cm_sample.load_sample`); with `periods`
+    (`cm_sample.filed_periods`), a period with filed lines but no sample line gets suppressed overall rows."""
     frame = by_period(sample, period_estimates)
     frame["suppressed"] = False
     frame["note"] = METHOD_NOTE
     if len(frame):
         frame = thin_cells.withhold_thin_intervals(frame)
     frame = suppress_small_cells(frame)
+    frame = with_unsampled_periods(frame, periods, dict.fromkeys(MEASURES, "rate"))
     return with_prior_change(frame)

@@ -31,6 +31,8 @@ EVENT_TYPES = ("penalty", "seizure", "audit_finding")
 DEFAULT_WINDOW_DAYS = 180
 BOOTSTRAP_REPLICATES = 2000
 BOOTSTRAP_SEED = 20250701
+# The table's own columns, typed: with no event at all `line_source` is NULL on every row and would have no type.
+EXTRA_COLUMNS = {"importers": "bigint", "line_source": "varchar", "window_days": "bigint"}
 
 
 def _counts_sql(window_days: int) -> str:
@@ -174,9 +176,11 @@ def deterrence(
         group = counts[counts.event_type == event_type]
         domain, value = ("overall", "all") if event_type == "any" else ("event_type", event_type)
         if group.empty:
+            event = "event" if event_type == "any" else event_type.replace("_", " ")
+            note = f"suppressed: no importer with a first {event} and exam data on both sides of it"
             for measure in MEASURES:
                 row = estimate_row(measure, "rate", "all", "all", domain, value, None, math.nan, (None, None), 0, "")
-                rows.append({**row, "importers": 0, "line_source": None})
+                rows.append({**row, "note": note, "importers": 0, "line_source": None})
             continue
         rows += _event_rows(domain, value, group, window_days, replicates, seed)
     frame = rows_frame(rows)

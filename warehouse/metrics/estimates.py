@@ -46,16 +46,32 @@ MIN_SAMPLED = 30
 Z95 = 1.959963984540054  # two-sided 95% normal quantile
 
 
-def write_estimates(con, table: str, frame: pd.DataFrame) -> int:
-    """Replace `metrics.<table>` with `frame`: the standard columns first, in order and typed, then any extras.
-    Returns the number of rows written. Refuses a frame that lacks a standard column."""
+# pandas dtypes of the SQL types the metric tables use (nullable, so a zero-row or all-NULL column keeps its type).
+_PANDAS_DTYPES = {"double": "float64", "bigint": "Int64", "integer": "Int64", "boolean": "boolean"}
+
+
+def empty_estimates(extras: dict[str, str] | None = None) -> pd.DataFrame:
+    """A frame with no rows and every standard column (then `extras`): what a measure writes when its warehouse holds
+    nothing to estimate yet, so the table exists with its full schema for the report and analysts."""
+    columns = {**ESTIMATE_COLUMNS, **(extras or {})}
+    return pd.DataFrame({name: pd.Series(dtype=_PANDAS_DTYPES.get(t, object)) for name, t in columns.items()})
+
+
+def write_estimates(con, table: str, frame: pd.DataFrame, extras: dict[str, str] | None = None) -> int:
+    """Replace `metrics.<table>` with `frame`: the standard columns first, in order and typed, then any extras, those
+    named in `extras` ({column: SQL type}) typed and present even when the frame lacks them (an empty warehouse gives
+    a frame with no rows and often no columns beyond the standard ones; a column of NULLs only would otherwise be
+    created with DuckDB's type NULL). Returns the number of rows written. Refuses a frame that lacks a standard
+    column."""
     missing = [c for c in ESTIMATE_COLUMNS if c not in frame.columns]
     if missing:
         raise ValueError(f"metrics.{table}: missing standard columns {missing}")
-    extras = [c for c in frame.columns if c not in ESTIMATE_COLUMNS]
-    ordered = frame[[*ESTIMATE_COLUMNS, *extras]]
-    casts = ", ".join(f'cast("{name}" as {sql_type}) as "{name}"' for name, sql_type in ESTIMATE_COLUMNS.items())
-    rest = "".join(f', "{name}"' for name in extras)
+    typed = {**ESTIMATE_COLUMNS, **(extras or {})}
+    frame = frame.assign(**{name: None for name in typed if name not in frame.columns})
+    others = [c for c in frame.columns if c not in typed]
+    ordered = frame[[*typed, *others]]
+    casts = ", ".join(f'cast("{name}" as {sql_type}) as "{name}"' for name, sql_type in typed.items())
+    rest = "".join(f', "{name}"' for name in others)
     con.execute("create schema if not exists metrics")
     con.register("_estimates_frame", ordered)
     try:

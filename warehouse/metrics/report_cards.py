@@ -24,6 +24,14 @@ from warehouse.metrics.targeting import census_row, enforcement_rows, rows_frame
 
 CARDS = {"port": ("report_card_ports", "port_code"), "pti": ("report_card_ptis", "pti")}
 UPSTREAM_TABLES = ("compliance_rate", "clearance_speed")
+# The cards' own columns (add_ranks_and_trends), typed so a card of zero rows has them too.
+EXTRA_COLUMNS = {
+    "rank_direction": "varchar",
+    "rank": "bigint",
+    "rank_of": "bigint",
+    "prior_estimate": "double",
+    "trend": "double",
+}
 HIGHER_IS_BETTER = {
     "hit_rate",
     "lift_over_random",

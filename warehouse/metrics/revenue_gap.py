@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from warehouse.metrics import survey, thin_cells
-from warehouse.metrics.cm_sample import membership
+from warehouse.metrics.cm_sample import membership, with_unsampled_periods
 from warehouse.metrics.compliance import by_period
 from warehouse.metrics.estimates import suppress_small_cells
 from warehouse.metrics.periods import period_sql
@@ -127,11 +127,14 @@ def collected_rate(gap: pd.DataFrame, declared: pd.DataFrame) -> pd.DataFrame:
 
 def revenue_gap(sample: pd.DataFrame, declared: pd.DataFrame) -> pd.DataFrame:
     """The metrics.revenue_gap table from the CM sample (`cm_sample.load_sample`) and the declared population
-    totals (`declared_totals`)."""
+    totals (`declared_totals`). A period with filed lines but no sample line gets suppressed overall rows."""
     gap = by_period(sample, period_gap)
     gap["note"] = METHOD_NOTE
     if len(gap):
         gap = thin_cells.withhold_thin_intervals(gap)
     frame = pd.concat([gap, collected_rate(gap, declared)], ignore_index=True)
     frame["suppressed"] = False
-    return suppress_small_cells(frame)
+    frame = suppress_small_cells(frame)
+    periods = declared.loc[declared["domain"] == "overall", ["period_kind", "period"]].drop_duplicates()
+    units = dict.fromkeys(("revenue_gap_net_usd", "revenue_underpaid_usd", "revenue_overpaid_usd"), "usd")
+    return with_unsampled_periods(frame, periods, {**units, "revenue_collected_rate": "rate"})

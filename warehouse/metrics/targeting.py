@@ -28,7 +28,7 @@ import math
 
 import pandas as pd
 
-from warehouse.metrics.estimates import MIN_SAMPLED, Z95, wilson_interval
+from warehouse.metrics.estimates import MIN_SAMPLED, Z95, empty_estimates, wilson_interval
 from warehouse.metrics.fiscal_periods import period_rows_sql
 
 PRIORITY_PTIS = ("adcvd", "agriculture", "import_safety", "ipr", "penalties", "textiles")
@@ -140,8 +140,10 @@ def estimate_row(measure, unit, period_kind, period, domain, value, estimate, st
 
 
 def rows_frame(rows: list[dict]) -> pd.DataFrame:
-    """Rows of the shared layout as a frame with numeric columns typed (None -> NaN), whatever the first row held."""
-    frame = pd.DataFrame(rows)
+    """Rows of the shared layout as a frame with numeric columns typed (None -> NaN), whatever the first row held.
+    No rows (nothing loaded yet, every entry quarantined) give the standard columns with no rows, not a frame
+    without columns."""
+    frame = pd.DataFrame(rows) if rows else empty_estimates()
     for column in ("estimate", "std_error", "ci_low", "ci_high"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
     frame["n_sampled"] = pd.to_numeric(frame["n_sampled"], errors="coerce").astype("Int64")
@@ -182,9 +184,14 @@ def lift_row(period_kind, period, domain, value, hits, n_targeted, hit_se, basel
     note = f"delta method on log(lift); baseline: cm_random weighted material rate of {note_scope}"
     key = ("lift_over_random", "ratio", period_kind, period, domain, value)
     if n_targeted == 0 or math.isnan(rate) or rate == 0:
-        # No targeted lines, or a random sample with no material discrepancy: the ratio is undefined.
+        # No targeted lines, no random sample, or one with no material discrepancy: the ratio is undefined.
         row = estimate_row(*key, None, math.nan, (None, None), n, note)
-        reason = "no targeted lines" if n_targeted == 0 else "the random sample found no material discrepancy"
+        if n_targeted == 0:
+            reason = "no targeted lines"
+        elif n_random == 0:  # e.g. an authority whose every exam was targeted: nothing to compare against
+            reason = "no cm_random sample line in the period to compare with"
+        else:
+            reason = "the random sample found no material discrepancy"
         return {**row, "estimate": None, "suppressed": True, "note": f"not estimable: {reason}"}
     if hits == 0:
         # Zero hits: lift 0, whose log-scale interval is undefined; the upper bound is the Wilson one of the hit

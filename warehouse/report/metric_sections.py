@@ -27,8 +27,23 @@ MAX_SUPPRESSED = 10  # suppressed values drawn per chart, to say they exist with
 DETAIL_ROWS = 200  # rows of a measure listed in the page; the exports hold them all
 
 
+EMPTY_TABLE = (
+    '<p class="not-computed">No data yet: the table was computed but holds no rows, as the warehouse has nothing to '
+    "compute it from (no entries, exams or random-sample lines loaded for it).</p>"
+)
+NOTHING_PUBLISHED = (
+    '<p class="not-computed">No data yet: no estimate of this measure is published (each cell is suppressed or not '
+    "estimable; the notes below say why), so there is nothing to chart.</p>"
+)
+
+
 def is_estimate_table(frame: pd.DataFrame) -> bool:
     return all(c in frame.columns for c in ESTIMATE_COLUMNS)
+
+
+def is_published(rows: pd.DataFrame) -> pd.Series:
+    """Rows with an estimate that is not suppressed: what a chart can draw."""
+    return rows["estimate"].notna() & ~rows["suppressed"].fillna(False).astype(bool)
 
 
 def point(row: dict, label: str) -> Point:
@@ -278,12 +293,14 @@ def render_table(table_name: str, frame: pd.DataFrame, labels: dict | None = Non
     if not is_estimate_table(frame):
         return '<p class="note">Not in the shared estimate layout; shown as a table.</p>' + frame_table(frame), 0
     if not len(frame):
-        return '<p class="not-computed">The table is empty.</p>', 0
+        return EMPTY_TABLE, 0
     parts = [headline_table(frame), report_card_table(frame, labels)]
     figures = 0
     measures = measures_of(frame)
     for before, after in paired_measures(measures):
         pair = frame[frame["measure"].isin([before, after])]
+        if not is_published(pair).any():  # a chart of suppressed cells only says nothing the tables don't
+            continue
         for domain in domains_of(pair):
             html = breakout_figure(table_name, [before, after], pair, domain, labels)
             parts.append(html)
@@ -291,12 +308,15 @@ def render_table(table_name: str, frame: pd.DataFrame, labels: dict | None = Non
     for measure in measures:
         rows = frame[frame["measure"] == measure]
         parts.append(f'<h3 id="{slug(table_name, measure)}">{escape(titles.measure_title(measure))}</h3>')
-        charts = [trend_figure(table_name, measure, rows)]
-        domains = domains_of(rows)
-        charts += [breakout_figure(table_name, [measure], rows, d, labels) for d in domains]
-        charts = [c for c in charts if c]
-        if not charts:
-            charts = [overall_figure(table_name, measure, rows)]
+        if is_published(rows).any():
+            charts = [trend_figure(table_name, measure, rows)]
+            charts += [breakout_figure(table_name, [measure], rows, d, labels) for d in domains_of(rows)]
+            charts = [c for c in charts if c]
+            if not charts:
+                charts = [overall_figure(table_name, measure, rows)]
+        else:
+            charts = []
+            parts.append(NOTHING_PUBLISHED)
         parts += charts
         figures += sum(bool(c) for c in charts)
         extra = [c for c in frame.columns if c not in ESTIMATE_COLUMNS]

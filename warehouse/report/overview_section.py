@@ -28,7 +28,9 @@ def warehouse_facts(con) -> dict | None:
 def render(con, frames: dict[str, pd.DataFrame]) -> tuple[str, int]:
     parts = []
     facts = warehouse_facts(con)
-    if facts:
+    if facts and not facts["lines"]:
+        parts.append('<p class="not-computed">No data yet: no entry lines are loaded in the marts.</p>')
+    elif facts:
         parts.append(
             '<ul class="facts">'
             f"<li><b>{formats.count(facts['entries'])}</b> entries, <b>{formats.count(facts['lines'])}</b> lines</li>"
@@ -58,7 +60,7 @@ def render(con, frames: dict[str, pd.DataFrame]) -> tuple[str, int]:
         )
     parts.append(table(["area", "measure", "period", "estimate", "95% interval", "n"], rows, numeric={3, 4, 5}))
     rates = [(name, r) for name, r in headlines if r["unit"] == "rate"]
-    if not rates:
+    if not any(point(r, "").published for _, r in rates):  # none, or suppressed only: the table above says it all
         return "".join(parts), 0
     points = [point(r, f"{titles.measure_title(r['measure'])} ({r['period']})") for _, r in rates]
     parts.append(

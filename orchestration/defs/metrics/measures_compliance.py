@@ -5,7 +5,7 @@ import dagster as dg
 
 from orchestration.resources import EAGER_WHEN_CHECKS_PASS, WRITER_POOL, WarehouseResource
 from warehouse.metrics import clearance, compliance, revenue_gap
-from warehouse.metrics.cm_sample import load_sample
+from warehouse.metrics.cm_sample import filed_periods, load_sample
 from warehouse.metrics.estimates import write_estimates
 
 
@@ -39,8 +39,8 @@ def compliance_rate(warehouse: WarehouseResource) -> dg.MaterializeResult:
     and quarter, with the change from the prior period and its z-test."""
     con = warehouse.connect()
     try:
-        frame = compliance.compliance_rate(load_sample(con))
-        rows = write_estimates(con, compliance.TABLE, frame)
+        frame = compliance.compliance_rate(load_sample(con), filed_periods(con))
+        rows = write_estimates(con, compliance.TABLE, frame, compliance.EXTRA_COLUMNS)
     finally:
         con.close()
     return _result(frame, rows)
@@ -95,7 +95,7 @@ def clearance_index(warehouse: WarehouseResource) -> dg.MaterializeResult:
     con = warehouse.connect()
     try:
         frame = clearance.clearance_index(clearance.load_units(con))
-        rows = write_estimates(con, clearance.INDEX_TABLE, frame)
+        rows = write_estimates(con, clearance.INDEX_TABLE, frame, clearance.INDEX_EXTRA_COLUMNS)
     finally:
         con.close()
     return _result(frame, rows)

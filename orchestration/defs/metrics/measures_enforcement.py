@@ -4,10 +4,11 @@ import dagster as dg
 import pandas as pd
 
 from orchestration.resources import EAGER_WHEN_CHECKS_PASS, WRITER_POOL, WarehouseResource
-from warehouse.metrics.deterrence import DEFAULT_WINDOW_DAYS, deterrence
+from warehouse.metrics.deterrence import DEFAULT_WINDOW_DAYS, EXTRA_COLUMNS, deterrence
 from warehouse.metrics.estimates import write_estimates
 from warehouse.metrics.partnership import DEFAULT_TOP_N, partnership
 from warehouse.metrics.report_cards import CARDS, report_card
+from warehouse.metrics.report_cards import EXTRA_COLUMNS as CARD_COLUMNS
 from warehouse.metrics.targeting import targeting_effectiveness
 
 
@@ -82,7 +83,7 @@ def deterrence_measures(config: DeterrenceConfig, warehouse: WarehouseResource) 
     """Discrepancy rates before and after a first penalty, seizure or audit finding, against matched importers."""
     with warehouse.connect() as con:
         frame = deterrence(con, window_days=config.window_days)
-        write_estimates(con, "deterrence", frame)
+        write_estimates(con, "deterrence", frame, EXTRA_COLUMNS)
     effects = frame[frame["measure"] == "deterrence_effect"].set_index("domain_value")["estimate"]
     metadata = {f"effect_{k}": float(v) for k, v in effects.items() if pd.notna(v)}
     return dg.MaterializeResult(metadata={**_summary(frame), **metadata, "window_days": config.window_days})
@@ -107,7 +108,7 @@ def _report_card_asset(domain: str):
     def card(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         with warehouse.connect() as con:
             frame, missing = report_card(con, domain)
-            write_estimates(con, table, frame)
+            write_estimates(con, table, frame, CARD_COLUMNS)
         if missing:
             context.log.warning(f"metrics.{table} built without {', '.join(missing)} (not in the warehouse)")
         return dg.MaterializeResult(
