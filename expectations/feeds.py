@@ -3,8 +3,9 @@
 From each contract `Column`: its DuckDB type, required (not null), code list, format (regex, and the entry-number
 check digit through the contract's `tw_luhn_ok` macro), range and reference table. From the feed: the exact column
 set, the key (unique per version within a delivered file) and every cross-field `Rule` with its severity. Then the
-rules the issue adds that are not (yet) in the contract, in `EXTRA_RULES`: header fields consistent across an
-entry's lines, MPF within its bounds, release not before arrival, penalty cases closed after they opened.
+checks the contract does not state as a row rule, in `EXTRA_RULES`: header fields consistent across an entry's lines
+(contract, error), and the business rules beyond the contract, which are warnings (findings, never blocking): MPF
+within the limits in force, release not before arrival, penalty cases closed after they opened.
 
 Every expectation carries `meta = {"check", "column", "severity"}`: the check name shown in Dagster and in the
 history, and whether a failure blocks (error) or is only recorded (warning). SQL checks are
@@ -22,15 +23,15 @@ import great_expectations as gx
 import great_expectations.expectations as gxe
 
 from warehouse.contract import FEEDS
-from warehouse.contract.fees import MPF_BOUNDS_BY_FISCAL_YEAR
 from warehouse.contract.schema import Column, Feed
 from warehouse.loading.tables import LINEAGE_COLUMNS
 from warehouse.loading.validation import REFERENCES, identity_columns
 
-# Merchandise processing fee per formal entry (19 CFR 24.23(b)(1)): 0.3464% ad valorem, between a minimum and a
-# maximum set each federal fiscal year (October-September). Lines carry their share of the entry's fee, each rounded
-# to the cent, so the entry total may differ from the bounds by a cent per line. Informal entries (type 11) pay a
-# flat fee instead and are not checked. Fiscal years outside the table use the nearest one: add a row each October.
+# Merchandise processing fee per formal entry (19 CFR 24.23(b)(1)): ad valorem, between the minimum and maximum in
+# force on the filing day (`reference.mpf_limits`, from warehouse/contract/fees.py). Lines carry their share of the
+# entry's fee, each rounded to the cent, so the entry total may differ from the limits by a cent per line. Informal
+# entries (type 11) pay a flat fee instead and are not checked; entries filed outside the table's span are not judged
+# (the findings mart records them as `mpf_limits_unknown`).
 INFORMAL_ENTRY_TYPE = "11"
 
 
@@ -43,16 +44,6 @@ class ExtraRule:
     query: str  # `{batch}` is the batch's rows
     description: str
     severity: str = "error"
-
-
-def _fiscal_year_bounds_sql() -> tuple[str, str]:
-    """CASE expressions for the MPF minimum and maximum of the fiscal year an entry was filed in."""
-    years = sorted(MPF_BOUNDS_BY_FISCAL_YEAR)
-    fiscal_year = "(year(filed_at) + case when month(filed_at) >= 10 then 1 else 0 end)"
-    clamped = f"least(greatest({fiscal_year}, {years[0]}), {years[-1]})"
-    low = " ".join(f"when {y} then {MPF_BOUNDS_BY_FISCAL_YEAR[y][0]}" for y in years)
-    high = " ".join(f"when {y} then {MPF_BOUNDS_BY_FISCAL_YEAR[y][1]}" for y in years)
-    return f"case {clamped} {low} end", f"case {clamped} {high} end"
 
 
 def _header_consistency(feed: Feed) -> ExtraRule:
@@ -68,17 +59,21 @@ def _header_consistency(feed: Feed) -> ExtraRule:
 
 
 def _mpf_bounds() -> ExtraRule:
-    low, high = _fiscal_year_bounds_sql()
     return ExtraRule(
         "mpf_within_bounds",
         "mpf_usd",
-        f"""select entry_number, entry_version, sum(mpf_usd) as entry_mpf_usd, count(*) as lines,
-    min(_delivery_date) as _delivery_date
-from {{batch}}
-where entry_type <> '{INFORMAL_ENTRY_TYPE}'
-group by entry_number, entry_version
-having sum(mpf_usd) < min({low}) - 0.01 * count(*) or sum(mpf_usd) > max({high}) + 0.01 * count(*)""",
-        "the MPF of a formal entry (sum over its lines) must lie between the fiscal year's minimum and maximum",
+        f"""select e.entry_number, e.entry_version, sum(e.mpf_usd) as entry_mpf_usd, count(*) as lines,
+    min(e._delivery_date) as _delivery_date
+from (select * from {{batch}}) as e
+join reference.mpf_limits l
+    on cast(e.filed_at as date) >= l.effective_on and cast(e.filed_at as date) < l.effective_until
+where e.entry_type <> '{INFORMAL_ENTRY_TYPE}'
+group by e.entry_number, e.entry_version
+having sum(e.mpf_usd) < min(l.minimum_usd) - 0.01 * count(*)
+    or sum(e.mpf_usd) > max(l.maximum_usd) + 0.01 * count(*)""",
+        "the MPF of a formal entry (sum over its lines) should lie between the minimum and maximum in force",
+        # A finding, not a defect: an underpaid fee is what enforcement wants to see (marts.fct_findings).
+        severity="warning",
     )
 
 
@@ -103,7 +98,9 @@ EXTRA_RULES: dict[str, tuple[ExtraRule, ...]] = {
             "closed_on",
             "select case_number, opened_on, closed_on, _delivery_date, _row_number from {batch} "
             "where closed_on < opened_on",
-            "closed_on must not be before opened_on",
+            "closed_on should not be before opened_on",
+            # Beyond the contract (which states no order for penalty dates): a finding, never a block.
+            severity="warning",
         ),
     ),
 }

@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from warehouse.contract import FEEDS, format_of
-from warehouse.contract.fees import MPF_BOUNDS_BY_FISCAL_YEAR
+from warehouse.contract.fees import mpf_limits_clamped
 from warehouse.contract.identifiers import make_entry_number
 from warehouse.db import connect
 from warehouse.generator import calibration as cal
@@ -460,7 +460,8 @@ def _mpf_outside_bounds(out: Path, versions: list[str]):
     entries = entries[entries["entry_version"].isin(versions) & (entries["entry_type"] != "11")]
     mpf = pd.to_numeric(entries["mpf_usd"], errors="coerce")
     per_entry = mpf.groupby([entries["entry_number"], entries["entry_version"]]).agg(["sum", "size"])
-    mpf_min, mpf_max = MPF_BOUNDS_BY_FISCAL_YEAR[START.year + (START.month >= 10)]
+    limits = mpf_limits_clamped(START)
+    mpf_min, mpf_max = limits.minimum_usd, limits.maximum_usd
     # One cent of rounding per line, as the quality suite allows.
     low = per_entry["sum"] + per_entry["size"] * 0.01 >= mpf_min
     high = per_entry["sum"] - per_entry["size"] * 0.01 <= mpf_max

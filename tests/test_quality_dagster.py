@@ -63,7 +63,8 @@ def test_clean_feeds_pass_their_checks_over_a_partition_range_and_downstream_run
     assert result.success
     for feed in FEEDS:
         found = _evaluations(result, dg.AssetKey(["raw", feed]))
-        assert set(found) == {"errors", "warnings", "freshness", "volume"}, feed
+        assert set(found) == {"errors", "warnings", "freshness", "volume", "reconciliation"}, feed
+        assert found["reconciliation"].passed, feed
         assert found["errors"].passed, (feed, found["errors"].metadata.get("first_failure"))
         assert found["errors"].metadata["partition_range"].value == "2025-10-01..2025-10-02", feed
         assert found["warnings"].metadata["partition_range"].value == "2025-10-01..2025-10-02", feed
@@ -85,35 +86,63 @@ def test_clean_feeds_pass_their_checks_over_a_partition_range_and_downstream_run
         ).fetchall()
     assert ranges == [(f"raw/{feed}", date(2025, 10, 1), date(2025, 10, 2), 1) for feed in sorted(FEEDS)]
     names = [row[0] for row in history]
-    assert names == ["errors", "freshness", "volume", "warnings"]
+    assert names == ["errors", "freshness", "reconciliation", "volume", "warnings"]
     assert dict((row[0], row[2]) for row in history)["errors"] is True
     assert all(row[3] in (None, date(2025, 10, 1)) and row[4] == date(2025, 10, 2) for row in history)
 
 
-def test_a_blocking_failure_stops_downstream_assets_and_shows_the_failing_expectation(clean_landing, tmp_path):
-    from expectations.data_docs import external_references
-    from expectations.runner import docs_dir
-
+def _with_mpf(clean_landing, tmp_path, mpf: str):
+    """A copy of the landing whose first entry line charges `mpf`: contract-valid (mpf_usd >= 0), so it loads."""
     landing = tmp_path / "landing"
     shutil.copytree(clean_landing, landing)
-    # The loader accepts this row (mpf_usd >= 0); only the suite knows an entry's MPF is capped.
     path = next((landing / "entries" / "2025-10-01").glob("*.csv"))
     with path.open(newline="", encoding="utf-8-sig") as handle:
         rows = list(csv.reader(handle))
-    rows[1][rows[0].index("mpf_usd")] = "99999.00"
+    rows[1][rows[0].index("mpf_usd")] = mpf
     with path.open("w", newline="", encoding="utf-8") as handle:
         csv.writer(handle).writerows(rows)
+    return landing
+
+
+def test_an_mpf_outside_its_limits_is_a_finding_that_never_blocks(clean_landing, tmp_path):
+    # An overcharged fee keeps the contract: the row loads, the suite warns, downstream assets still run.
+    warehouse_file = tmp_path / "w.duckdb"
+    result = _run(_with_mpf(clean_landing, tmp_path, "99999.00"), warehouse_file)
+    assert result.success
+    checks = _evaluations(result)
+    assert checks["errors"].passed
+    warnings = checks["warnings"]
+    assert not warnings.passed and warnings.severity == dg.AssetCheckSeverity.WARN
+    assert "mpf_within_bounds" in warnings.metadata["failing"].value
+    assert warnings.metadata["samples"].value["mpf_within_bounds"][0]["entry_mpf_usd"] > 99999
+    assert dg.AssetKey("downstream_of_entries") in {e.asset_key for e in result.get_asset_materialization_events()}
+    with connect(warehouse_file, read_only=True) as con:
+        failed = con.execute(
+            "select expectation, severity, unexpected_count from ops.quality_results where not success "
+            "and expectation = 'mpf_within_bounds'"
+        ).fetchall()
+    assert failed == [("mpf_within_bounds", "warning", 1)]
+
+
+def test_a_defect_in_a_raw_table_blocks_downstream_assets_and_shows_the_failing_expectation(clean_landing, tmp_path):
+    from expectations.data_docs import external_references
+    from expectations.runner import docs_dir
 
     warehouse_file = tmp_path / "w.duckdb"
-    result = _run(landing, warehouse_file)
+    assert _run(clean_landing, warehouse_file).success
+    # A raw row that breaks the contract can only come from outside the loader (a manual edit, a loader defect):
+    # the next run's suite over the same dates must catch it and stop what depends on the table.
+    with connect(warehouse_file) as con:
+        con.execute(
+            "insert into raw.entries select * replace (null as hts_code, 999 as line_number) "
+            "from raw.entries where _delivery_date = '2025-10-01' limit 1"
+        )
+    result = _run(clean_landing, warehouse_file)
     assert not result.success
-    checks = _evaluations(result)
-    errors = checks["errors"]
+    errors = _evaluations(result)["errors"]
     assert not errors.passed and errors.severity == dg.AssetCheckSeverity.ERROR
-    assert errors.metadata["first_failure"].value == "mpf_within_bounds"
+    assert errors.metadata["first_failure"].value == "hts_code.required"
     assert errors.metadata["unexpected_count"].value == 1
-    assert "mpf_within_bounds" in errors.metadata["failing"].value
-    assert errors.metadata["samples"].value["mpf_within_bounds"][0]["entry_mpf_usd"] > 99999
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}
     assert ENTRIES in materialized
     assert dg.AssetKey("downstream_of_entries") not in materialized
@@ -122,12 +151,34 @@ def test_a_blocking_failure_stops_downstream_assets_and_shows_the_failing_expect
         failed = con.execute(
             "select expectation, unexpected_count from ops.quality_results where not success and severity = 'error'"
         ).fetchall()
-    assert failed == [("mpf_within_bounds", 1)]
+    assert failed == [("hts_code.required", 1)]
 
     site = docs_dir(warehouse_file)
     assert (site / "index.html").exists()
     assert list(site.rglob("validations/**/*.html"))
     assert external_references(site) == []
+
+
+def test_a_row_lost_from_a_raw_table_breaks_reconciliation_which_blocks_and_prints_one_line(clean_landing, tmp_path):
+    from orchestration.runner import blocking_check_line
+
+    warehouse_file = tmp_path / "w.duckdb"
+    assert _run(clean_landing, warehouse_file).success
+    with connect(warehouse_file) as con:
+        con.execute("delete from raw.entries where _row_number = 1 and _delivery_date = '2025-10-01'")
+    result = _run(clean_landing, warehouse_file)
+    assert not result.success
+    found = _evaluations(result)
+    assert found["errors"].passed  # every remaining row keeps the contract: only the count is wrong
+    check = found["reconciliation"]
+    assert not check.passed and check.severity == dg.AssetCheckSeverity.ERROR
+    assert check.metadata["unexpected_count"].value == 1
+    [sample] = check.metadata["samples"].value["reconciliation"]
+    assert sample["raw_rows"] == sample["rows_loaded"] - 1
+    assert dg.AssetKey("downstream_of_entries") not in {e.asset_key for e in result.get_asset_materialization_events()}
+    line = blocking_check_line(check)
+    assert line.startswith("! blocking check reconciliation on raw/entries failed: reconciliation (1 unexpected); e.g. {")
+    assert "\n" not in line and len(line) < 300
 
 
 def test_gx_on_duckdb_needs_the_buffered_engine(tmp_path):

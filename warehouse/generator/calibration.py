@@ -164,7 +164,7 @@ HIGH_RATE_CHAPTERS = (61, 62, 63, 64, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60
 
 # Fees (FY2026 figures): MPF ad valorem with a per-entry minimum and maximum; HMF on vessel modes only.
 MPF_RATE = 0.003464
-# The per-entry minimum and maximum depend on the fiscal year: warehouse/contract/fees.py.
+# The per-entry minimum and maximum in force on the filing day: warehouse/contract/fees.py.
 HMF_RATE = 0.00125
 
 # Special program indicators by the origin countries eligible for them, and how often eligible lines claim.

@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 
 from warehouse.contract import FEEDS
 from warehouse.contract.codes import ADCVD_ENTRY_TYPES, MODES_OF_TRANSPORT, VESSEL_MODES
-from warehouse.contract.fees import MPF_BOUNDS_BY_FISCAL_YEAR, fiscal_year_clamped
+from warehouse.contract.fees import mpf_limits_clamped
 from warehouse.generator import calibration as cal
 from warehouse.generator import text
 from warehouse.generator.population import Population
@@ -275,12 +275,10 @@ def price(pop: Population, tariff: Tariff, day: Day) -> None:
     day.deposit = np.round(day.value * deposit_rate).astype(np.int64)
     day.deposit_true = np.round(day.value_true * deposit_rate_true).astype(np.int64)
     entry_value = np.bincount(day.entry, weights=day.value, minlength=day.n_entries)
-    # The minimum and maximum of the fiscal year the entry is filed in (October to September).
-    filed = day.filed.astype("datetime64[s]")
-    calendar_year = filed.astype("datetime64[Y]").astype(np.int64) + 1970
-    fiscal_year = calendar_year + (filed.astype("datetime64[M]").astype(np.int64) % 12 >= 9)
-    years, which = np.unique(fiscal_year, return_inverse=True)
-    bounds = np.array([MPF_BOUNDS_BY_FISCAL_YEAR[fiscal_year_clamped(y)] for y in years.tolist()], dtype=float)
+    # The minimum and maximum in force on the day the entry is filed (warehouse/contract/fees.py).
+    filed_days, which = np.unique(day.filed.astype("datetime64[s]").astype("datetime64[D]"), return_inverse=True)
+    limits = [mpf_limits_clamped(d) for d in filed_days.astype(object).tolist()]
+    bounds = np.array([(lim.minimum_usd, lim.maximum_usd) for lim in limits], dtype=float)
     mpf_min, mpf_max = bounds[which, 0] * 100, bounds[which, 1] * 100
     entry_mpf = np.clip(entry_value * cal.MPF_RATE, mpf_min, mpf_max)
     day.mpf = np.round(entry_mpf[day.entry] * day.value / entry_value[day.entry]).astype(np.int64)

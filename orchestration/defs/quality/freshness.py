@@ -1,9 +1,14 @@
-"""Freshness and volume anomaly per feed, from the load log (`ops.load_log`), after each load.
+"""Reconciliation, freshness and volume anomaly per feed, from the load log (`ops.load_log`), after each load.
+
+Reconciliation: every loaded file's rows read equal its rows loaded plus quarantined, and the raw table and the
+quarantine hold exactly those rows. It is the one blocking monitor: a broken count is a defect of the data set (rows
+lost or doubled), never a property of one delivered row, so nothing downstream may build on it.
 
 Freshness: the days since the feed's latest delivery, counted to the last delivery date of the run (so a backfill
 of last year is judged against last year, not today), must not exceed the feed's expected gap. Volume: the rows
 loaded on the run's last delivery date against the median of the trailing window of delivery dates before it.
-Both are warnings: a late or thin delivery is shown and recorded in `ops.quality_results`, and loads go on.
+Those two are warnings: a late or thin delivery is shown and recorded in `ops.quality_results`, and loads go on (a
+holiday or a quiet port makes a thin day; blocking on it would stop the warehouse for everyone).
 """
 
 from datetime import UTC, date, datetime
@@ -13,6 +18,7 @@ import dagster as dg
 from orchestration.defs.quality.suite_checks import run_range
 from orchestration.resources import WRITER_POOL, WarehouseResource
 from warehouse.contract import FEEDS
+from warehouse.loading import reconcile
 
 # Days a feed may go without a delivery. Transaction feeds and the importer registry arrive every day (an empty file
 # when nothing happened); the catalogues (rules, AD/CVD orders, programmes) are re-delivered when they change, at
@@ -63,6 +69,23 @@ def volume(con, feed: str, day: date) -> dict:
     return {**result, "median": median, "low": low, "high": high, "passed": low <= today <= high}
 
 
+# Unreconciled files shown in a failed check's sample.
+RECONCILIATION_SAMPLE = 5
+
+
+def reconciliation(con, feed: str) -> dict:
+    """Files of `feed` whose counts do not add up (see `warehouse.loading.reconcile`)."""
+    broken = reconcile(con, feed)
+    found = {"unreconciled_files": len(broken), "passed": not broken}
+    if broken:
+        keep = ("path", "delivery_date", "rows_read", "rows_loaded", "rows_quarantined", "raw_rows", "quarantine_rows")
+        found["sample"] = [
+            {k: row[k].isoformat() if isinstance(row[k], date) else row[k] for k in keep}
+            for row in broken[:RECONCILIATION_SAMPLE]
+        ]
+    return found
+
+
 def _as_of(context) -> date:
     span = run_range(context.run.tags)
     return span[1] if span else datetime.now(UTC).date()
@@ -73,6 +96,12 @@ def build_monitor_checks(feed: str) -> dg.AssetChecksDefinition:
     specs = [
         dg.AssetCheckSpec("freshness", asset=asset_key, description=f"A {feed} delivery arrived recently enough."),
         dg.AssetCheckSpec("volume", asset=asset_key, description=f"Rows of the latest {feed} delivery look usual."),
+        dg.AssetCheckSpec(
+            "reconciliation",
+            asset=asset_key,
+            blocking=True,
+            description=f"Every {feed} row read is loaded or quarantined, exactly once.",
+        ),
     ]
 
     @dg.multi_asset_check(name=f"raw_{feed}_monitors", specs=specs, pool=WRITER_POOL)
@@ -81,8 +110,8 @@ def build_monitor_checks(feed: str) -> dg.AssetChecksDefinition:
 
         day = _as_of(context)
         with warehouse.connect() as con:
-            fresh, vol = freshness(con, feed, day), volume(con, feed, day)
-            for name, found in (("freshness", fresh), ("volume", vol)):
+            fresh, vol, counts = freshness(con, feed, day), volume(con, feed, day), reconciliation(con, feed)
+            for name, found in (("freshness", fresh), ("volume", vol), ("reconciliation", counts)):
                 record(
                     con,
                     asset=asset_key.to_user_string(),
@@ -93,7 +122,7 @@ def build_monitor_checks(feed: str) -> dg.AssetChecksDefinition:
                         {
                             "expectation": name,
                             "type": f"tw_{name}",
-                            "severity": "warning",
+                            "severity": "error" if name == "reconciliation" else "warning",
                             "success": found["passed"],
                             "observed_value": found,
                         }
@@ -109,6 +138,24 @@ def build_monitor_checks(feed: str) -> dg.AssetChecksDefinition:
                 severity=dg.AssetCheckSeverity.WARN,
                 metadata={k: v for k, v in found.items() if k != "passed" and v is not None},
             )
+        yield dg.AssetCheckResult(
+            asset_key=asset_key,
+            check_name="reconciliation",
+            passed=counts["passed"],
+            severity=dg.AssetCheckSeverity.ERROR,
+            # The same keys as a suite's failure, so `tradewh run` prints it in one line like any blocking check.
+            metadata={
+                "unexpected_count": counts["unreconciled_files"],
+                **(
+                    {
+                        "first_failure": "reconciliation",
+                        "samples": dg.MetadataValue.json({"reconciliation": counts["sample"]}),
+                    }
+                    if not counts["passed"]
+                    else {}
+                ),
+            },
+        )
 
     return _monitors
 

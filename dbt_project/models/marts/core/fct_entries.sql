@@ -7,6 +7,17 @@ entry_lines as (
 
 ),
 
+findings as (
+
+    select
+        entry_number,
+        count(*) as finding_count
+    from {{ ref('fct_findings') }}
+    where feed = 'entries'
+    group by entry_number
+
+),
+
 headers as (
 
     -- Header fields agree across the lines of an entry version (contract); max() picks that common value.
@@ -39,6 +50,17 @@ headers as (
         max(loaded_at) as loaded_at
     from entry_lines
     group by entry_number
+
+),
+
+headers_with_findings as (
+
+    select
+        headers.*,
+        coalesce(findings.finding_count, 0) as finding_count
+    from headers
+    left join findings
+        on headers.entry_number = findings.entry_number
 
 ),
 
@@ -78,11 +100,12 @@ final as (
         hmf_usd,
         fees_usd,
         total_paid_usd,
+        finding_count,
 
         -- lineage
         loaded_at
 
-    from headers
+    from headers_with_findings
 
 )
 
