@@ -95,4 +95,43 @@ def test_reference_data_keeps_namibia_leading_zeros_and_drops_the_byte_order_mar
     columns = [c[0] for c in con.execute("select * from reference.hs_sections limit 0").description]
     assert columns == ["section", "name"]
     counts = load_reference(con)
-    assert counts == {"ports": 466, "countries": 249, "hs_codes": 6940, "hs_sections": 21}
+    assert counts == {"ports": 466, "countries": 249, "hs_codes": 6940, "hs_sections": 21, "mpf_limits": 10}
+
+
+def test_every_warning_rule_and_business_rule_beyond_the_contract_is_a_finding_in_the_mart():
+    """The contract's warning rules and the suites' warning checks are the findings analysts see: each has a rule of
+    the same name in marts.fct_findings, and the mart has no rule that is neither."""
+    import re
+    from pathlib import Path
+
+    from expectations.feeds import EXTRA_RULES
+
+    warnings = {rule.name for feed in FEEDS.values() for rule in feed.warning_rules}
+    warnings |= {extra.name for extras in EXTRA_RULES.values() for extra in extras if extra.severity == "warning"}
+    sql = (Path(__file__).parents[1] / "dbt_project/models/marts/core/fct_findings.sql").read_text(encoding="utf-8")
+    in_mart = set(re.findall(r"'(\w+)' as rule_name", sql))
+    # The one finding no suite can check: an entry the fee table cannot judge.
+    assert in_mart - warnings == {"mpf_limits_unknown"}
+    assert warnings <= in_mart
+
+
+def test_mpf_limits_cover_every_day_from_fiscal_year_2010_to_the_table_end_without_gaps():
+    import itertools
+    from datetime import date, timedelta
+
+    from warehouse.contract.fees import COVERED_UNTIL, MPF_LIMITS, mpf_limits_on, mpf_limits_rows
+
+    assert MPF_LIMITS[0].effective_on == date(2009, 10, 1)
+    assert mpf_limits_on(date(2009, 9, 30)) is None
+    assert mpf_limits_on(COVERED_UNTIL + timedelta(days=1)) is None
+    # FY2018's limits took effect on January 1, 2018, not October 1, 2017.
+    assert mpf_limits_on(date(2017, 12, 31)).minimum_usd == 25.00
+    assert mpf_limits_on(date(2018, 1, 1)).minimum_usd == 25.67
+    assert mpf_limits_on(date(2025, 9, 30)).minimum_usd == 32.71
+    assert mpf_limits_on(date(2025, 10, 1)).minimum_usd == 33.58
+    rows = mpf_limits_rows()
+    assert all(row[1] == following[0] for row, following in itertools.pairwise(rows))
+    assert rows[-1][1] == COVERED_UNTIL + timedelta(days=1)
+    assert all(low < high for _, _, low, high, _ in rows) and all(source for *_, source in rows)
+    # Never lower than the year before: the FAST Act adjusts them for inflation only upwards.
+    assert [r[2] for r in rows] == sorted(r[2] for r in rows) and [r[3] for r in rows] == sorted(r[3] for r in rows)
