@@ -1,5 +1,6 @@
 """Session set-up shared by every test module."""
 
+import fcntl
 import os
 from pathlib import Path
 
@@ -15,6 +16,19 @@ def pytest_configure(config):
     from orchestration.dbt_project import prepare_manifest
 
     prepare_manifest()
+
+
+# The longest files, first: pytest-xdist hands whole files to workers in collection order (`./dev test` runs
+# `--dist loadfile`), so starting these early keeps one of them from running alone at the end.
+LONGEST_FIRST = ("test_crash_recovery.py", "test_edge_cases.py", "test_stopping.py", "test_quality_marts.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    def rank(item) -> int:
+        name = item.path.name
+        return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)
 
 
 # Set to a folder to keep the generated warehouse between test sessions (for iterating on downstream code; the
@@ -33,6 +47,21 @@ def generated_warehouse(tmp_path_factory):
         root = Path(reuse)
         landing = root / "landing"
         return GeneratedWarehouse(root / "warehouse.duckdb", landing, landing / "truth", START, DAYS, SCALE, SEED)
-    root = Path(reuse) if reuse else tmp_path_factory.mktemp("generated_warehouse")
-    root.mkdir(parents=True, exist_ok=True)
-    return build_generated_warehouse(root)
+    if reuse:
+        Path(reuse).mkdir(parents=True, exist_ok=True)
+        return build_generated_warehouse(Path(reuse))
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return build_generated_warehouse(tmp_path_factory.mktemp("generated_warehouse"))
+    # Under pytest-xdist every worker asks for it: the first builds it in the run's temporary folder, which the
+    # workers share (each has its own folder inside it), while the others wait on a lock; then all read the same
+    # file (tests copy it before writing).
+    shared = tmp_path_factory.getbasetemp().parent / "generated_warehouse"
+    shared.mkdir(parents=True, exist_ok=True)
+    done = shared / "built"
+    with (shared.parent / "generated_warehouse.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            build_generated_warehouse(shared)
+            done.touch()
+    landing = shared / "landing"
+    return GeneratedWarehouse(shared / "warehouse.duckdb", landing, landing / "truth", START, DAYS, SCALE, SEED)
