@@ -1,6 +1,7 @@
 """The delivery-date partitions every feed asset shares.
 
-Daily partitions start at $TRADEWH_PARTITIONS_START (default 2020-01-01); deliveries dated earlier are reported by
+Daily partitions start at $TRADEWH_PARTITIONS_START (default 2009-10-01, the first day of fiscal year 2010, the
+first the fee tables cover); deliveries dated earlier are reported by
 `tradewh run` and not loaded. `end_offset=1` makes today's partition exist, since feeds arrive during the day.
 """
 
@@ -12,7 +13,7 @@ from datetime import date, timedelta
 import dagster as dg
 
 PARTITIONS_START_ENV = "TRADEWH_PARTITIONS_START"
-DEFAULT_PARTITIONS_START = "2020-01-01"
+DEFAULT_PARTITIONS_START = "2009-10-01"
 
 delivery_dates = dg.DailyPartitionsDefinition(
     start_date=os.environ.get(PARTITIONS_START_ENV, DEFAULT_PARTITIONS_START), end_offset=1

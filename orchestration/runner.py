@@ -7,6 +7,7 @@ dates present is one run over the date range (the feed assets backfill in a sing
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Callable
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from orchestration.dbt_project import prepare_manifest
-from warehouse.config import data_dir
+from warehouse.config import analyst_path, data_dir, quarantine_dir
 
 DAGSTER_HOME_ENV = "DAGSTER_HOME"
 _DAGSTER_YAML = Path(__file__).with_name("dagster.yaml")
@@ -40,56 +41,181 @@ class PlatformRun:
     skipped_days: list[str] = field(default_factory=list)
     success: bool = True
     failed_job: str | None = None
+    nothing_to_load: bool = False
 
 
-def run_platform(warehouse: Path, landing: Path, log: Callable[[str], None] = print) -> PlatformRun:
-    """Load every delivery in `landing` and build everything downstream of it."""
-    os.environ["TRADEWH_WAREHOUSE"] = str(warehouse)
-    os.environ["TRADEWH_LANDING"] = str(landing)
-    ensure_dagster_home(warehouse)
-    prepare_manifest()
+# The error Dagster raises in a step that SIGINT or SIGTERM interrupted.
+INTERRUPTED_ERROR = "DagsterExecutionInterruptedError"
+# Delivery dates further apart than this are loaded by separate ingest runs.
+INGEST_MAX_GAP_DAYS = 7
 
-    # Imported here: the definitions read the environment set above when they load.
+# A blocking check's console line stays one line: its sample is cut to this many characters.
+SAMPLE_CHARS = 160
+
+
+def blocking_check_line(evaluation) -> str:
+    """One console line for a failed blocking check: which check, on what, the first failure and a sample row."""
+    metadata = evaluation.metadata
+    first = metadata.get("first_failure")
+    line = f"! blocking check {evaluation.check_name} on {evaluation.asset_key.to_user_string()} failed"
+    if first is not None:
+        line += f": {first.value}"
+    count = metadata.get("unexpected_count")
+    if count is not None:
+        line += f" ({count.value:,} unexpected)"
+    samples = metadata.get("samples")
+    rows = samples.value.get(first.value) if samples is not None and first is not None else None
+    if rows:
+        sample = json.dumps(rows[0], default=str)
+        line += f"; e.g. {sample[:SAMPLE_CHARS]}" + ("..." if len(sample) > SAMPLE_CHARS else "")
+    return line
+
+
+def _record_misplaced_files(warehouse: Path, landing: Path, log: Callable[[str], None]) -> None:
+    """Files in folders that are not a delivery date are still accounted for in `ops.load_log` when no feed asset
+    runs to record them (a landing with nothing else in it)."""
+    from warehouse.db import connect
+    from warehouse.loading import record_rejected_folders
+    from warehouse.loading.folders import rejected_folder_files
+
+    if not rejected_folder_files(landing):
+        return
+    with connect(warehouse) as con:
+        attempts = record_rejected_folders(con, landing, quarantine_dir(warehouse))
+    if attempts:
+        log(f"! {len(attempts)} files in folders that are not a delivery date were rejected (see ops.load_log)")
+
+
+# How long a run waits for another process holding the warehouse or the writer pool ($TRADEWH_WAIT_SECONDS).
+WAIT_ENV = "TRADEWH_WAIT_SECONDS"
+DEFAULT_WAIT_SECONDS = 3600.0
+
+
+def wait_seconds_default() -> float:
+    return float(os.environ.get(WAIT_ENV) or DEFAULT_WAIT_SECONDS)
+
+
+def run_platform(
+    warehouse: Path, landing: Path, log: Callable[[str], None] = print, wait_seconds: float | None = None
+) -> PlatformRun:
+    """Load every delivery in `landing` and build everything downstream of it.
+
+    Holds the warehouse's writer lock throughout (a second `tradewh run` waits, saying for whom), clears runs a
+    killed process left unfinished, and on an interrupt (Ctrl-C, SIGTERM) marks its own unfinished runs canceled and
+    frees their pool slots before the interrupt goes on."""
+    from warehouse.db import remove_interrupted_publish
+    from warehouse.loading import discover
+    from warehouse.writer_lock import writer_lock
+
+    wait = wait_seconds_default() if wait_seconds is None else wait_seconds
+    outcome = PlatformRun()
+    days = sorted({day for feed_days in discover(landing).values() for day in feed_days})
+    with writer_lock(warehouse, wait, log):
+        for leftover in remove_interrupted_publish(warehouse):
+            log(f"removed {leftover.name}, left by an interrupted publish of the analyst copy")
+        if days:
+            os.environ["TRADEWH_WAREHOUSE"] = str(warehouse)
+            os.environ["TRADEWH_LANDING"] = str(landing)
+            ensure_dagster_home(warehouse)
+            prepare_manifest()
+            from orchestration.partitions import delivery_dates
+
+            first_partition = delivery_dates.start.date()
+            outcome.skipped_days = [d.isoformat() for d in days if d < first_partition]
+            days = [d for d in days if d >= first_partition]
+            if outcome.skipped_days:
+                log(
+                    f"! {len(outcome.skipped_days)} delivery dates before the first partition {first_partition} "
+                    f"are not loaded (set TRADEWH_PARTITIONS_START earlier to load them)"
+                )
+        if not days:
+            # Nothing to load means nothing new to build: stop before the reference load, Dagster and dbt.
+            log(f"no deliveries found in {landing} (expected <landing>/<feed>/<YYYY-MM-DD>/<file>): nothing to load")
+            outcome.nothing_to_load = True
+            _record_misplaced_files(warehouse, landing, log)
+            return outcome
+        _run_jobs(warehouse, days, outcome, log, wait)
+    return outcome
+
+
+def _run_jobs(warehouse: Path, days: list, outcome: PlatformRun, log: Callable[[str], None], wait: float) -> None:
+    # Imported here: the definitions read the environment set by run_platform when they load.
     import dagster as dg
 
     from orchestration.definitions import defs
-    from orchestration.defs.feeds.automation import partition_range_tags
-    from orchestration.partitions import delivery_dates
-    from warehouse.loading import discover
-
-    outcome = PlatformRun()
-    days = sorted({day for feed_days in discover(landing).values() for day in feed_days})
-    first_partition = delivery_dates.start.date()
-    outcome.skipped_days = [d.isoformat() for d in days if d < first_partition]
-    days = [d for d in days if d >= first_partition]
-    if outcome.skipped_days:
-        log(f"! {len(outcome.skipped_days)} delivery dates before the first partition {first_partition} are not loaded")
+    from orchestration.defs.feeds.automation import (
+        RANGE_END_TAG,
+        RANGE_START_TAG,
+        contiguous_ranges,
+        partition_range_tags,
+    )
+    from orchestration.stale_runs import process_tags, wait_for_writer_pool
+    from warehouse.interrupts import Stopped, stop_requested
 
     instance = dg.DagsterInstance.get()
+    outcome.first_day, outcome.last_day = days[0].isoformat(), days[-1].isoformat()
+    # One ingest run per stretch of delivery dates: a range run records every partition in it, so a landing with
+    # years between two deliveries (a backfill of old history beside today's files) must not become one run over
+    # thousands of empty days. Short gaps (weekends, holidays) stay inside one run.
     plan: list[tuple[str, dict[str, str]]] = [("reference_job", {})]
-    if days:
-        outcome.first_day, outcome.last_day = days[0].isoformat(), days[-1].isoformat()
-        plan.append(("ingest_job", partition_range_tags(days[0], days[-1])))
-    else:
-        log(f"no deliveries found in {landing}")
-    plan.append(("warehouse_job", {}))  # dbt build, then publish the analysts' copy
+    plan += [
+        ("ingest_job", partition_range_tags(first, last))
+        for first, last in contiguous_ranges(days, max_gap_days=INGEST_MAX_GAP_DAYS)
+    ]
+    plan.append(("warehouse_job", {}))  # dbt build, risk, measures, report, then publish the analysts' copy
 
     for name, tags in plan:
-        span = f" for {outcome.first_day} .. {outcome.last_day}" if tags else ""
+        wait_for_writer_pool(instance, wait, log)
+        span = f" for {tags[RANGE_START_TAG]} .. {tags[RANGE_END_TAG]}" if tags else ""
         log(f"running {name}{span}")
-        result = defs.resolve_job_def(name).execute_in_process(
-            instance=instance, tags=tags, run_config=QUIET_RUN_CONFIG, raise_on_error=False
-        )
+        try:
+            result = defs.resolve_job_def(name).execute_in_process(
+                instance=instance, tags={**tags, **process_tags()}, run_config=QUIET_RUN_CONFIG, raise_on_error=False
+            )
+        except BaseException:
+            cancel_own_runs(instance, log)
+            raise
         outcome.run_ids[name] = result.run_id
+        if stop_requested() is not None or _interrupted(result):
+            # Dagster handles SIGINT and SIGTERM itself while a run executes: it stops the step (and dbt), ends the
+            # run failed and returns. Record the run as canceled and stop here too.
+            cancel_own_runs(instance, log, also=result.run_id)
+            raise Stopped(stop_requested())
         if not result.success:
+            cancel_own_runs(instance, log)  # never leave a run of this process started
             outcome.success, outcome.failed_job = False, name
             for evaluation in result.get_asset_check_evaluations():
                 if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
-                    first = evaluation.metadata.get("first_failure")
-                    log(
-                        f"! quality check {evaluation.asset_key.to_user_string()}:{evaluation.check_name} failed"
-                        + (f": {first.value}" if first else "")
-                    )
+                    log(blocking_check_line(evaluation))
             log(f"! {name} failed (run {result.run_id}); see `tradewh ui` for its logs")
-            return outcome
-    return outcome
+            if analyst_path(warehouse).exists():
+                log(f"! analysts keep the last good copy, {analyst_path(warehouse)}")
+            return
+
+
+def _interrupted(result) -> bool:
+    """Did an interrupt (SIGINT or SIGTERM, which Dagster maps to it) stop this run?"""
+    for event in result.all_events:
+        failure = event.step_failure_data if event.is_step_failure else None
+        if failure is not None and failure.error is not None and failure.error.cls_name == INTERRUPTED_ERROR:
+            return True
+    return False
+
+
+def cancel_own_runs(instance, log: Callable[[str], None] = print, also: str | None = None) -> list[str]:
+    """Mark this process's unfinished runs (and the run `also`, finished or not) canceled and free their pool
+    slots: an interrupt stopped them."""
+    from dagster._core.storage.dagster_run import RunsFilter
+
+    from orchestration.stale_runs import PID_TAG, UNFINISHED
+
+    runs = instance.get_runs(filters=RunsFilter(statuses=UNFINISHED, tags={PID_TAG: str(os.getpid())}))
+    if also is not None and also not in {run.run_id for run in runs}:
+        runs.append(instance.get_run_by_id(also))
+    canceled = []
+    for run in runs:
+        instance.report_run_canceled(run, "stopped by an interrupt (Ctrl-C or SIGTERM)")
+        instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+        log(f"! run {run.run_id} ({run.job_name}) canceled")
+        canceled.append(run.run_id)
+    return canceled

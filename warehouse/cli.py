@@ -9,7 +9,7 @@ import argparse
 import importlib
 import os
 import sys
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from warehouse import config
@@ -22,11 +22,51 @@ DEMO_DAYS = 30
 DEMO_SEED = 20251001
 
 
+class UserError(Exception):
+    """A mistake in the command line or the paths it names: printed as one line, without a traceback."""
+
+
 def _warehouse(args: argparse.Namespace) -> Path:
     return config.warehouse_path(args.warehouse)
 
 
+def _writable_folder(path: Path, what: str) -> None:
+    """`path` is a folder the command can create files in, or can be created. Checked before the slow imports, so
+    a typo costs a second, not a minute of loading Dagster and dbt."""
+    existing = path
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise UserError(f"{what} {path} cannot be created: {existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UserError(f"{what} {path} is not writable (no write permission on {existing})")
+
+
+def _writable_warehouse(warehouse: Path) -> None:
+    if warehouse.exists() and not warehouse.is_file():
+        raise UserError(f"warehouse {warehouse} is a folder; name a file such as {warehouse / 'warehouse.duckdb'}")
+    _writable_folder(warehouse.parent, "the warehouse's folder")
+
+
+def _check_generate(args: argparse.Namespace) -> None:
+    if args.days < 1:
+        raise UserError(f"--days must be at least 1 (got {args.days})")
+    if not args.scale > 0:
+        raise UserError(f"--scale must be above 0 (got {args.scale})")
+    if not 0 <= args.dirt_rate <= 1:
+        raise UserError(f"--dirt-rate must be between 0 and 1 (got {args.dirt_rate})")
+    try:
+        date.fromisoformat(args.start)
+    except ValueError:
+        raise UserError(f"--start must be a date YYYY-MM-DD (got {args.start!r})") from None
+    out = Path(args.out).expanduser().absolute()
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out {out} is a file, not a folder")
+    _writable_folder(out, "--out")
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
+    _check_generate(args)
     from warehouse.generator import generate
 
     summary = generate(
@@ -47,31 +87,37 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from orchestration.runner import run_platform
-
     warehouse = _warehouse(args)
     landing = config.landing_path(warehouse, args.landing)
+    if not landing.exists():
+        raise UserError(f"landing folder {landing} does not exist")
     if not landing.is_dir():
-        print(f"error: landing folder {landing} does not exist", file=sys.stderr)
-        return 2
-    outcome = run_platform(warehouse, landing)
-    if outcome.success:
-        _print_summary(warehouse)
+        raise UserError(f"landing {landing} is a file, not a folder")
+    _writable_warehouse(warehouse)
+    from orchestration.runner import run_platform
+
+    started = datetime.now(UTC)
+    outcome = run_platform(warehouse, landing, wait_seconds=args.wait)
+    _print_summary(warehouse, started)
     return 0 if outcome.success else 1
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    if not args.scale > 0:
+        raise UserError(f"--scale must be above 0 (got {args.scale})")
+    warehouse = _warehouse(args)
+    _writable_warehouse(warehouse)
     from orchestration.runner import run_platform
     from warehouse.generator import generate
 
-    warehouse = _warehouse(args)
     landing = config.data_dir(warehouse) / "demo-landing"
     print(f"generating {DEMO_DAYS} days of feeds at scale {args.scale} into {landing}")
     generate(landing, start=DEMO_START, days=DEMO_DAYS, scale=args.scale, seed=DEMO_SEED, fmt="mixed")
-    outcome = run_platform(warehouse, landing)
+    started = datetime.now(UTC)
+    outcome = run_platform(warehouse, landing, wait_seconds=args.wait)
+    _print_summary(warehouse, started)
     if not outcome.success:
         return 1
-    _print_summary(warehouse)
     tradewh = Path(sys.executable).with_name("tradewh")  # runnable as printed, with or without an activated venv
     print("\nNext:")
     print(f"  {tradewh} ui --warehouse {warehouse}     # the Dagster UI: runs, assets, checks")
@@ -81,12 +127,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_summary(warehouse: Path) -> None:
+def _print_summary(warehouse: Path, since: datetime) -> None:
+    """What this run loaded, rejected and quarantined, read once the run has let go of the warehouse."""
     from warehouse.db import connect
     from warehouse.summary import load_summary
 
+    if not warehouse.exists():
+        print(f"no warehouse at {warehouse} yet")
+        return
     with connect(warehouse, read_only=True) as con:
-        print(load_summary(con))
+        print(load_summary(con, since))
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
@@ -101,8 +151,9 @@ def cmd_ui(args: argparse.Namespace) -> int:
     bin_dir = str(Path(sys.executable).parent)
     os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
     command = ["dagster", "dev", "-m", "orchestration.definitions", "-h", args.host, "-p", str(args.port)]
-    os.execvp(command[0], command)
-    return 0  # not reached
+    from warehouse.supervise import run_supervised
+
+    return run_supervised(command)
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
@@ -127,6 +178,12 @@ def cmd_sql(args: argparse.Namespace) -> int:
     return 0
 
 
+WAIT_HELP = (
+    "how long to wait for another run holding the warehouse or the writer pool before giving up "
+    "(default: $TRADEWH_WAIT_SECONDS, else 3600)"
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tradewh", description=__doc__.splitlines()[0])
     common = argparse.ArgumentParser(add_help=False)
@@ -147,10 +204,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--landing", help=f"landing folder (default: ${config.LANDING_ENV}, else landing/ beside the warehouse)"
     )
+    run.add_argument("--wait", type=float, metavar="SECONDS", help=WAIT_HELP)
     run.set_defaults(func=cmd_run)
 
     demo = sub.add_parser("demo", parents=[common], help="generate 30 days of feeds and run everything")
     demo.add_argument("--scale", type=float, default=0.01)
+    demo.add_argument("--wait", type=float, metavar="SECONDS", help=WAIT_HELP)
     demo.set_defaults(func=cmd_demo)
 
     sql = sub.add_parser("sql", parents=[common], help="SQL on the read-only analyst copy (interactive or -c)")
@@ -169,9 +228,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Commands that run the platform: they stop cleanly on SIGTERM as on Ctrl-C, and wait visibly for the writer.
+LONG_COMMANDS = ("run", "demo")
+EXIT_BUSY = 3
+
+
 def main(argv: list[str] | None = None) -> int:
+    from warehouse.interrupts import Stopped, stop_on_signals
+    from warehouse.writer_lock import WriterBusy
+
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        if args.command in LONG_COMMANDS:
+            with stop_on_signals():
+                return args.func(args)
+        return args.func(args)
+    except UserError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except WriterBusy as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_BUSY
+    except Stopped as stop:
+        print(f"stopped by {stop}: runs marked canceled; `tradewh run` again resumes where it stopped", file=sys.stderr)
+        return stop.exit_code
 
 
 if __name__ == "__main__":

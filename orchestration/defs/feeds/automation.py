@@ -8,6 +8,7 @@ import dagster as dg
 
 from orchestration.partitions import delivery_dates
 from orchestration.resources import WarehouseResource
+from orchestration.stale_runs import sweep_stale_runs
 from warehouse.loading import discover
 
 ingest_job = dg.define_asset_job(
@@ -35,11 +36,12 @@ def partition_range_tags(first: date, last: date) -> dict[str, str]:
     return {RANGE_START_TAG: first.isoformat(), RANGE_END_TAG: last.isoformat()}
 
 
-def contiguous_ranges(days: list[date]) -> list[tuple[date, date]]:
-    """Group sorted days into runs of consecutive dates: [1,2,3,7,8] -> [(1,3), (7,8)]."""
+def contiguous_ranges(days: list[date], max_gap_days: int = 1) -> list[tuple[date, date]]:
+    """Group sorted days into runs of dates at most `max_gap_days` apart: [1,2,3,7,8] -> [(1,3), (7,8)] (with the
+    default 1, consecutive dates)."""
     ranges: list[tuple[date, date]] = []
     for day in sorted(set(days)):
-        if ranges and day == ranges[-1][1] + timedelta(days=1):
+        if ranges and day <= ranges[-1][1] + timedelta(days=max_gap_days):
             ranges[-1] = (ranges[-1][0], day)
         else:
             ranges.append((day, day))
@@ -65,7 +67,9 @@ def landing_signature(warehouse: WarehouseResource) -> dict[str, str]:
 @dg.sensor(job=ingest_job, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.STOPPED)
 def landing_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
     """Request ingestion for every delivery date whose files changed since the last tick, one run per
-    contiguous range of dates (a year of new deliveries is one run, not 365)."""
+    contiguous range of dates (a year of new deliveries is one run, not 365). Each tick first clears runs whose
+    process died (orchestration/stale_runs.py), so a killed run never blocks the runs the sensor requests."""
+    sweep_stale_runs(context.instance, context.log.warning)
     seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
     current = landing_signature(warehouse)
     first_partition = delivery_dates.start.date()

@@ -1,0 +1,103 @@
+"""Benchmark: the whole platform (`tradewh run`) on generated days, from an empty warehouse to the analyst copy.
+
+    .venv/bin/python benchmarks/run_day.py --scale 0.5 --days 1     # the edge-case matrix's benchmark-tier day
+    .venv/bin/python benchmarks/run_day.py --scale 0.01 --days 3 --keep /tmp/run_day
+
+`tradewh run` runs in a child process, so wall time, CPU (user + system, every process it starts: dbt included) and
+peak resident memory are its own; the generator is timed apart. The slowest Dagster steps come from the run's event
+log in $DAGSTER_HOME. Prints a Markdown summary; paste it into benchmarks/results.md with the machine's load.
+Needs GNU time (`/usr/bin/time`, Debian package `time`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+STEPS_SHOWN = 12
+
+
+def _timed(command: list[str], env: dict[str, str]) -> tuple[int, float, float, float, str]:
+    """(rc, wall s, CPU s, peak RSS MiB, last output lines) of one child command and everything it starts. GNU
+    time reports the peak of the largest process; a parent's own getrusage would mix earlier children in."""
+    with tempfile.NamedTemporaryFile("r", suffix=".time") as report:
+        timed = ["/usr/bin/time", "-o", report.name, "-f", "%e %U %S %M", *command]
+        proc = subprocess.run(timed, env=env, capture_output=True, text=True, check=False)
+        wall, user, system, peak_kib = (float(x) for x in report.read().split()[-4:])
+    tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-40:])
+    return proc.returncode, wall, user + system, peak_kib / 1024, tail
+
+
+def _slowest_steps(dagster_home: Path) -> list[tuple[float, str]]:
+    """Wall seconds of every step of every run recorded in `dagster_home`, slowest first."""
+    steps: list[tuple[float, str]] = []
+    for db in sorted((dagster_home / "history" / "runs").glob("*.db")):
+        if db.name == "index.db":
+            continue
+        with sqlite3.connect(db) as con:
+            rows = con.execute(
+                "select timestamp, dagster_event_type, step_key from event_logs "
+                "where dagster_event_type in ('STEP_START', 'STEP_SUCCESS', 'STEP_FAILURE') order by id"
+            ).fetchall()
+        started: dict[str, datetime] = {}
+        for stamp, kind, step in rows:
+            moment = datetime.fromisoformat(stamp)
+            if kind == "STEP_START":
+                started[step] = moment
+            elif step in started:
+                steps.append(((moment - started.pop(step)).total_seconds(), step))
+    return sorted(steps, reverse=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=0.5)
+    parser.add_argument("--days", type=int, default=1)
+    parser.add_argument("--start", default="2025-10-01")
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--keep", help="work in this folder and keep it (default: a temporary folder, removed)")
+    args = parser.parse_args()
+
+    root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="run_day_"))
+    root.mkdir(parents=True, exist_ok=True)
+    landing, warehouse, home = root / "landing", root / "warehouse.duckdb", root / "dagster"
+    env = {**os.environ, "DAGSTER_HOME": str(home), "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}
+    env["GX_ANALYTICS_ENABLED"] = "False"
+    try:
+        generate = [str(BIN / "tradewh"), "generate", "--out", str(landing), "--start", args.start]
+        generate += ["--days", str(args.days), "--scale", str(args.scale), "--seed", str(args.seed)]
+        rc, gen_wall, gen_cpu, _, tail = _timed(generate, env)
+        if rc:
+            print(tail)
+            return rc
+        shutil.rmtree(landing / "truth", ignore_errors=True)
+        lines = sum(1 for p in (landing / "entries").rglob("*.csv") for _ in p.open(encoding="utf-8")) - sum(
+            1 for _ in (landing / "entries").rglob("*.csv")
+        )
+        run = [str(BIN / "tradewh"), "run", "--landing", str(landing), "--warehouse", str(warehouse)]
+        rc, wall, cpu, rss, tail = _timed(run, env)
+        print(f"## `tradewh run`, {args.days} day(s) at scale {args.scale} ({lines:,} entry lines), empty warehouse\n")
+        print(f"load average before: {os.getloadavg()[0]:.1f}; generator: {gen_wall:.1f} s wall, {gen_cpu:.1f} s CPU\n")
+        print("| rc | wall s | CPU s | peak RSS MiB |\n| --- | --- | --- | --- |")
+        print(f"| {rc} | {wall:.1f} | {cpu:.1f} | {rss:,.0f} |\n")
+        print("Slowest steps (wall s):\n")
+        for seconds, step in _slowest_steps(home)[:STEPS_SHOWN]:
+            print(f"- {step}: {seconds:.1f}")
+        if rc:
+            print("\n```\n" + tail + "\n```")
+        return rc
+    finally:
+        if not args.keep:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

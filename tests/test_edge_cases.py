@@ -1,0 +1,197 @@
+"""Deliveries the demo never makes: the real `tradewh run` on landing folders of many shapes must end with rc 0, every
+asset materialised, the analyst copy published and every file reconciled in `ops.load_log`.
+
+Each case copies a small clean generated landing and changes it the way a real delivery might differ. Some shapes
+share one run where they cannot interfere (the contract-valid oddities), to keep the suite's time in bounds; the
+scale-0.5 day is in the benchmark tier (`./dev bench`), not here.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from warehouse.db import connect
+from warehouse.generator import generate
+
+START = date(2025, 10, 1)
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def base_landing(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("base") / "landing"
+    generate(root, start=START, days=2, scale=0.002, seed=11, fmt="csv", dirt_rate=0.0)
+    shutil.rmtree(root / "truth")  # the generator's answers are no feed
+    return root
+
+
+def _rows(path: Path) -> tuple[list[str], list[list[str]]]:
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        rows = list(csv.reader(handle))
+    return rows[0], rows[1:]
+
+
+def _write(path: Path, header: list[str], rows: list[list[str]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([header, *rows])
+
+
+def _edit(landing: Path, feed: str, change: Callable[[list[str], list[list[str]]], list[list[str]]]) -> None:
+    """Rewrite every file of `feed` with `change(header, rows)`."""
+    for path in sorted((landing / feed).rglob("*.csv")):
+        header, rows = _rows(path)
+        _write(path, header, change(header, rows))
+
+
+def _set(header: list[str], rows: list[list[str]], **values: str) -> list[list[str]]:
+    for row in rows:
+        for column, value in values.items():
+            row[header.index(column)] = value
+    return rows
+
+
+def _quarantine_every_entry(landing: Path) -> None:
+    # A port that is not in the reference: every entries row breaks the contract.
+    _edit(landing, "entries", lambda h, rows: _set(h, rows, port_code="0000X"))
+
+
+def _no_cm_random(landing: Path) -> None:
+    # Every line inspected by officers, as in a customs authority's declaration export: no random sample.
+    def officers(header, rows):
+        return _set(header, rows, selection_reason="officer", cm_stratum="", cm_weight="", rule_id="")
+
+    _edit(landing, "exams", officers)
+
+
+def _only_entries(landing: Path) -> None:
+    for folder in landing.iterdir():
+        if folder.name != "entries":
+            shutil.rmtree(folder)
+
+
+UNDERPAID = {}
+
+
+def _contract_valid_oddities(landing: Path) -> None:
+    """Shapes that keep the contract and must all load: an MPF below the minimum, history from fiscal year 2012, a
+    correction that replaces every line of an entry by new ones, and a registry that declares no predecessor."""
+    path = sorted((landing / "entries").rglob("*.csv"))[0]
+    header, rows = _rows(path)
+    formal = [r for r in rows if r[header.index("entry_type")] != "11"]
+    underpaid = formal[0][header.index("entry_number")]
+    for row in rows:
+        if row[header.index("entry_number")] == underpaid:
+            row[header.index("mpf_usd")] = "0.01"
+    # The correction: version 2 of another entry whose only line has a number no earlier line had.
+    corrected = formal[-1][header.index("entry_number")]
+    correction = [list(r) for r in rows if r[header.index("entry_number")] == corrected][:1]
+    _set(header, correction, entry_version="2", line_number="901")
+    _write(path, header, rows)
+    _write(landing / "entries" / "2025-10-02" / "correction.csv", header, correction)
+    UNDERPAID.update(underpaid=underpaid, corrected=corrected)
+    generate(landing.parent / "fy2012", start=date(2011, 10, 3), days=1, scale=0.002, seed=12, fmt="csv", dirt_rate=0)
+    for feed in ("entries", "exams", "importers", "rules", "adcvd_orders", "programs"):
+        shutil.copytree(landing.parent / "fy2012" / feed, landing / feed, dirs_exist_ok=True)
+    _edit(landing, "importers", lambda h, rows: _set(h, rows, prior_importer_number=""))
+
+
+CASES: dict[str, Callable[[Path], None] | None] = {
+    "one_tiny_day": lambda landing: [shutil.rmtree(p) for p in landing.glob("*/2025-10-02")],
+    "one_feed_only": _only_entries,
+    "every_entries_row_quarantined": _quarantine_every_entry,
+    "no_exams": lambda landing: shutil.rmtree(landing / "exams"),
+    "exams_without_cm_random": _no_cm_random,
+    "no_importer_registry": lambda landing: shutil.rmtree(landing / "importers"),
+    "contract_valid_oddities": _contract_valid_oddities,
+}
+
+
+def _run(landing: Path, tmp_path: Path, monkeypatch, capsys) -> tuple[int, str, Path]:
+    from warehouse.cli import main
+
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
+    warehouse = tmp_path / "w.duckdb"
+    rc = main(["run", "--warehouse", str(warehouse), "--landing", str(landing)])
+    return rc, capsys.readouterr().out, warehouse
+
+
+def _materialised_everything(instance: dg.DagsterInstance) -> list[str]:
+    """Asset keys of the platform that no run of this instance materialised."""
+    from orchestration.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    keys = [key for key in graph.get_all_asset_keys() if graph.get(key).is_materializable]
+    return [key.to_user_string() for key in keys if instance.get_latest_materialization_event(key) is None]
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_every_shape_of_delivery_loads_builds_and_publishes(case, base_landing, tmp_path, monkeypatch, capsys):
+    landing = tmp_path / "landing"
+    shutil.copytree(base_landing, landing)
+    CASES[case](landing)
+    rc, out, warehouse = _run(landing, tmp_path, monkeypatch, capsys)
+    assert rc == 0, out[-3000:]
+
+    instance = dg.DagsterInstance.from_config(os.environ["DAGSTER_HOME"])
+    assert all(run.is_success for run in instance.get_runs())
+    assert _materialised_everything(instance) == []
+    analyst = warehouse.with_name("w.analyst.duckdb")
+    with connect(analyst, read_only=True) as con:
+        unreconciled = con.execute(
+            "select path from ops.load_log where status = 'loaded' and rows_read <> rows_loaded + rows_quarantined"
+        ).fetchall()
+        lines = con.execute("select count(*) from marts.fct_entry_lines").fetchone()[0]
+        current = con.execute("select count(*) from raw.entries_current").fetchone()[0]
+        quarantined = con.execute("select count(*) from ops.quarantine where feed = 'entries'").fetchone()[0]
+        findings = con.execute("select entry_number, rule_name from marts.fct_findings").fetchall()
+        fiscal_years = {r[0] for r in con.execute("select distinct fiscal_year from marts.fct_entries").fetchall()}
+        entry_lines = con.execute("select entry_number, line_number from marts.fct_entry_lines").fetchall()
+    assert unreconciled == []
+    # Nothing contract-valid is missing from the facts.
+    assert lines == current
+    assert "Rows per table:" in out
+    if case == "every_entries_row_quarantined":
+        assert lines == 0 and quarantined > 0
+        assert f"Quarantined rows: {quarantined:,}" in out
+    else:
+        assert lines > 0
+    if case == "contract_valid_oddities":
+        assert (UNDERPAID["underpaid"], "mpf_within_bounds") in findings
+        assert 2012 in fiscal_years
+        assert [n for e, n in entry_lines if e == UNDERPAID["corrected"]] == [901]
+        assert "mpf_within_bounds" in out
+
+
+def test_a_landing_with_no_delivery_stops_before_building_and_accounts_for_misplaced_files(
+    tmp_path, monkeypatch, capsys
+):
+    landing = tmp_path / "landing"
+    (landing / "entries" / "2025-13-45").mkdir(parents=True)
+    (landing / "entries" / "2025-13-45" / "entries.csv").write_text("entry_number\nX\n", encoding="utf-8")
+    (landing / "unknown_feed" / "2025-10-01").mkdir(parents=True)
+    rc, out, warehouse = _run(landing, tmp_path, monkeypatch, capsys)
+    assert rc == 0
+    assert "no deliveries found" in out
+    assert "1 files in folders that are not a delivery date were rejected" in out
+    # Nothing ran in Dagster, no dbt, no analyst copy: only the load log's account of the misplaced file.
+    assert not (tmp_path / "dagster").exists()
+    assert not warehouse.with_name("w.analyst.duckdb").exists()
+    with connect(warehouse, read_only=True) as con:
+        logged = con.execute("select feed, status, delivery_date, rows_read from ops.load_log").fetchall()
+    assert logged == [("entries", "rejected", None, 1)]
+    assert "Files not loaded: 1" in out
+
+    # An empty folder: nothing at all, and still rc 0.
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    rc, out, _ = _run(empty, tmp_path / "second", monkeypatch, capsys)
+    assert rc == 0 and "no deliveries found" in out and "no warehouse at" in out
