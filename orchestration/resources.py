@@ -38,5 +38,13 @@ class WarehouseResource(dg.ConfigurableResource):
     def quarantine_dir(self) -> Path:
         return config.quarantine_dir(self.warehouse_file)
 
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        # Record which process runs this run, so a later run can tell it died if it never finishes
+        # (orchestration/stale_runs.py). Imported here: stale_runs imports this module for the pool's name.
+        from orchestration.stale_runs import tag_run_with_process
+
+        if context.instance is not None and context.run_id is not None:
+            tag_run_with_process(context.instance, context.run_id)
+
     def connect(self, read_only: bool = False):
         return connect(self.warehouse_file, read_only=read_only)

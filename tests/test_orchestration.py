@@ -87,7 +87,8 @@ def test_feed_assets_load_a_range_of_days_in_one_run_and_a_rerun_changes_nothing
 def test_the_sensor_requests_one_run_per_contiguous_range_and_only_for_changed_days(defs, landing, tmp_path):
     sensor = defs.resolve_sensor_def("landing_sensor")
     resource = WarehouseResource(path=str(tmp_path / "w.duckdb"), landing=str(landing))
-    context = dg.build_sensor_context(resources={"warehouse": resource})
+    instance = dg.DagsterInstance.ephemeral()
+    context = dg.build_sensor_context(instance=instance, resources={"warehouse": resource})
     requests = sensor.evaluate_tick(context).run_requests
     assert [
         (r.tags["dagster/asset_partition_range_start"], r.tags["dagster/asset_partition_range_end"]) for r in requests
@@ -95,7 +96,7 @@ def test_the_sensor_requests_one_run_per_contiguous_range_and_only_for_changed_d
     cursor = sensor.evaluate_tick(context).cursor
     assert set(json.loads(cursor)) == {"2025-10-01", "2025-10-02", "2025-10-03"}
 
-    unchanged = dg.build_sensor_context(cursor=cursor, resources={"warehouse": resource})
+    unchanged = dg.build_sensor_context(cursor=cursor, instance=instance, resources={"warehouse": resource})
     assert sensor.evaluate_tick(unchanged).run_requests == []
 
     late = landing / "entries" / "2025-10-07"
@@ -103,7 +104,7 @@ def test_the_sensor_requests_one_run_per_contiguous_range_and_only_for_changed_d
     source = next((landing / "entries" / "2025-10-01").iterdir())
     (late / ("late " + source.name)).write_bytes(source.read_bytes())
     try:
-        changed = dg.build_sensor_context(cursor=cursor, resources={"warehouse": resource})
+        changed = dg.build_sensor_context(cursor=cursor, instance=instance, resources={"warehouse": resource})
         requests = sensor.evaluate_tick(changed).run_requests
         assert [r.tags["dagster/asset_partition_range_start"] for r in requests] == ["2025-10-07"]
     finally:
@@ -142,3 +143,39 @@ def test_tradewh_run_goes_end_to_end_and_records_its_runs_where_dagster_dev_look
         lines = con.execute("select count(*) from marts.fct_entry_lines").fetchone()[0]
         current = con.execute("select count(*) from raw.entries_current").fetchone()[0]
     assert lines == current > 0
+
+
+def test_stale_runs_are_marked_failed_and_free_their_pool_slot_while_live_runs_are_kept(defs, landing, tmp_path):
+    """A run whose recorded process has ended is failed with the reason and its writer-pool slot freed, by the runner
+    and by every landing-sensor tick; a run of a live process is left alone."""
+    import subprocess
+
+    from dagster._core.test_utils import create_run_for_test
+
+    from orchestration.resources import WRITER_POOL
+    from orchestration.stale_runs import process_tags, sweep_stale_runs
+
+    instance = dg.DagsterInstance.local_temp(str(tmp_path))
+    ended = subprocess.Popen(["true"])
+    ended.wait()
+    started = dg.DagsterRunStatus.STARTED
+    stale = create_run_for_test(instance, job_name="warehouse_job", status=started, tags=process_tags(ended.pid))
+    live = create_run_for_test(instance, job_name="ingest_job", status=started, tags=process_tags())
+    storage = instance.event_log_storage
+    storage.set_concurrency_slots(WRITER_POOL, 1)
+    assert storage.claim_concurrency_slot(WRITER_POOL, stale.run_id, "warehouse_models").is_claimed
+
+    said: list[str] = []
+    assert sweep_stale_runs(instance, said.append) == [stale.run_id]
+    assert instance.get_run_by_id(stale.run_id).status == dg.DagsterRunStatus.FAILURE
+    assert instance.get_run_by_id(live.run_id).status == started
+    assert storage.get_concurrency_info(WRITER_POOL).claimed_slots == []
+    assert f"process {ended.pid} ended without finishing; marked failed at " in said[0]
+
+    # The daemon's path: a landing-sensor tick clears stale runs before it requests new ones.
+    again = create_run_for_test(instance, job_name="ingest_job", status=started, tags=process_tags(ended.pid))
+    resource = WarehouseResource(path=str(tmp_path / "w.duckdb"), landing=str(landing))
+    context = dg.build_sensor_context(instance=instance, resources={"warehouse": resource})
+    defs.resolve_sensor_def("landing_sensor").evaluate_tick(context)
+    assert instance.get_run_by_id(again.run_id).status == dg.DagsterRunStatus.FAILURE
+    assert instance.get_run_by_id(live.run_id).status == started

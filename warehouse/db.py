@@ -29,11 +29,26 @@ def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnect
     return con
 
 
+def _publish_staging(warehouse: Path) -> Path:
+    target = analyst_path(warehouse)
+    return target.with_name(target.name + ".new")
+
+
+def remove_interrupted_publish(warehouse: Path) -> list[Path]:
+    """Delete what a publish killed half-way left behind (the `.new` copy and its write-ahead log); returns them.
+    The WAL matters most: DuckDB would replay a stale one into the next fresh copy."""
+    staging = _publish_staging(warehouse)
+    found = [p for p in (staging, staging.with_name(staging.name + ".wal")) if p.exists()]
+    for path in found:
+        path.unlink()
+    return found
+
+
 def publish_analyst_copy(warehouse: Path) -> Path:
     """Copy the warehouse to `<name>.analyst.duckdb` atomically; returns the published path."""
     target = analyst_path(warehouse)
-    staging = target.with_name(target.name + ".new")
-    staging.unlink(missing_ok=True)
+    staging = _publish_staging(warehouse)
+    remove_interrupted_publish(warehouse)
     con = connect(warehouse)
     try:
         source = con.execute("select current_database()").fetchone()[0]  # the file's stem, not "main"
