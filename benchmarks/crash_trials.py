@@ -131,21 +131,29 @@ def _as_text(column: str, kind: str) -> str:
     return f'cast("{column}" as varchar)'
 
 
+def _tables(con) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """(schema.table, its quoted name, [(column, type)]) of every table of SCHEMAS."""
+    names = con.execute(
+        "select table_schema, table_name from information_schema.tables where table_type = 'BASE TABLE' "
+        "and table_schema in (select unnest(?)) order by 1, 2",
+        [list(SCHEMAS)],
+    ).fetchall()
+    found = []
+    for schema, table in names:
+        quoted = f'"{schema}"."{table}"'
+        columns = [(name, kind) for name, kind, *_ in con.execute(f"describe {quoted}").fetchall()]
+        found.append((f"{schema}.{table}", quoted, columns))
+    return found
+
+
 def snapshot(warehouse: Path) -> dict[str, dict[str, list]]:
-    """Every table of SCHEMAS: column name -> its values, sorted, as text (order-free comparison per column and
-    per row set via the sorted rows below)."""
+    """Every table of SCHEMAS: column name -> its values as text, sorted (to find the columns that differ)."""
     tables: dict[str, dict[str, list]] = {}
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        names = con.execute(
-            "select table_schema, table_name from information_schema.tables where table_type = 'BASE TABLE' "
-            "and table_schema in (select unnest(?)) order by 1, 2",
-            [list(SCHEMAS)],
-        ).fetchall()
-        for schema, table in names:
-            columns = con.execute(f'describe "{schema}"."{table}"').fetchall()
-            select = ", ".join(_as_text(name, kind) for name, kind, *_ in columns)
-            rows = con.execute(f'select {select} from "{schema}"."{table}"').fetchall()
-            tables[f"{schema}.{table}"] = {c[0]: sorted(str(row[i]) for row in rows) for i, c in enumerate(columns)}
+        for name, quoted, columns in _tables(con):
+            select = ", ".join(_as_text(column, kind) for column, kind in columns)
+            rows = con.execute(f"select {select} from {quoted}").fetchall()
+            tables[name] = {c: sorted(str(row[i]) for row in rows) for i, (c, _) in enumerate(columns)}
     return tables
 
 
@@ -169,19 +177,11 @@ def rows_without(warehouse: Path, volatile: dict[str, set[str]]) -> dict[str, li
     """Every table's rows without its volatile columns, sorted."""
     out: dict[str, list[tuple]] = {}
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        names = con.execute(
-            "select table_schema || '.' || table_name from information_schema.tables where table_type = 'BASE TABLE' "
-            "and table_schema in (select unnest(?)) order by 1",
-            [list(SCHEMAS)],
-        ).fetchall()
-        for (name,) in names:
-            schema, table = name.split(".", 1)
-            columns = con.execute(f'describe "{schema}"."{table}"').fetchall()
-            kept = [(c, kind) for c, kind, *_ in columns if c not in volatile.get(name, set())]
+        for name, quoted, columns in _tables(con):
+            kept = [(c, kind) for c, kind in columns if c not in volatile.get(name, set())]
             select = ", ".join(_as_text(c, kind) for c, kind in kept) or "1"
-            out[name] = sorted(
-                con.execute(f'select {select} from "{schema}"."{table}"').fetchall(), key=lambda r: tuple(map(str, r))
-            )
+            rows = con.execute(f"select {select} from {quoted}").fetchall()
+            out[name] = sorted(rows, key=lambda r: tuple(map(str, r)))
     return out
 
 
