@@ -59,9 +59,22 @@ def _set(header: list[str], rows: list[list[str]], **values: str) -> list[list[s
     return rows
 
 
-def _quarantine_every_entry(landing: Path) -> None:
-    # A port that is not in the reference: every entries row breaks the contract.
+def _nothing_usable(landing: Path) -> None:
+    """Every entries row breaks the contract (a malformed port), the exams file cannot be read at all (garbage
+    bytes) and the registry's header lacks a required column (the file is rejected whole)."""
     _edit(landing, "entries", lambda h, rows: _set(h, rows, port_code="0000X"))
+    for path in (landing / "exams").rglob("*.csv"):
+        path.write_bytes(b"\x00\xff\xfe garbage \x00" * 50)
+    for path in (landing / "importers").rglob("*.csv"):
+        header, rows = _rows(path)
+        header[header.index("legal_name")] = "legal_nme"
+        _write(path, header, rows)
+
+
+def _only_an_unreadable_file(landing: Path) -> None:
+    shutil.rmtree(landing)
+    (landing / "entries" / "2025-10-01").mkdir(parents=True)
+    (landing / "entries" / "2025-10-01" / "entries.csv").write_bytes(b"\x00\xff\xfe not a csv \x00" * 50)
 
 
 def _no_cm_random(landing: Path) -> None:
@@ -107,7 +120,8 @@ def _contract_valid_oddities(landing: Path) -> None:
 CASES: dict[str, Callable[[Path], None] | None] = {
     "one_tiny_day": lambda landing: [shutil.rmtree(p) for p in landing.glob("*/2025-10-02")],
     "one_feed_only": _only_entries,
-    "every_entries_row_quarantined": _quarantine_every_entry,
+    "nothing_usable": _nothing_usable,
+    "only_an_unreadable_file": _only_an_unreadable_file,
     "no_exams": lambda landing: shutil.rmtree(landing / "exams"),
     "exams_without_cm_random": _no_cm_random,
     "no_importer_registry": lambda landing: shutil.rmtree(landing / "importers"),
@@ -155,13 +169,20 @@ def test_every_shape_of_delivery_loads_builds_and_publishes(case, base_landing, 
         findings = con.execute("select entry_number, rule_name from marts.fct_findings").fetchall()
         fiscal_years = {r[0] for r in con.execute("select distinct fiscal_year from marts.fct_entries").fetchall()}
         entry_lines = con.execute("select entry_number, line_number from marts.fct_entry_lines").fetchall()
+        statuses = set(con.execute("select distinct feed, status from ops.load_log").fetchall())
     assert unreconciled == []
     # Nothing contract-valid is missing from the facts.
     assert lines == current
     assert "Rows per table:" in out
-    if case == "every_entries_row_quarantined":
+    if case == "nothing_usable":
         assert lines == 0 and quarantined > 0
         assert f"Quarantined rows: {quarantined:,}" in out
+        changed = {(feed, status) for feed, status in statuses if feed in ("entries", "exams", "importers")}
+        assert changed == {("entries", "loaded"), ("exams", "unreadable"), ("importers", "rejected")}
+        assert "header has no column legal_name; found legal_nme" in out
+    elif case == "only_an_unreadable_file":
+        assert lines == 0 and statuses == {("entries", "unreadable")}
+        assert "Files not loaded: 1" in out
     else:
         assert lines > 0
     if case == "contract_valid_oddities":
