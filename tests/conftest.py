@@ -20,7 +20,14 @@ def pytest_configure(config):
 
 # The longest files, first: pytest-xdist hands whole files to workers in collection order (`./dev test` runs
 # `--dist loadfile`), so starting these early keeps one of them from running alone at the end.
-LONGEST_FIRST = ("test_crash_recovery.py", "test_edge_cases.py", "test_stopping.py", "test_quality_marts.py")
+LONGEST_FIRST = (
+    "test_edge_cases.py",
+    "test_crash_recovery.py",
+    "test_stopping.py",
+    "test_quality_marts.py",
+    "test_orchestration.py",
+    "test_report.py",
+)
 
 
 def pytest_collection_modifyitems(config, items):
