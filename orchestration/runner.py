@@ -96,13 +96,18 @@ def wait_seconds_default() -> float:
 
 
 def run_platform(
-    warehouse: Path, landing: Path, log: Callable[[str], None] = print, wait_seconds: float | None = None
+    warehouse: Path,
+    landing: Path,
+    log: Callable[[str], None] = print,
+    wait_seconds: float | None = None,
+    before_release: Callable[[], None] | None = None,
 ) -> PlatformRun:
     """Load every delivery in `landing` and build everything downstream of it.
 
     Holds the warehouse's writer lock throughout (a second `tradewh run` waits, saying for whom), clears runs a
     killed process left unfinished, and on an interrupt (Ctrl-C, SIGTERM) marks its own unfinished runs canceled and
-    frees their pool slots before the interrupt goes on."""
+    frees their pool slots before the interrupt goes on. `before_release` runs last, still holding the lock (the
+    summary reads the warehouse: a waiting run must not start writing under it)."""
     from warehouse.db import remove_interrupted_publish
     from warehouse.loading import discover
     from warehouse.writer_lock import writer_lock
@@ -133,8 +138,10 @@ def run_platform(
             log(f"no deliveries found in {landing} (expected <landing>/<feed>/<YYYY-MM-DD>/<file>): nothing to load")
             outcome.nothing_to_load = True
             _record_misplaced_files(warehouse, landing, log)
-            return outcome
-        _run_jobs(warehouse, days, outcome, log, wait)
+        else:
+            _run_jobs(warehouse, days, outcome, log, wait)
+        if before_release is not None:
+            before_release()
     return outcome
 
 

@@ -97,8 +97,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from orchestration.runner import run_platform
 
     started = datetime.now(UTC)
-    outcome = run_platform(warehouse, landing, wait_seconds=args.wait)
-    _print_summary(warehouse, started)
+    outcome = run_platform(
+        warehouse, landing, wait_seconds=args.wait, before_release=lambda: _print_summary(warehouse, started)
+    )
     return 0 if outcome.success else 1
 
 
@@ -114,8 +115,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"generating {DEMO_DAYS} days of feeds at scale {args.scale} into {landing}")
     generate(landing, start=DEMO_START, days=DEMO_DAYS, scale=args.scale, seed=DEMO_SEED, fmt="mixed")
     started = datetime.now(UTC)
-    outcome = run_platform(warehouse, landing, wait_seconds=args.wait)
-    _print_summary(warehouse, started)
+    outcome = run_platform(
+        warehouse, landing, wait_seconds=args.wait, before_release=lambda: _print_summary(warehouse, started)
+    )
     if not outcome.success:
         return 1
     tradewh = Path(sys.executable).with_name("tradewh")  # runnable as printed, with or without an activated venv
