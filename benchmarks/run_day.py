@@ -86,7 +86,8 @@ def main() -> int:
         load_before = os.getloadavg()[0]
         rc, wall, cpu, rss, tail = _timed(run, env)
         print(f"## `tradewh run`, {args.days} day(s) at scale {args.scale} ({lines:,} entry lines), empty warehouse\n")
-        print(f"load average before the run: {load_before:.1f}; generator: {gen_wall:.1f} s wall, {gen_cpu:.1f} s CPU\n")
+        print(f"load average before the run: {load_before:.1f}; generator: {gen_wall:.1f} s wall, {gen_cpu:.1f} s CPU")
+        print()
         print("| rc | wall s | CPU s | peak RSS MiB |\n| --- | --- | --- | --- |")
         print(f"| {rc} | {wall:.1f} | {cpu:.1f} | {rss:,.0f} |\n")
         print("Slowest steps (wall s):\n")
