@@ -3,7 +3,8 @@
 The first SIGINT or SIGTERM raises KeyboardInterrupt in the main thread, so the command unwinds: Dagster stops the
 step, the runner marks its runs canceled and frees the writer pool, DuckDB rolls back what was not committed. A
 second signal (an impatient user, a supervisor's follow-up) ends the process immediately with the usual 128 + signal
-status: nothing is left that a later run could not repair (see docs/operations.md).
+status, when Python gets to run the handler (between bytecodes of the main thread; Dagster handles signals itself
+inside a step): nothing is left that a later run could not repair (see docs/operations.md).
 """
 
 from __future__ import annotations
@@ -52,6 +53,13 @@ def stop_on_signals() -> Iterator[None]:
     try:
         yield
     finally:
+        # After a stop, the process still joins its threads and child processes on the way out (a second or two):
+        # a further signal then ends it at once instead of waiting for that.
+        stopping = bool(_received)
         for sig, old in previous.items():
-            signal.signal(sig, old)
+            signal.signal(sig, _exit_now if stopping else old)
         _received.clear()
+
+
+def _exit_now(signum, _frame) -> None:
+    os._exit(128 + signum)
