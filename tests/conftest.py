@@ -72,3 +72,16 @@ def generated_warehouse(tmp_path_factory):
             done.touch()
     landing = shared / "landing"
     return GeneratedWarehouse(shared / "warehouse.duckdb", landing, landing / "truth", START, DAYS, SCALE, SEED)
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory) -> Path:
+    """An empty warehouse file with the raw, ops and reference schemas, built once: loader tests copy it."""
+    from warehouse.db import connect
+    from warehouse.loading import ensure_schema
+
+    path = tmp_path_factory.mktemp("template") / "warehouse.duckdb"
+    con = connect(path)
+    ensure_schema(con)
+    con.close()
+    return path

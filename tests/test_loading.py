@@ -34,7 +34,6 @@ from warehouse.db import connect
 from warehouse.loading import (
     discover,
     discover_problems,
-    ensure_schema,
     load_partition,
     load_partitions,
     reconcile,
@@ -200,13 +199,7 @@ def deliver(landing: Path, feed: str, rows: list[dict], name: str | None = None,
 # Warehouse fixtures: the schema and reference data are built once, then each test gets a copy of the file.
 
 
-@pytest.fixture(scope="session")
-def template_db(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("template") / "warehouse.duckdb"
-    con = connect(path)
-    ensure_schema(con)
-    con.close()
-    return path
+# The schema-only template file is the `template_db` fixture of tests/conftest.py.
 
 
 class Warehouse:

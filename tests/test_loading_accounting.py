@@ -9,7 +9,6 @@ import csv
 import gzip
 import io
 import json
-from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -24,18 +23,9 @@ from warehouse.loading.header import header_problem
 from warehouse.loading.ops_tables import OPS_DDL
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("template") / "warehouse.duckdb"
-    con = connect(path)
-    ensure_schema(con)
-    con.close()
-    return path
-
-
 @pytest.fixture
-def wh(tmp_path, template):
-    warehouse = Warehouse(tmp_path, template)
+def wh(tmp_path, template_db):
+    warehouse = Warehouse(tmp_path, template_db)
     yield warehouse
     warehouse.con.close()
 
