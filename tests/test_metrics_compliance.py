@@ -102,11 +102,11 @@ def test_overall_mtd_rates_equal_the_weighted_sample_rates_computed_in_sql(built
         low, estimate, high = rows.loc["mtd_rate_lines", ["ci_low", "estimate", "ci_high"]]
         assert 0 <= low < estimate < high <= 1
         assert rows.loc["mtd_rate_lines", "std_error"] > 0 and rows.loc["mtd_rate_value", "std_error"] > 0
-        # By value, a whole quarter rests on dozens of effective discrepant lines (the design samples large lines
-        # heavily): its interval is published.
+        # By value, a whole quarter rests on dozens of discrepant lines and the design samples large lines heavily
+        # (a low design skewness): its skewness-corrected interval is published.
         low, estimate, high = rows.loc["mtd_rate_value", ["ci_low", "estimate", "ci_high"]]
         assert 0 <= low < estimate < high <= 1
-        assert rows.loc["mtd_rate_value", "note"] == compliance.METHOD_NOTE
+        assert rows.loc["mtd_rate_value", "note"] == compliance.VALUE_METHOD_NOTE
         assert not rows.loc["mtd_rate_value", "suppressed"]
 
 
@@ -200,18 +200,19 @@ def test_revenue_collected_rate_uses_the_known_declared_total(built):
     d = float(declared)
     assert rate["estimate"] == pytest.approx(d / (d + net["estimate"]))
     assert rate["std_error"] == pytest.approx(d * net["std_error"] / (d + net["estimate"]) ** 2)
-    # The year's gap rests on enough effective discrepant lines: its interval, mapped to the collected rate's.
+    # The year's gap rests on enough discrepant lines: its interval, mapped to the collected rate's (a gap bound
+    # below 0 reads as 0: the share never passes 100%).
     assert net["ci_low"] < net["estimate"] < net["ci_high"]
     assert rate["ci_low"] == pytest.approx(d / (d + net["ci_high"]))
-    assert rate["ci_high"] == pytest.approx(d / (d + net["ci_low"]))
-    assert rate["ci_low"] < rate["estimate"] < rate["ci_high"] < 1
+    assert rate["ci_high"] == pytest.approx(d / (d + max(net["ci_low"], 0.0)))
+    assert 0 < rate["ci_low"] < rate["estimate"] < rate["ci_high"] <= 1
 
 
 @pytest.mark.slow
-def test_value_rate_and_gap_intervals_are_withheld_exactly_where_few_discrepant_lines_carry_them(built):
-    """Count the sampled lines with a discrepancy per cell straight from the sample: the table's interval is
-    withheld, with the note, exactly where there are fewer than the measure's threshold (both kinds of cell
-    occur)."""
+def test_value_rate_and_gap_intervals_are_withheld_where_few_discrepant_lines_or_a_high_skewness_carry_them(built):
+    """Count the sampled lines with a discrepancy per cell straight from the sample: every cell with fewer than the
+    threshold has its interval withheld with the count note (both kinds of cell occur); a cell with enough lines is
+    withheld only for its design skewness, and says so."""
     con, _ = built
     sample = load_sample(con)
     amounts = {
@@ -235,8 +236,11 @@ def test_value_rate_and_gap_intervals_are_withheld_exactly_where_few_discrepant_
         frame = frame.set_index(["period", "domain_value", "domain"]).loc[cells.index]
         withheld = frame["ci_low"].isna() & frame["estimate"].notna()
         assert thin.any() and (~thin).any(), measure
-        assert (withheld == thin).all(), measure
-        assert frame.loc[withheld, "note"].str.startswith("interval withheld:").all()
+        assert withheld[thin].all(), measure
+        assert frame.loc[thin, "note"].str.contains("with a discrepancy carr").all(), measure
+        skewed = withheld & ~thin
+        assert frame.loc[skewed, "note"].str.contains("design skewness").all(), measure
+        assert (~withheld[~thin]).any(), measure  # the rule publishes some cells with enough lines
 
 
 def test_thin_cells_lose_their_interval_but_keep_estimate_and_error_and_say_why():
@@ -251,29 +255,35 @@ def test_thin_cells_lose_their_interval_but_keep_estimate_and_error_and_say_why(
                 "mtd_rate_lines",
                 "mtd_rate_value",
                 "revenue_gap_net_usd",
+                "revenue_gap_net_usd",
             ],
-            "estimate": [0.02, 0.03, 9e5, 0.01, None, 8e5],
-            "std_error": [0.01, 0.01, 3e5, 0.005, None, 2e5],
-            "ci_low": [0.01, 0.02, 3e5, 0.0, None, 4e5],
-            "ci_high": [0.04, 0.05, 1.5e6, 0.03, None, 1.2e6],
-            "note": ["method"] * 6,
-            thin_cells.COLUMN: [9, 10, 1, 0, 0, 14],
+            "estimate": [0.02, 0.03, 9e5, 0.01, None, 8e5, 7e5],
+            "std_error": [0.01, 0.01, 3e5, 0.005, None, 2e5, 2e5],
+            "ci_low": [0.01, 0.02, 3e5, 0.0, None, 4e5, 3e5],
+            "ci_high": [0.04, 0.05, 1.5e6, 0.03, None, 1.2e6, 1.1e6],
+            "note": ["method"] * 7,
+            thin_cells.COLUMN: [9, 10, 1, 0, 0, 40, 40],
+            thin_cells.SKEWNESS_COLUMN: [0.1, 0.4, 0.2, np.nan, np.nan, 1.37, -0.6],
         }
     )
     out = thin_cells.withhold_thin_intervals(frame)
-    assert thin_cells.COLUMN not in out
+    assert thin_cells.COLUMN not in out and thin_cells.SKEWNESS_COLUMN not in out
     assert out.loc[0, ["ci_low", "ci_high"]].isna().all() and out.loc[0, "estimate"] == 0.02
     assert out.loc[0, "std_error"] == 0.01
     assert out.loc[0, "note"] == (
         "interval withheld: 9 sampled lines with a discrepancy carry the estimate (fewer than 10)"
     )
-    assert out.loc[1, "ci_low"] == 0.02 and out.loc[1, "note"] == "method"  # 10 is enough for the rate by value
+    assert out.loc[1, "ci_low"] == 0.02 and out.loc[1, "note"] == "method"  # 10 lines, skewness 0.4: published
     assert np.isnan(out.loc[2, "ci_low"]) and out.loc[2, "note"] == (
-        "interval withheld: 1 sampled line with a discrepancy carries the estimate (fewer than 15)"
+        "interval withheld: 1 sampled line with a discrepancy carries the estimate (fewer than 10)"
     )
     assert out.loc[3, "ci_low"] == 0.0 and out.loc[3, "note"] == "method"  # a measure the rule does not cover
     assert out.loc[4, "note"] == "method"  # nothing estimated, nothing to withhold
-    assert np.isnan(out.loc[5, "ci_low"]) and "14 sampled lines" in out.loc[5, "note"]  # enough by value, not here
+    assert np.isnan(out.loc[5, "ci_low"]) and out.loc[5, "note"] == (
+        "interval withheld: a few large lines carry the estimate, so a 95% interval would miss too often "
+        "(design skewness 1.37, above 0.7)"
+    )
+    assert out.loc[6, "ci_low"] == 3e5  # a net gap leaning left (overpayments) by less than the limit
 
 
 def test_stratified_total_and_variance_match_a_hand_computation():

@@ -10,9 +10,10 @@ rate; it is what the compliance-measurement programme measures, consistently fro
 
 Variance: Taylor linearisation, with replacement, variance strata = `cm_stratum` within the period (the daily
 design strata collapsed over the days of the period; single-unit strata pooled), see `survey.py`. Interval:
-Korn-Graubard (Clopper-Pearson at the effective sample size, degrees of freedom = sampled lines - strata); by
-value only where at least 10 sampled lines with a discrepancy carry it (`thin_cells.py`), else withheld with a
-note. Breakouts are domains (zeroed outside), never re-weighted.
+by line Korn-Graubard (Clopper-Pearson at the effective sample size, degrees of freedom = sampled lines - strata);
+by value Hall's skewness-corrected interval with the design skewness of `skewness.py`, kept inside [0, 1], and
+only where at least 10 sampled lines with a discrepancy carry it and that skewness is at most 0.7 (`thin_cells.py`),
+else withheld with a note. Breakouts are domains (zeroed outside), never re-weighted.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from warehouse.metrics import survey, thin_cells
+from warehouse.metrics import skewness, survey, thin_cells
 from warehouse.metrics.cm_sample import DOMAINS, membership, with_unsampled_periods
 from warehouse.metrics.estimates import empty_estimates, suppress_small_cells
 from warehouse.metrics.periods import PERIOD_KINDS, prior_period
@@ -30,6 +31,10 @@ MEASURES = ("mtd_rate_lines", "mtd_rate_value")
 METHOD_NOTE = (
     "cm_random sample, cm_weight; ratio estimator, Taylor variance with replacement, strata cm_stratum within "
     "period; domain by zeroing; Korn-Graubard 95% interval"
+)
+VALUE_METHOD_NOTE = (
+    "cm_random sample, cm_weight; ratio estimator, Taylor variance with replacement, strata cm_stratum within "
+    "period; domain by zeroing; Hall's skewness-corrected 95% interval (design skewness), within [0, 1]"
 )
 # The change columns `with_prior_change` adds, typed so a table of zero rows has them too.
 EXTRA_COLUMNS = {
@@ -54,9 +59,17 @@ def period_estimates(sample: pd.DataFrame, domains=DOMAINS) -> pd.DataFrame:
             ("mtd_rate_value", material * value, value),
         ):
             est = survey.ratios(design, members, y, x)
-            low, high = survey.korn_graubard(est.estimate, est.std_error, est.n_sampled, design.degrees_of_freedom)
-            # By line, Korn-Graubard's Clopper-Pearson interval already allows for a rate resting on few lines.
-            discrepant = thin_cells.discrepant_lines(members, y) if measure == "mtd_rate_value" else 0
+            if measure == "mtd_rate_lines":
+                # 0/1 outcomes: Korn-Graubard's Clopper-Pearson interval allows for a rate resting on few lines.
+                low, high = survey.korn_graubard(est.estimate, est.std_error, est.n_sampled, design.degrees_of_freedom)
+                discrepant, skew = 0, np.nan
+            else:
+                # The numerator's skewness drives the ratio's (the denominator, all value, is far less variable).
+                skew = skewness.design_skewness(design, members, value, material > 0)
+                low, high = skewness.hall_interval(est.estimate, est.std_error, skew)
+                # A rate lies in [0, 1], so cutting the interval there loses no coverage.
+                low, high = np.clip(low, 0.0, 1.0), np.clip(high, 0.0, 1.0)
+                discrepant = thin_cells.discrepant_lines(members, y)
             frames.append(
                 pd.DataFrame(
                     {
@@ -70,6 +83,7 @@ def period_estimates(sample: pd.DataFrame, domains=DOMAINS) -> pd.DataFrame:
                         "ci_high": high,
                         "n_sampled": est.n_sampled,
                         thin_cells.COLUMN: discrepant,
+                        thin_cells.SKEWNESS_COLUMN: skew,
                     }
                 )
             )
@@ -116,6 +130,7 @@ def compliance_rate(sample: pd.DataFrame, periods: pd.DataFrame | None = None) -
     frame["suppressed"] = False
     frame["note"] = METHOD_NOTE
     if len(frame):
+        frame.loc[frame["measure"] == "mtd_rate_value", "note"] = VALUE_METHOD_NOTE
         frame = thin_cells.withhold_thin_intervals(frame)
     frame = suppress_small_cells(frame)
     frame = with_unsampled_periods(frame, periods, dict.fromkeys(MEASURES, "rate"))

@@ -8,15 +8,18 @@ bound of the true gap.
 - revenue_gap_net_usd     = sum(w * (correct - declared))         Horvitz-Thompson total
 - revenue_underpaid_usd   = sum(w * max(correct - declared, 0))
 - revenue_overpaid_usd    = sum(w * max(declared - correct, 0))    (a positive amount; net = under - over)
-- revenue_collected_rate  = D / (D + G): D the population's declared total, known exactly from fct_entry_lines
-  (not estimated), G the estimated net gap. Its error is G's alone (delta method: se = D se_G / (D + G)^2) and its
-  interval maps G's interval through the same decreasing function. Using the known D instead of a sample ratio
+- revenue_collected_rate  = D / (D + max(G, 0)): D the population's declared total, known exactly from
+  fct_entry_lines (not estimated), G the estimated net gap; a net overpayment means all that was owed was
+  collected (100%), so the share stays a share. Its error is G's alone (delta method: se = D se_G / (D + G)^2)
+  and its interval maps G's interval through the same decreasing function, bounds below 0 read as 0: the share's
+  interval lies in [0, 1] and covers exactly when the gap's does. Using the known D instead of a sample ratio
   sum(w declared) / sum(w correct) removes the sampling error of the declared total.
 
-Totals: Taylor (here exact) variance with replacement, variance strata = cm_stratum within the period, normal 95%
-interval, published only where at least 15 sampled lines with a discrepancy carry the total (`thin_cells.py`):
-amounts are heavy-tailed, and a cell resting on a few gets no interval (the estimate and its standard error
-stay). docs/metrics.md reports the coverage of the published intervals.
+Totals: Taylor (here exact) variance with replacement, variance strata = cm_stratum within the period; Hall's
+skewness-corrected 95% interval with the design skewness (`skewness.py`), published only where at least 10
+sampled lines with a discrepancy carry the total and that skewness is at most 0.7 (`thin_cells.py`), else withheld
+with a note (the estimate and its standard error stay). docs/metrics.md reports the coverage over eight
+population shapes.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from warehouse.metrics import survey, thin_cells
+from warehouse.metrics import skewness, survey, thin_cells
 from warehouse.metrics.cm_sample import membership, with_unsampled_periods
 from warehouse.metrics.compliance import by_period
 from warehouse.metrics.estimates import suppress_small_cells
@@ -32,8 +35,11 @@ from warehouse.metrics.periods import period_sql
 
 TABLE = "revenue_gap"
 DOMAINS = ("overall", "port", "pti")
-METHOD_NOTE = "cm_random sample, cm_weight; HT total, Taylor variance with replacement, strata cm_stratum within period"
-WITHHELD_NOTE = "interval withheld: the net gap's interval is (too few sampled lines with a discrepancy)"
+METHOD_NOTE = (
+    "cm_random sample, cm_weight; HT total, Taylor variance with replacement, strata cm_stratum within period; "
+    "Hall's skewness-corrected 95% interval (design skewness)"
+)
+WITHHELD_NOTE = "interval withheld: the net gap's interval is (see the net gap's note)"
 COLLECTED_NOTE = (
     "declared total known (fct_entry_lines) / (declared + estimated net gap); interval mapped from the gap's"
 )
@@ -74,6 +80,7 @@ def period_gap(sample: pd.DataFrame, domains=DOMAINS) -> pd.DataFrame:
     sample = sample.reset_index(drop=True)
     design = survey.design(sample["cm_stratum"].to_numpy(), sample["cm_weight"].to_numpy())
     difference = (sample["correct_duty_usd"] - sample["declared_duty_usd"]).to_numpy(dtype=float)
+    value = sample["value_usd"].to_numpy(dtype=float)
     pieces = {
         "revenue_gap_net_usd": difference,
         "revenue_underpaid_usd": np.maximum(difference, 0.0),
@@ -84,7 +91,11 @@ def period_gap(sample: pd.DataFrame, domains=DOMAINS) -> pd.DataFrame:
         members, labels = membership(sample, domain)
         for measure, y in pieces.items():
             est = survey.totals(design, members, y)
-            low, high = survey.normal_interval(est.estimate, est.std_error)
+            # Amounts follow the line's value (duty is a share of it): the skewness of the value-weighted sum, its
+            # direction from the sample (a net gap of overpayments leans the other way).
+            skew = skewness.design_skewness(design, members, value, y != 0)
+            skew = skew * skewness.sample_third_moment_sign(design, members, y)
+            low, high = skewness.hall_interval(est.estimate, est.std_error, skew)
             if measure != "revenue_gap_net_usd":  # a sum of non-negative amounts
                 low = np.maximum(low, 0.0)
             frames.append(
@@ -100,6 +111,7 @@ def period_gap(sample: pd.DataFrame, domains=DOMAINS) -> pd.DataFrame:
                         "ci_high": high,
                         "n_sampled": est.n_sampled,
                         thin_cells.COLUMN: thin_cells.discrepant_lines(members, y),
+                        thin_cells.SKEWNESS_COLUMN: skew,
                     }
                 )
             )
@@ -112,11 +124,17 @@ def collected_rate(gap: pd.DataFrame, declared: pd.DataFrame) -> pd.DataFrame:
     net = gap[gap["measure"] == "revenue_gap_net_usd"].merge(declared, on=keys, how="inner")
     d = net["declared"].to_numpy(dtype=float)
     g = net["estimate"].to_numpy(dtype=float)
+
+    def share(gap: np.ndarray) -> np.ndarray:
+        # A net overpayment (gap below 0) collected everything owed: 100%, never more. NaN gap stays NaN.
+        owed = d + np.where(np.isnan(gap), np.nan, np.maximum(gap, 0.0))
+        return np.divide(d, owed, out=np.full(d.size, np.nan), where=owed > 0)
+
     with np.errstate(divide="ignore", invalid="ignore"):
-        rate = d / (d + g)
-        se = d * net["std_error"].to_numpy(dtype=float) / (d + g) ** 2
-        low = d / (d + net["ci_high"].to_numpy(dtype=float))
-        high = np.where(d + net["ci_low"] > 0, d / (d + net["ci_low"].to_numpy(dtype=float)), np.nan)
+        rate = share(g)
+        se = d * net["std_error"].to_numpy(dtype=float) / (d + np.maximum(g, 0.0)) ** 2
+        low = share(net["ci_high"].to_numpy(dtype=float))
+        high = share(net["ci_low"].to_numpy(dtype=float))
     out = net[[*keys, "n_sampled"]].copy()
     out["measure"], out["unit"] = "revenue_collected_rate", "rate"
     out["estimate"], out["std_error"], out["ci_low"], out["ci_high"] = rate, se, low, high

@@ -1,0 +1,93 @@
+"""The design skewness and Hall's interval (warehouse/metrics/skewness.py), against hand computations and against
+simulation of the sampling they describe."""
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from warehouse.metrics import skewness, survey, thin_cells
+from warehouse.metrics.estimates import Z95
+
+
+def test_design_skewness_matches_a_hand_computation():
+    # One stratum drawn at 10% (w = 10): values 1..4, the first flagged, so the weighted flagged rate is 1/4.
+    design = survey.design(["A"] * 4, [10.0] * 4)
+    got = skewness.design_skewness(design, survey.everyone(4), [1.0, 2.0, 3.0, 4.0], [True, False, False, False])
+    # One draw u = w v flagged with p: moments p a_k, a_k = mean of (w v)^k; n (1 - f) and n (1 - f)(1 - 2f).
+    p, f, n = 0.25, 0.1, 4
+    a1, a2, a3 = 25.0, 750.0, 25_000.0
+    variance = n * (1 - f) * (p * a2 - p**2 * a1**2)
+    third = n * (1 - f) * (1 - 2 * f) * (p * a3 - 3 * p**2 * a1 * a2 + 2 * p**3 * a1**3)
+    assert got[0] == pytest.approx(third / variance**1.5)
+
+
+def test_a_take_all_stratum_adds_no_skewness_and_a_domain_without_flags_has_none():
+    # Stratum T is a census (w = 1): only stratum S (w = 20) varies.
+    design = survey.design(["S", "S", "S", "T", "T"], [20.0, 20.0, 20.0, 1.0, 1.0])
+    values = [5.0, 1.0, 2.0, 1e6, 2e6]
+    flags = [True, False, False, True, True]
+    both = skewness.design_skewness(design, survey.everyone(5), values, flags)
+    alone = skewness.design_skewness(survey.design(["S"] * 3, [20.0] * 3), survey.everyone(3), values[:3], flags[:3])
+    # The flagged rate differs (the census lines are flagged), so compare with the rate held equal instead:
+    assert np.isfinite(both[0]) and np.isfinite(alone[0])
+    members = survey.exclusive([0, 0, 0, 1, 1])
+    by_domain = skewness.design_skewness(design, members, values, [False, False, False, True, True])
+    assert np.isnan(by_domain[0])  # no flagged line in the domain: unknown, never 0
+    assert np.isnan(by_domain[1])  # a census with every line flagged: no variance at all
+
+
+def _repeated_samples(sigma: float, repeats: int = 2_000) -> tuple[float, float]:
+    """(skewness of the Horvitz-Thompson total over repeated stratified samples, median design skewness computed
+    from each sample): two strata of lognormal values (15,000 lines at 2%, 5,000 at 20%), flags at 3%."""
+    rng = np.random.default_rng(3)
+    value = np.exp(rng.normal(8, sigma, 20_000))
+    stratum = (np.arange(20_000) >= 15_000).astype(int)
+    lines = [np.flatnonzero(stratum == h) for h in (0, 1)]
+    n, weight = (300, 1_000), np.array([15_000 / 300, 5_000 / 1_000])
+    totals, predicted = [], []
+    for _ in range(repeats):
+        drawn = np.concatenate([rng.choice(lines[h], n[h], replace=False) for h in (0, 1)])
+        flags = rng.random(drawn.size) < 0.03
+        w = weight[stratum[drawn]]
+        totals.append((w * value[drawn] * flags).sum())
+        design = survey.design(stratum[drawn], w)
+        predicted.append(skewness.design_skewness(design, survey.everyone(drawn.size), value[drawn], flags)[0])
+    return stats.skew(totals), float(np.median(predicted))
+
+
+def test_design_skewness_predicts_the_skewness_of_the_estimator_over_repeated_samples():
+    """The skewness computed from each sample under the working model is, in the median, that of the total across
+    the samples (values lognormal sigma 0.8). On a heavier tail (sigma 1.2) the samples see too little of the
+    value tail and it falls short of the truth, but stays well above the publishing limit, so such a cell is
+    withheld rather than published with too narrow an interval."""
+    real, predicted = _repeated_samples(0.8)
+    assert real > 0.5  # skewed enough for the check to mean something
+    assert predicted == pytest.approx(real, rel=0.25)
+    real, predicted = _repeated_samples(1.2)
+    assert predicted < real and predicted > 1.5 * thin_cells.MAX_SKEWNESS
+
+
+def test_hall_interval_is_the_normal_interval_without_skewness_and_leans_up_with_it():
+    low, high = skewness.hall_interval([10.0], [2.0], [0.0])
+    assert low[0] == pytest.approx(10 - Z95 * 2) and high[0] == pytest.approx(10 + Z95 * 2)
+    low, high = skewness.hall_interval([10.0], [2.0], [0.6])
+    assert 10 - Z95 * 2 < low[0] < 10 and high[0] > 10 + Z95 * 2  # both bounds move up, the upper one further
+    assert (high[0] - 10) > (10 - low[0])
+    low, high = skewness.hall_interval([10.0], [2.0], [-0.6])  # a left skew mirrors it
+    assert (high[0] - 10) < (10 - low[0])
+    assert np.isnan(skewness.hall_interval([1.0], [1.0], [np.nan])[0][0])
+
+
+def test_hall_interval_with_the_true_skewness_covers_where_the_normal_interval_does_not():
+    """Means of 15 exponential draws (skewness 2/sqrt(15) = 0.52), 20,000 times: the t-type normal interval misses
+    on the high side about twice as often as it should; Hall's transformation with the estimator's skewness puts
+    the coverage back at 95%."""
+    rng = np.random.default_rng(5)
+    draws = rng.exponential(1.0, size=(20_000, 15))
+    mean, se = draws.mean(axis=1), draws.std(axis=1, ddof=1) / np.sqrt(15)
+    normal = ((mean - Z95 * se <= 1) & (mean + Z95 * se >= 1)).mean()
+    low, high = skewness.hall_interval(mean, se, np.full(mean.size, 2 / np.sqrt(15)))
+    hall = ((low <= 1) & (high >= 1)).mean()
+    assert normal < 0.925
+    assert hall == pytest.approx(0.95, abs=0.012)
+    assert hall - normal > 0.02
