@@ -108,7 +108,7 @@ def run_platform(
     killed process left unfinished, and on an interrupt (Ctrl-C, SIGTERM) marks its own unfinished runs canceled and
     frees their pool slots before the interrupt goes on. `before_release` runs last, still holding the lock (the
     summary reads the warehouse: a waiting run must not start writing under it)."""
-    from warehouse.db import remove_interrupted_publish
+    from warehouse.access.publish import remove_interrupted_publish
     from warehouse.loading import discover
     from warehouse.writer_lock import writer_lock
 
@@ -117,7 +117,7 @@ def run_platform(
     days = sorted({day for feed_days in discover(landing).values() for day in feed_days})
     with writer_lock(warehouse, wait, log):
         for leftover in remove_interrupted_publish(warehouse):
-            log(f"removed {leftover.name}, left by an interrupted publish of the analyst copy")
+            log(f"removed {leftover.name}, left by an interrupted publish of the analyst copies")
         if days:
             os.environ["TRADEWH_WAREHOUSE"] = str(warehouse)
             os.environ["TRADEWH_LANDING"] = str(landing)

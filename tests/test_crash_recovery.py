@@ -71,13 +71,18 @@ def test_a_run_killed_inside_a_phase_is_cleared_and_the_next_run_matches_an_unin
     assert killed_in != "before any step"
     unfinished = [run for run in _runs(tmp_path) if not run.is_finished]
     assert unfinished, "the kill should leave the run it interrupted marked started"
-    # A publish killed half-way leaves its copy and write-ahead log behind: the next run removes both.
+    # A publish killed half-way leaves its private staging folder (a copy and its write-ahead log) behind, or, from
+    # an older version, a `.new` copy beside the analyst copy: the next run removes them all.
+    (tmp_path / ".publish").mkdir(mode=0o700)
+    (tmp_path / ".publish" / "warehouse.entitled.duckdb").write_bytes(b"half a copy")
+    (tmp_path / ".publish" / "warehouse.entitled.duckdb.wal").write_bytes(b"a stale log")
     (tmp_path / "warehouse.analyst.duckdb.new").write_bytes(b"half a copy")
     (tmp_path / "warehouse.analyst.duckdb.new.wal").write_bytes(b"a stale log")
     log = _recovers(tmp_path, landing, reference)
     assert f"({unfinished[0].job_name}) was left unfinished: process" in log
-    assert "removed warehouse.analyst.duckdb.new" in log
+    assert "removed warehouse.analyst.duckdb.new" in log and "removed warehouse.entitled.duckdb.wal" in log
     assert not (tmp_path / "warehouse.analyst.duckdb.new.wal").exists()
+    assert not (tmp_path / ".publish").exists()
     statuses = {run.run_id: run.status for run in _runs(tmp_path)}
     assert all(statuses[run.run_id] == dg.DagsterRunStatus.FAILURE for run in unfinished)
 

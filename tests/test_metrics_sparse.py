@@ -174,7 +174,7 @@ def test_one_day_of_feeds_gives_every_table_suppressing_what_it_cannot_estimate(
         index = rows(con, "clearance_index")
         assert len(index) and set(index["period"]) == {"FY2026", "FY2026Q1"}
         assert index.loc[index["suppressed"], "note"].str.startswith("suppressed: no goods type").all()
-    result = build_report(tmp_path / "w" / "warehouse.duckdb", tmp_path / "report")
+    result = build_report(tmp_path / "w" / "warehouse.duckdb", tmp_path / "report", live=True)
     html = result.index.read_text(encoding="utf-8")
     assert result.figures == html.count('<figure class="tw-chart') > 0
     assert set(result.not_computed) == {"risk.model_evaluation"}

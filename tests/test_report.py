@@ -24,7 +24,9 @@ from report_fixture import MISSING, PORTS, TABLES, build_metrics_warehouse
 
 from orchestration.resources import WarehouseResource
 from warehouse import cli
-from warehouse.db import connect, publish_analyst_copy
+from warehouse.access.publish import publish_copies
+from warehouse.config import analyst_path
+from warehouse.db import connect
 from warehouse.report import formats
 from warehouse.report.build import build_report
 from warehouse.report.charts import nice_ticks
@@ -47,7 +49,7 @@ def built(tmp_path_factory):
     """One fixture warehouse and its report (the report only reads the warehouse)."""
     root = tmp_path_factory.mktemp("report")
     warehouse = build_metrics_warehouse(root / "warehouse.duckdb")
-    return warehouse, build_report(warehouse, root / "out")
+    return warehouse, build_report(warehouse, root / "out", live=True)
 
 
 def figure(html: str, fig_id: str) -> str:
@@ -143,7 +145,7 @@ def test_exports_hold_every_table_exactly_and_the_report_is_deterministic(built,
             )
     (tmp_path / "again" / "tables").mkdir(parents=True)
     (tmp_path / "again" / "tables" / "dropped_table.csv").write_text("stale")
-    again = build_report(warehouse, tmp_path / "again")
+    again = build_report(warehouse, tmp_path / "again", live=True)
     assert not (tmp_path / "again" / "tables" / "dropped_table.csv").exists()
     assert again.index.read_bytes() == result.index.read_bytes()
     for first, second in zip(result.exports, again.exports, strict=True):
@@ -153,7 +155,7 @@ def test_exports_hold_every_table_exactly_and_the_report_is_deterministic(built,
 def test_an_empty_warehouse_gives_a_report_that_says_nothing_is_computed(tmp_path):
     warehouse = tmp_path / "empty.duckdb"
     connect(warehouse).close()
-    result = build_report(warehouse, tmp_path / "out")
+    result = build_report(warehouse, tmp_path / "out", live=True)
     html = result.index.read_text(encoding="utf-8")
     assert result.figures == 0 and result.exports == []
     assert html.count("Not computed:") == len(TABLES) + len(MISSING) + 3  # + overview, evaluation, quality
@@ -161,9 +163,9 @@ def test_an_empty_warehouse_gives_a_report_that_says_nothing_is_computed(tmp_pat
 
 
 @pytest.mark.slow
-def test_a_locked_warehouse_is_read_from_the_analyst_copy(tmp_path):
+def test_tradewh_report_reads_the_analyst_copy_and_never_the_warehouse_a_writer_holds(tmp_path):
     warehouse = build_metrics_warehouse(tmp_path / "w.duckdb", with_evaluation=False, with_quality=False)
-    publish_analyst_copy(warehouse)
+    publish_copies(warehouse)
     holder = subprocess.Popen(
         [
             sys.executable,
@@ -181,10 +183,10 @@ def test_a_locked_warehouse_is_read_from_the_analyst_copy(tmp_path):
             duckdb.connect(str(warehouse), read_only=True)
         result = build_report(warehouse, tmp_path / "out")
         assert result.is_analyst_copy and result.source.name == "w.analyst.duckdb"
-        assert "read from the analysts' copy" in result.index.read_text(encoding="utf-8")
+        assert "From <code>w.analyst.duckdb</code>" in result.index.read_text(encoding="utf-8")
         assert len(result.exports) == len(TABLES)
-        Path(result.source).unlink()
-        with pytest.raises(WarehouseUnavailable, match="locked by a writer"):
+        analyst_path(warehouse).unlink()
+        with pytest.raises(WarehouseUnavailable, match="no analyst copy"):
             build_report(warehouse, tmp_path / "out2")
     finally:
         holder.stdin.close()
@@ -195,6 +197,7 @@ def test_cli_writes_the_report_beside_the_warehouse_by_default(tmp_path, capsys)
     warehouse = build_metrics_warehouse(tmp_path / "w.duckdb", with_evaluation=False)
     (tmp_path / "data_docs").mkdir()
     (tmp_path / "data_docs" / "index.html").write_text("<html></html>")
+    publish_copies(warehouse)
     assert cli.main(["report", "--warehouse", str(warehouse)]) == 0
     quality = section((tmp_path / "report" / "index.html").read_text(encoding="utf-8"), "quality")
     assert '<a href="../data_docs/index.html">Data Docs</a>' in quality  # relative: the folder can move whole

@@ -18,9 +18,10 @@ from orchestration.defs.risk.line_model import (
     risk_profiles,
 )
 from orchestration.resources import WarehouseResource
+from warehouse.access.publish import publish_copies
 from warehouse.cli import main as tradewh
 from warehouse.db import connect
-from warehouse.risk.evaluation import K_PCTS, at_k, auc
+from warehouse.risk.evaluation import K_PCTS, at_k, auc, evaluate
 from warehouse.risk.features import FEATURES, build_features
 from warehouse.risk.line_model import held_out_lines, load_examined, train_scheduled, training_lines
 from warehouse.risk.rule_baseline import criteria_rows, parse_criteria
@@ -132,7 +133,10 @@ def test_profiles_are_point_in_time(generated_warehouse, tmp_path):
 
 @pytest.mark.slow
 def test_evaluate_cli_model_beats_rules_and_random(generated_warehouse, tmp_path, capsys):
+    """`tradewh risk evaluate` reads the published (masked) copy and writes nothing; the pipeline's call, on the
+    warehouse, records the same split in risk.model_evaluation and risk.model_runs."""
     copy = copy_warehouse(generated_warehouse, tmp_path)
+    publish_copies(copy)
     out = tmp_path / "evaluation.json"
     assert tradewh(["risk", "evaluate", "--warehouse", str(copy), "--cutoff", str(CUTOFF), "--json", str(out)]) == 0
     printed = capsys.readouterr().out
@@ -156,7 +160,16 @@ def test_evaluate_cli_model_beats_rules_and_random(generated_warehouse, tmp_path
     assert model["revenue_at_5"] >= 2 * max(rules["revenue_at_5"], random["revenue_at_5"])
     assert model["auc"] > 0.75 > rules["auc"]
 
-    with connect(copy, read_only=True) as con:
+    with connect(copy) as con:
+        assert not con.execute(
+            "select count(*) from duckdb_tables() where schema_name = 'risk' and table_name = 'model_evaluation'"
+        ).fetchall()[0][0], "the command wrote to the warehouse"
+        recorded = evaluate(con, copy, CUTOFF)  # as the pipeline's asset does
+        # Masked importer numbers join as the clear ones do: the same split, line for line.
+        for name in ("n_test_lines", "n_test_positive"):
+            assert recorded.metrics["model"][name] == model[name]
+        metrics = recorded.metrics
+        model = metrics["model"]
         table = con.execute(
             "select selector, k_pct, precision, recall, revenue_share, auc, model_id from risk.model_evaluation "
             "where cutoff = ?",
@@ -188,6 +201,7 @@ def test_evaluate_cli_model_beats_rules_and_random(generated_warehouse, tmp_path
 
 def test_evaluate_cli_refuses_a_cutoff_with_no_history(generated_warehouse, tmp_path, capsys):
     copy = copy_warehouse(generated_warehouse, tmp_path)
+    publish_copies(copy)
     assert tradewh(["risk", "evaluate", "--warehouse", str(copy), "--cutoff", "2025-07-02"]) == 1
     assert "too few to train" in capsys.readouterr().err
 

@@ -8,10 +8,11 @@ import json
 import duckdb
 import pytest
 
+from warehouse.access.publish import publish_copies
 from warehouse.cli import main
 from warehouse.config import analyst_path
-from warehouse.db import connect, publish_analyst_copy
-from warehouse.sql_shell import interactive
+from warehouse.db import connect
+from warehouse.sql.shell import interactive
 
 
 @pytest.fixture
@@ -23,7 +24,7 @@ def warehouse(tmp_path):
             "create table marts.ports as select * from (values ('0401', 'NA', 1.50), ('2704', 'LA', 2.25)) "
             "t(port_code, country, value_usd)"
         )
-    publish_analyst_copy(path)
+    publish_copies(path)
     return path
 
 
@@ -58,7 +59,7 @@ def test_a_query_works_while_a_writer_holds_the_warehouse_and_a_publish_works_wh
         writer.close()
     reader = duckdb.connect(str(analyst_path(warehouse)), read_only=True)  # an analyst's long session
     try:
-        publish_analyst_copy(warehouse)  # the end of the next run republishes without waiting for the analyst
+        publish_copies(warehouse)  # the end of the next run republishes without waiting for the analyst
         assert reader.execute("select count(*) from marts.ports").fetchone()[0] == 2  # the old snapshot
     finally:
         reader.close()

@@ -159,19 +159,20 @@ def cmd_ui(args: argparse.Namespace) -> int:
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
-    from warehouse.sql_shell import AnalystCopyMissing, interactive, open_analyst_copy, run_query
+    import duckdb
+
+    from warehouse.db import AnalystCopyMissing, NotEntitled, open_analyst_copy
+    from warehouse.sql.shell import interactive, run_query
 
     try:
-        con = open_analyst_copy(_warehouse(args))
-    except AnalystCopyMissing as error:
+        con = open_analyst_copy(_warehouse(args), entitled=args.entitled)
+    except (AnalystCopyMissing, NotEntitled) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     with con:
         if args.command_text is None:
             interactive(con, args.format)
             return 0
-        import duckdb
-
         try:
             run_query(con, args.command_text, args.format, sys.stdout)
         except duckdb.Error as error:
@@ -214,9 +215,14 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--wait", type=float, metavar="SECONDS", help=WAIT_HELP)
     demo.set_defaults(func=cmd_demo)
 
-    sql = sub.add_parser("sql", parents=[common], help="SQL on the read-only analyst copy (interactive or -c)")
+    sql = sub.add_parser("sql", parents=[common], help="SQL on the sealed, read-only analyst copy (interactive or -c)")
     sql.add_argument("-c", dest="command_text", metavar="QUERY", help="run one query, print the result and exit")
     sql.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    sql.add_argument(
+        "--entitled",
+        action="store_true",
+        help="open the entitled copy, with personal and confidential columns in the clear (its group only)",
+    )
     sql.set_defaults(func=cmd_sql)
 
     ui = sub.add_parser("ui", parents=[common], help="open the Dagster UI on this warehouse")

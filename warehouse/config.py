@@ -37,3 +37,16 @@ def landing_path(warehouse: Path, override: str | os.PathLike | None = None) -> 
 def quarantine_dir(warehouse: Path) -> Path:
     """Where unreadable files are copied whole, by content hash, so nothing delivered is lost."""
     return data_dir(warehouse) / "quarantine"
+
+
+def entitled_path(warehouse: Path) -> Path:
+    """The copy with personal and confidential columns in the clear, readable only by the entitled group."""
+    return warehouse.with_name(f"{warehouse.stem}.entitled.duckdb")
+
+
+ENTITLED_GROUP_ENV = "TRADEWH_ENTITLED_GROUP"
+
+
+def entitled_group() -> str | None:
+    """The Unix group whose members may read the entitled copy ($TRADEWH_ENTITLED_GROUP); None: its owner only."""
+    return os.environ.get(ENTITLED_GROUP_ENV) or None

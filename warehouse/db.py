@@ -1,22 +1,36 @@
-"""Connections to the warehouse file and publication of the analysts' read-only copy.
+"""Connections to the warehouse: the loader's (`connect`) and the analysts' (`open_analyst_copy`).
 
-DuckDB allows one writing process per file, and on 2.0 an open reader also blocks the writer. Analysts therefore
-never open the warehouse itself: after each successful run the whole database is copied to a new file that then
-replaces the analyst copy atomically (`os.replace`), so a query running on the old copy keeps its inode.
+DuckDB allows one writing process per file, and on 2.0 an open reader also blocks the writer. So only the loader
+opens the warehouse itself; everything that reads opens a published copy (warehouse/access/publish.py), sealed and
+read-only:
+
+    from warehouse.db import open_analyst_copy
+    with open_analyst_copy("data/warehouse.duckdb") as con:
+        con.execute("select count(*) from marts.fct_entries").fetchall()
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import duckdb
 
-from warehouse.config import analyst_path
+from warehouse.config import analyst_path, entitled_path
 from warehouse.contract.identifiers import install_macros
 
 
+class AnalystCopyMissing(RuntimeError):
+    """No published copy yet."""
+
+
+class NotEntitled(PermissionError):
+    """The entitled copy exists but this account may not read it."""
+
+
 def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse with the platform's session settings (UTC, no progress bar, contract macros)."""
+    """Open the warehouse with the platform's session settings (UTC, no progress bar, contract macros).
+    For the loader and the pipeline only: a reader holding the live file makes the next load fail."""
     path = Path(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -29,33 +43,24 @@ def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnect
     return con
 
 
-def _publish_staging(warehouse: Path) -> Path:
-    target = analyst_path(warehouse)
-    return target.with_name(target.name + ".new")
+def open_analyst_copy(warehouse: Path | str, entitled: bool = False):
+    """The published copy of `warehouse` (the masked default one, or with `entitled` the clear one), read-only and
+    sealed: no files, no extensions, no settings, no attach (warehouse/access/sealed.py)."""
+    from warehouse.access.sealed import open_sealed
+
+    warehouse = Path(warehouse)
+    path = entitled_path(warehouse) if entitled else analyst_path(warehouse)
+    if not path.exists():
+        raise AnalystCopyMissing(f"no analyst copy at {path}: run `tradewh run` (or `tradewh demo`) first")
+    if not os.access(path, os.R_OK):
+        raise NotEntitled(_not_entitled(path))
+    return open_sealed(path, entitled)
 
 
-def remove_interrupted_publish(warehouse: Path) -> list[Path]:
-    """Delete what a publish killed half-way left behind (the `.new` copy and its write-ahead log); returns them.
-    The WAL matters most: DuckDB would replay a stale one into the next fresh copy."""
-    staging = _publish_staging(warehouse)
-    found = [p for p in (staging, staging.with_name(staging.name + ".wal")) if p.exists()]
-    for path in found:
-        path.unlink()
-    return found
+def _not_entitled(path: Path) -> str:
+    import grp
 
-
-def publish_analyst_copy(warehouse: Path) -> Path:
-    """Copy the warehouse to `<name>.analyst.duckdb` atomically; returns the published path."""
-    target = analyst_path(warehouse)
-    staging = _publish_staging(warehouse)
-    remove_interrupted_publish(warehouse)
-    con = connect(warehouse)
-    try:
-        source = con.execute("select current_database()").fetchone()[0]  # the file's stem, not "main"
-        con.execute("attach ? as publish", [str(staging)])
-        con.execute(f'copy from database "{source}" to publish')
-        con.execute("detach publish")
-    finally:
-        con.close()
-    staging.replace(target)
-    return target
+    info = path.stat()
+    group = grp.getgrgid(info.st_gid).gr_name
+    mode = f"{info.st_mode & 0o777:04o}"
+    return f"not entitled to {path} (mode {mode}, group {group}): only members of group {group} may read it"

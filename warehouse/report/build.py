@@ -20,7 +20,7 @@ TITLE = "Trade enforcement performance report"
 @dataclass
 class ReportResult:
     index: Path
-    source: Path  # the file read: the warehouse, or its analyst copy when a writer held the warehouse
+    source: Path  # the file read: the analyst copy, or the warehouse itself for the pipeline
     is_analyst_copy: bool
     figures: int
     exports: list[Export] = field(default_factory=list)
@@ -31,11 +31,13 @@ def default_out(warehouse: Path) -> Path:
     return data_dir(Path(warehouse)) / "report"
 
 
-def build_report(warehouse: Path, out: Path | None = None) -> ReportResult:
+def build_report(warehouse: Path, out: Path | None = None, live: bool = False) -> ReportResult:
+    """The report from the published analyst copy, or with `live` from the warehouse itself (the pipeline's
+    asset, which runs before the copy is republished)."""
     warehouse = Path(warehouse).absolute()
     out = Path(out).absolute() if out else default_out(warehouse)
     out.mkdir(parents=True, exist_ok=True)
-    with open_for_reading(warehouse) as opened:
+    with open_for_reading(warehouse, live) as opened:
         con = opened.con
         present = tables_in(con, "metrics")
         frames = {name: read_table(con, "metrics", name) for name in present}
@@ -74,8 +76,7 @@ def build_report(warehouse: Path, out: Path | None = None) -> ReportResult:
         exports = export_tables(con, out / "tables")
         sections.append(("exports", "Tables and exports", _exports_html(exports)))
 
-    source_note = " (read from the analysts' copy: the warehouse was being written)" if opened.is_analyst_copy else ""
-    subtitle = f"From <code>{escape(opened.path.name)}</code>{source_note}."
+    subtitle = f"From <code>{escape(opened.path.name)}</code>."
     index = out / "index.html"
     index.write_text(page.document(TITLE, subtitle, sections), encoding="utf-8")
     return ReportResult(index, opened.path, opened.is_analyst_copy, figures, exports, missing)

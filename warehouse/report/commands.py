@@ -17,8 +17,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     except WarehouseUnavailable as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    if result.is_analyst_copy:
-        print(f"the warehouse is being written: read the analysts' copy {result.source}")
+    print(f"read {result.source}")
     print(f"{result.figures} charts, {len(result.exports)} tables exported to {result.index.parent / 'tables'}")
     if result.not_computed:
         print(f"not computed yet: {', '.join(result.not_computed)}")

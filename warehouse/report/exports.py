@@ -1,10 +1,15 @@
 """Every metric table (and the risk model evaluation, when present) exported as CSV and Parquet with DuckDB COPY,
-so analysts outside the warehouse get exactly the numbers the report shows."""
+so analysts outside the warehouse get exactly the numbers the report shows.
+
+The report reads a sealed copy that may not write files (warehouse/access/sealed.py): rows are read there as Arrow
+and written by a separate in-memory DuckDB, which holds nothing but them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+
+import duckdb
 
 from warehouse.report.source import tables_in
 
@@ -38,14 +43,17 @@ def export_tables(con, folder: Path) -> list[Export]:
     for old in [*folder.glob("*.csv"), *folder.glob("*.parquet")]:
         old.unlink()
     done = []
-    for schema, table in exported_tables(con):
-        stem = table if schema == "metrics" else f"{schema}.{table}"
-        csv, parquet = folder / f"{stem}.csv", folder / f"{stem}.parquet"
-        query = f'select * from "{schema}"."{table}" order by all'
-        con.execute(f"copy ({query}) to '{_quoted(csv)}' (format csv, header true)").fetchall()
-        con.execute(f"copy ({query}) to '{_quoted(parquet)}' (format parquet)").fetchall()
-        rows = con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
-        done.append(Export(schema, table, rows, csv, parquet))
+    with duckdb.connect() as writer:
+        writer.execute("set TimeZone = 'UTC'")  # as the warehouse's sessions: timestamps print the same
+        for schema, table in exported_tables(con):
+            stem = table if schema == "metrics" else f"{schema}.{table}"
+            csv, parquet = folder / f"{stem}.csv", folder / f"{stem}.parquet"
+            rows = con.execute(f'select * from "{schema}"."{table}" order by all').to_arrow_table()
+            writer.register("export_rows", rows)
+            writer.execute(f"copy export_rows to '{_quoted(csv)}' (format csv, header true)").fetchall()
+            writer.execute(f"copy export_rows to '{_quoted(parquet)}' (format parquet)").fetchall()
+            writer.unregister("export_rows")
+            done.append(Export(schema, table, rows.num_rows, csv, parquet))
     return done
 
 

@@ -1,4 +1,6 @@
-"""Reading the warehouse for the report: read-only, and from the analysts' copy when a writer holds the file."""
+"""Reading the warehouse for the report: the pipeline's report asset reads the warehouse itself (it runs in the
+writer pool, right after the measures); `tradewh report` reads the published analyst copy, so it never holds a lock
+a load needs."""
 
 from __future__ import annotations
 
@@ -7,39 +9,36 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 
-from warehouse.config import analyst_path
-from warehouse.db import connect
+from warehouse.db import AnalystCopyMissing, connect, open_analyst_copy
 
 
 class WarehouseUnavailable(RuntimeError):
-    """Neither the warehouse nor its analyst copy can be opened."""
+    """The file the report reads cannot be opened."""
 
 
 @dataclass(frozen=True)
 class Opened:
-    con: duckdb.DuckDBPyConnection
+    con: object  # a DuckDB connection, or the sealed analyst connection (the same `execute`)
     path: Path
     is_analyst_copy: bool
 
 
 @contextmanager
-def open_for_reading(warehouse: Path) -> Iterator[Opened]:
-    """The warehouse read-only; when a writer holds its lock (DuckDB allows no reader beside a writer in another
-    process), the analysts' copy, which the platform republishes after every successful run."""
+def open_for_reading(warehouse: Path, live: bool = False) -> Iterator[Opened]:
+    """The published analyst copy (the default); with `live`, the warehouse itself read-only, for the pipeline."""
     warehouse = Path(warehouse)
-    copy = analyst_path(warehouse)
-    if not warehouse.exists() and not copy.exists():
-        raise WarehouseUnavailable(f"no warehouse at {warehouse}")
-    try:
-        con = connect(warehouse, read_only=True)
-        opened = Opened(con, warehouse, False)
-    except duckdb.IOException as error:
-        if not copy.exists():
-            raise WarehouseUnavailable(f"{warehouse} is locked by a writer and there is no analyst copy") from error
-        opened = Opened(connect(copy, read_only=True), copy, True)
+    if live:
+        if not warehouse.exists():
+            raise WarehouseUnavailable(f"no warehouse at {warehouse}")
+        opened = Opened(connect(warehouse, read_only=True), warehouse, False)
+    else:
+        try:
+            con = open_analyst_copy(warehouse)
+        except AnalystCopyMissing as error:
+            raise WarehouseUnavailable(str(error)) from None
+        opened = Opened(con, con.path, True)
     try:
         yield opened
     finally:

@@ -9,23 +9,27 @@ from warehouse import config
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from warehouse.db import connect
+    """Evaluate on the published analyst copy (masked importer numbers join as the clear ones do), writing nothing
+    to the warehouse: the pipeline's risk/model_evaluation asset records the evaluation the report shows."""
+    from warehouse.db import AnalystCopyMissing, open_analyst_copy
     from warehouse.risk.evaluation import default_cutoff, evaluate, write_json
 
     warehouse = config.warehouse_path(args.warehouse)
-    if not warehouse.exists():
-        print(f"error: warehouse {warehouse} does not exist", file=sys.stderr)
+    try:
+        con = open_analyst_copy(warehouse)
+    except AnalystCopyMissing as error:
+        print(f"error: {error}", file=sys.stderr)
         return 2
-    con = connect(warehouse)
     try:
         cutoff = date.fromisoformat(args.cutoff) if args.cutoff else default_cutoff(con)
         until = date.fromisoformat(args.until) if args.until else None
-        result = evaluate(con, warehouse, cutoff, until)
+        result = evaluate(con, warehouse, cutoff, until, record_results=False)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     finally:
         con.close()
+    print(f"read {con.path}")
     print(result.table())
     print("P = precision, R = recall, $ = share of revenue found, at the top k% of the examined test lines.")
     if args.json:

@@ -114,10 +114,15 @@ def selector_metrics(score: np.ndarray, label: np.ndarray, revenue: np.ndarray) 
 
 
 def evaluate(
-    con: duckdb.DuckDBPyConnection, warehouse_file: Path, cutoff: date, until: date | None = None
+    con: duckdb.DuckDBPyConnection,
+    warehouse_file: Path,
+    cutoff: date,
+    until: date | None = None,
+    record_results: bool = True,
 ) -> Evaluation:
     """Train a model on outcomes before `cutoff` (recorded in risk.model_runs, purpose 'evaluation'), score the
-    lines examined after it with the model, the rules and random selection, and record risk.model_evaluation."""
+    lines examined after it with the model, the rules and random selection, and record risk.model_evaluation.
+    With `record_results` False nothing is written (the `tradewh risk evaluate` command, on the read-only copy)."""
     # Refuse early (before building features) when the history before the cutoff is too thin.
     positives = con.execute(
         """
@@ -143,7 +148,8 @@ def evaluate(
     if not pd.to_datetime(train["filed_date"]).max() < pd.Timestamp(cutoff) <= pd.to_datetime(test["filed_date"]).min():
         raise RuntimeError("the training and test windows overlap")
     model = fit(train, cutoff)
-    save_run(con, model, train, warehouse_file, "evaluation")
+    if record_results:
+        save_run(con, model, train, warehouse_file, "evaluation")
     p, _, _ = model.predict(test, with_reasons=False)
     test = test.assign(
         score_model=p, score_rules=rule_scores(con, test, cutoff).to_numpy(), score_random=np.zeros(len(test))
@@ -153,7 +159,8 @@ def evaluate(
     for values in metrics.values():
         values.update(n_test_lines=len(test), n_test_positive=int(label.sum()), cutoff=str(cutoff))
     result = Evaluation(cutoff, model.model_id, test, metrics)
-    record(con, result)
+    if record_results:
+        record(con, result)
     return result
 
 

@@ -24,7 +24,7 @@ METRIC_TABLES = tuple(TABLES)
 def leadership_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Static HTML report with inline SVG charts (opens with no server and no network) and every metric table as
     CSV and Parquet, written to `report/` beside the warehouse."""
-    result = build_report(warehouse.warehouse_file, default_out(warehouse.warehouse_file))
+    result = build_report(warehouse.warehouse_file, default_out(warehouse.warehouse_file), live=True)
     if result.not_computed:
         context.log.warning(f"not computed yet: {', '.join(result.not_computed)}")
     return dg.MaterializeResult(

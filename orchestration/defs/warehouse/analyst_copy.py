@@ -1,4 +1,5 @@
-"""The analysts' read-only copy, republished after the models, risk scores, measures and report are built."""
+"""The analysts' read-only copies (masked default, clear entitled), republished after the models, risk scores,
+measures and report are built."""
 
 import importlib
 import pkgutil
@@ -7,7 +8,7 @@ import dagster as dg
 
 from orchestration.defs.warehouse.dbt_models import warehouse_models
 from orchestration.resources import EAGER_WHEN_CHECKS_PASS, WRITER_POOL, WarehouseResource
-from warehouse.db import publish_analyst_copy
+from warehouse.access.publish import publish_copies
 
 # The analysts see what the downstream domains compute, so the copy waits for every asset they define.
 DOWNSTREAM_DOMAINS = ("risk", "metrics", "report")
@@ -36,11 +37,25 @@ def downstream_asset_keys() -> list[dg.AssetKey]:
     automation_condition=EAGER_WHEN_CHECKS_PASS,
 )
 def analyst_copy(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    """Copy the warehouse to `<name>.analyst.duckdb` and swap it in atomically: analysts read this file, so their
-    queries never hold the lock a load needs, and they always see a consistent, fully built warehouse."""
-    path = publish_analyst_copy(warehouse.warehouse_file)
-    context.log.info(f"published {path}")
-    return dg.MaterializeResult(metadata={"path": str(path), "bytes": path.stat().st_size})
+    """Copy the warehouse to `<name>.analyst.duckdb` (personal and confidential columns masked as the dbt yml tags
+    them) and `<name>.entitled.duckdb` (clear, readable by the entitled group only), each swapped in atomically:
+    analysts read these files, so their queries never hold the lock a load needs, and they always see a
+    consistent, fully built warehouse."""
+    published = publish_copies(warehouse.warehouse_file)
+    context.log.info(f"published {published.analyst} ({len(published.masked)} columns masked) and {published.entitled}")
+    if published.entitled_group is None:
+        context.log.info("the entitled copy is readable by its owner only: set TRADEWH_ENTITLED_GROUP to share it")
+    if published.unmatched:
+        context.log.warning(f"tagged columns missing from their tables: {', '.join(published.unmatched)}")
+    return dg.MaterializeResult(
+        metadata={
+            "path": str(published.analyst),
+            "bytes": published.analyst.stat().st_size,
+            "entitled_path": str(published.entitled),
+            "entitled_group": published.entitled_group or "(owner only)",
+            "masked_columns": len(published.masked),
+        }
+    )
 
 
 warehouse_job = dg.define_asset_job(

@@ -1,0 +1,61 @@
+"""SQL that masks one tagged column as the default analyst copy carries it.
+
+- hash: a keyed SHA-256 of the value (lists: of each element), shortened to 20 hex digits behind an `h`. The same
+  key masks every table, so an importer number hashes to the same value wherever it appears and joins still work;
+  without the key nobody can rebuild the clear value by hashing candidates (importer numbers are guessable).
+- nullify: the column is empty (names, streets, phones: nothing needs to join on them).
+- redact: quoted values inside messages ('...', quotes inside doubled as the loader writes them) become '…'; the
+  rest of the message stays. A quote right after a letter is an apostrophe ("number's"), not a value's start.
+  Columns of nested types are redacted through their JSON text and cast back to their type.
+"""
+
+from __future__ import annotations
+
+from warehouse.access.policy import PolicyError, Tagged
+
+HASH_DIGITS = 20
+QUOTED = "(^|[^A-Za-z])'(?:[^']|'')*'"
+REDACTED = "\\1'…'"  # what preceded the quote, then the value's place
+
+
+def quote_identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _hash(value_sql: str, key: str) -> str:
+    return f"'h' || substr(sha256({_literal(key)} || {value_sql}), 1, {HASH_DIGITS})"
+
+
+def _redact(value_sql: str) -> str:
+    return f"regexp_replace({value_sql}, {_literal(QUOTED)}, {_literal(REDACTED)}, 'g')"
+
+
+def masked_expression(tag: Tagged, data_type: str, nullable: bool, key: str) -> str:
+    """The SQL expression that replaces the column in the default copy's `select` list."""
+    column = quote_identifier(tag.column)
+    if tag.masking == "hash":
+        if data_type == "VARCHAR":
+            masked = _hash(column, key)
+        elif data_type == "VARCHAR[]":
+            masked = f"list_transform({column}, lambda element: {_hash('element', key)})"
+        else:
+            raise PolicyError(f"{tag.defined_in}: {tag.table}.{tag.column} is {data_type}; hash masks text only")
+    elif tag.masking == "redact":
+        if data_type == "VARCHAR":
+            masked = _redact(column)
+        else:
+            masked = f"cast(cast({_redact(f'cast(to_json({column}) as varchar)')} as json) as {data_type})"
+    else:
+        if not nullable:
+            raise PolicyError(
+                f"{tag.defined_in}: {tag.table}.{tag.column} is NOT NULL and cannot be masked as null; "
+                "use masking: hash or redact"
+            )
+        masked = f"cast(null as {data_type})"
+    if tag.mask_when:
+        masked = f"case when ({tag.mask_when}) then {masked} else {column} end"
+    return f"{masked} as {column}"
