@@ -64,6 +64,9 @@ ESCAPES = [
     ("checkpoint", "CHECKPOINT"),
     ("force checkpoint", "CHECKPOINT"),
     ("vacuum", "VACUUM"),
+    ("explain analyze vacuum", "VACUUM"),
+    ("select * from checkpoint()", "CHECKPOINT"),
+    ("explain analyze copy (select 1) to '{tmp}/e.csv'", "COPY"),
     ("create table marts.mine as select 1", "read-only"),
     ("delete from marts.importers", "read-only"),
 ]
@@ -75,6 +78,7 @@ QUERIES_THAT_STILL_WORK = [
     "pragma table_info('marts.importers')",
     "create temp table mine as select * from marts.importers",
     "explain select * from marts.importers",
+    "explain analyze select count(*) from marts.importers",
 ]
 
 
@@ -356,6 +360,18 @@ def test_the_default_copy_holds_no_clear_value_of_any_tagged_column(pipeline):
     clear_join = con.execute(join.format(db="live")).fetchone()
     assert masked_join[0] == clear_join[0] > 0 and masked_join[2] == clear_join[2] and masked_join[1] == 0
     con.close()
+    # The yml descriptions are in the copy as DuckDB comments (dbt persist_docs), tables, views and columns.
+    with open_analyst_copy(warehouse) as con:
+        table, view = con.execute(
+            "select (select comment from duckdb_tables() where table_name = 'fct_entries'), "
+            "(select comment from duckdb_views() where view_name = 'stg_raw__entries')"
+        ).fetchone()
+        missing = con.execute(
+            "select count(*) filter (where comment is null), count(*) from duckdb_columns() "
+            "where schema_name = 'marts'"
+        ).fetchone()
+    assert table.startswith("FACT") and view, (table, view)
+    assert missing[0] == 0 < missing[1], f"{missing[0]} of {missing[1]} mart columns have no description"
 
 
 def _readers(root: Path, warehouse: Path, stop: threading.Event, results: dict) -> None:
@@ -421,3 +437,14 @@ def test_a_load_finishes_and_publishes_while_every_read_command_and_an_open_shel
     assert "Refused: ATTACH" in transcript
     answers = re.findall(r"^\s*(\d+)$", transcript, flags=re.MULTILINE)
     assert answers == [str(before[0])] * 2, transcript  # its snapshot, unchanged by the publish
+
+
+def test_every_column_the_contract_calls_personal_is_tagged_personal_in_the_raw_sources():
+    from warehouse.contract import FEEDS
+
+    tagged = {(t.table, t.column): t for t in load_policy() if t.schema == "raw"}
+    for feed in FEEDS.values():
+        for column in feed.columns:
+            if column.pii:
+                assert tagged[(feed.name, column.name)].classification == "personal", (feed.name, column.name)
+    assert all(("raw" in t.defined_in) for t in tagged.values())

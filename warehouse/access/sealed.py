@@ -15,6 +15,7 @@ and the file permissions of the entitled one.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from pathlib import Path
 
@@ -49,6 +50,7 @@ WHY = {
 }
 VERBS = {StatementType.LOAD: "INSTALL and LOAD", StatementType.SET: "SET, RESET, USE and setting PRAGMA"}
 CHECKPOINT = re.compile(r"^\s*(force\s+)?checkpoint\b|\bcheckpoint\s*\(", re.IGNORECASE)
+EXPLAIN = re.compile(r"^\s*explain\s+(analy[sz]e\s+)?", re.IGNORECASE)
 
 
 class Refused(duckdb.PermissionException):
@@ -60,11 +62,16 @@ def check_statements(query: str) -> None:
     for statement in duckdb.extract_statements(query):
         kind = statement.type
         verb = VERBS.get(kind, kind.name.replace("_", " "))
-        if kind is StatementType.CALL and CHECKPOINT.search(statement.query):
+        if CHECKPOINT.search(statement.query):  # `checkpoint`, `call checkpoint()`, `from checkpoint()`
             raise Refused("Refused: CHECKPOINT is not allowed on the analyst copy: the copy is read-only")
         if kind not in ALLOWED:
             reason = WHY.get(kind, "it is not a query")
             raise Refused(f"Refused: {verb} statements are not allowed on the analyst copy: {reason}")
+        if kind is StatementType.EXPLAIN:  # `explain analyze` runs the statement it explains
+            inner = EXPLAIN.sub("", statement.query, count=1)
+            # Not a statement on its own (explain options): DuckDB parses and checks it.
+            with contextlib.suppress(duckdb.ParserException):
+                check_statements(inner)
 
 
 class AnalystConnection:

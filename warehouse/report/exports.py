@@ -48,7 +48,7 @@ def export_tables(con, folder: Path) -> list[Export]:
         for schema, table in exported_tables(con):
             stem = table if schema == "metrics" else f"{schema}.{table}"
             csv, parquet = folder / f"{stem}.csv", folder / f"{stem}.parquet"
-            rows = con.execute(f'select * from "{schema}"."{table}" order by all').to_arrow_table()
+            rows = con.sql(f'select * from "{schema}"."{table}" order by all').to_arrow_table()
             writer.register("export_rows", rows)
             writer.execute(f"copy export_rows to '{_quoted(csv)}' (format csv, header true)").fetchall()
             writer.execute(f"copy export_rows to '{_quoted(parquet)}' (format parquet)").fetchall()
