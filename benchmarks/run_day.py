@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/run_day.py --scale 0.5 --days 1     # the edge-case matrix's benchmark-tier day
     .venv/bin/python benchmarks/run_day.py --scale 0.01 --days 3 --keep /tmp/run_day
+    .venv/bin/python benchmarks/run_day.py --scale 0.01 --days 30 --reruns 3     # then the no-op re-run, 3 times
 
 `tradewh run` runs in a child process, so wall time, CPU (user + system, every process it starts: dbt included) and
 peak resident memory are its own; the generator is timed apart. The slowest Dagster steps come from the run's event
@@ -26,14 +27,17 @@ STEPS_SHOWN = 12
 
 
 def _timed(command: list[str], env: dict[str, str]) -> tuple[int, float, float, float, str]:
-    """(rc, wall s, CPU s, peak RSS MiB, last output lines) of one child command and everything it starts. GNU
+    """(rc, wall s, CPU s, peak RSS MiB, its output) of one child command and everything it starts. GNU
     time reports the peak of the largest process; a parent's own getrusage would mix earlier children in."""
     with tempfile.NamedTemporaryFile("r", suffix=".time") as report:
         timed = ["/usr/bin/time", "-o", report.name, "-f", "%e %U %S %M", *command]
         proc = subprocess.run(timed, env=env, capture_output=True, text=True, check=False)
         wall, user, system, peak_kib = (float(x) for x in report.read().split()[-4:])
-    tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-40:])
-    return proc.returncode, wall, user + system, peak_kib / 1024, tail
+    return proc.returncode, wall, user + system, peak_kib / 1024, proc.stdout + proc.stderr
+
+
+def _tail(output: str, lines: int = 40) -> str:
+    return "\n".join(output.strip().splitlines()[-lines:])
 
 
 def _slowest_steps(dagster_home: Path) -> list[tuple[float, str]]:
@@ -64,6 +68,7 @@ def main() -> int:
     parser.add_argument("--start", default="2025-10-01")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--keep", help="work in this folder and keep it (default: a temporary folder, removed)")
+    parser.add_argument("--reruns", type=int, default=0, help="then run again this many times with nothing new")
     args = parser.parse_args()
 
     root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="run_day_"))
@@ -76,7 +81,7 @@ def main() -> int:
         generate += ["--days", str(args.days), "--scale", str(args.scale), "--seed", str(args.seed)]
         rc, gen_wall, gen_cpu, _, tail = _timed(generate, env)
         if rc:
-            print(tail)
+            print(_tail(tail))
             return rc
         shutil.rmtree(landing / "truth", ignore_errors=True)
         lines = sum(1 for p in (landing / "entries").rglob("*.csv") for _ in p.open(encoding="utf-8")) - sum(
@@ -94,7 +99,15 @@ def main() -> int:
         for seconds, step in _slowest_steps(home)[:STEPS_SHOWN]:
             print(f"- {step}: {seconds:.1f}")
         if rc:
-            print("\n```\n" + tail + "\n```")
+            print("\n```\n" + _tail(tail) + "\n```")
+            return rc
+        if args.reruns:
+            print("\nThe same `tradewh run` again, nothing new in the landing folder (the no-op re-run):\n")
+            print("| re-run | rc | wall s | CPU s | peak RSS MiB | skipped |\n| --- | --- | --- | --- | --- | --- |")
+        for number in range(1, args.reruns + 1):
+            rc, wall, cpu, rss, tail = _timed(run, env)
+            skipped = "nothing new since the last successful run" in tail
+            print(f"| {number} | {rc} | {wall:.1f} | {cpu:.1f} | {rss:,.0f} | {'yes' if skipped else 'no'} |")
         return rc
     finally:
         if not args.keep:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from orchestration import run_state
 from orchestration.dbt_project import prepare_manifest
 from warehouse.config import analyst_path, data_dir, quarantine_dir
 
@@ -42,6 +43,7 @@ class PlatformRun:
     success: bool = True
     failed_job: str | None = None
     nothing_to_load: bool = False
+    unchanged_since: str | None = None  # a no-op: when the last successful run, whose record matched, finished
 
 
 # The error Dagster raises in a step that SIGINT or SIGTERM interrupted.
@@ -118,6 +120,19 @@ def run_platform(
     with writer_lock(warehouse, wait, log):
         for leftover in remove_interrupted_publish(warehouse):
             log(f"removed {leftover.name}, left by an interrupted publish of the analyst copies")
+        started = run_state.snapshot(warehouse, landing)
+        last = run_state.unchanged(warehouse, started) if days else None
+        if last is not None:
+            log(
+                f"nothing new since the last successful run ({last.finished_at}): the same files in {landing}, "
+                "the same code and settings, the warehouse as it left it; nothing loaded, built or published "
+                "(the analysts' copies are current)"
+            )
+            outcome.unchanged_since = last.finished_at
+            if before_release is not None:
+                before_release()
+            return outcome
+        run_state.forget(warehouse)
         if days:
             os.environ["TRADEWH_WAREHOUSE"] = str(warehouse)
             os.environ["TRADEWH_LANDING"] = str(landing)
@@ -140,6 +155,8 @@ def run_platform(
             _record_misplaced_files(warehouse, landing, log)
         else:
             _run_jobs(warehouse, days, outcome, log, wait)
+            if outcome.success:
+                run_state.record_success(warehouse, started)
         if before_release is not None:
             before_release()
     return outcome

@@ -144,6 +144,13 @@ def test_tradewh_run_goes_end_to_end_and_records_its_runs_where_dagster_dev_look
         current = con.execute("select count(*) from raw.entries_current").fetchone()[0]
     assert lines == current > 0
 
+    # Run again with nothing new: skipped before Dagster, nothing materialised, the copies untouched.
+    copy_stamp = (tmp_path / "w.analyst.duckdb").stat().st_mtime_ns
+    assert main(["run", "--warehouse", str(warehouse), "--landing", str(landing)]) == 0
+    assert "nothing new since the last successful run" in capsys.readouterr().out
+    assert len(instance.get_runs()) == len(runs)
+    assert (tmp_path / "w.analyst.duckdb").stat().st_mtime_ns == copy_stamp
+
 
 def test_stale_runs_are_marked_failed_and_free_their_pool_slot_while_live_runs_are_kept(defs, landing, tmp_path):
     """A run whose recorded process has ended is failed with the reason and its writer-pool slot freed, by the runner
