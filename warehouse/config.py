@@ -50,3 +50,19 @@ ENTITLED_GROUP_ENV = "TRADEWH_ENTITLED_GROUP"
 def entitled_group() -> str | None:
     """The Unix group whose members may read the entitled copy ($TRADEWH_ENTITLED_GROUP); None: its owner only."""
     return os.environ.get(ENTITLED_GROUP_ENV) or None
+
+
+MEMORY_LIMIT_ENV = "TRADEWH_MEMORY_LIMIT"
+TEMP_DIR_ENV = "TRADEWH_TEMP_DIR"
+
+
+def memory_limit() -> str:
+    """DuckDB's memory limit for every warehouse session and dbt ($TRADEWH_MEMORY_LIMIT: '8GB', '50%'...; default
+    DuckDB's own 80% of RAM). Above it DuckDB spills to the temp directory instead of growing."""
+    return os.environ.get(MEMORY_LIMIT_ENV) or "80%"
+
+
+def temp_directory(warehouse: Path) -> Path:
+    """Where DuckDB spills ($TRADEWH_TEMP_DIR; default `<warehouse>.tmp` beside it, DuckDB's own default)."""
+    value = os.environ.get(TEMP_DIR_ENV)
+    return Path(value).expanduser().absolute() if value else warehouse.with_name(warehouse.name + ".tmp")
