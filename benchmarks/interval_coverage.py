@@ -11,7 +11,7 @@ Reported per measure, shape and level (overall; breakout cells whose population 
 published and withheld, coverage of the published ones and its Monte Carlo standard error sqrt(c (1 - c) / n)
 (breakout cells of one replicate share a sample, so for them it is a lower bound).
 
-    .venv/bin/python benchmarks/interval_coverage.py --replicates 400   # ~10 min on one core
+    .venv/bin/python -m benchmarks.interval_coverage --replicates 2000   # ~500 CPU-s, 12 min on the shared machine
 """
 
 from __future__ import annotations
@@ -92,9 +92,8 @@ def one_replicate(shape: Shape, rng: np.random.Generator, declared: pd.DataFrame
     frame = pd.concat([frame, collected_rate(frame, declared)], ignore_index=True)
     frame["suppressed"] = False
     frame = suppress_small_cells(frame)
-    return frame[
-        ["measure", "domain", "domain_value", "estimate", "std_error", "ci_low", "ci_high", "suppressed", "note"]
-    ]
+    columns = ["measure", "domain", "domain_value", "estimate", "std_error", "ci_low", "ci_high", "n_sampled"]
+    return frame[[*columns, "suppressed", "note"]]
 
 
 def replicates(shape: Shape, count: int, seed: int = 20260214) -> pd.DataFrame:

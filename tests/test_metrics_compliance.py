@@ -338,6 +338,31 @@ def test_korn_graubard_is_clopper_pearson_for_a_simple_random_sample():
     assert zero_low == 0 and zero_high == pytest.approx(1 - 0.025 ** (1 / 50))
 
 
+def test_korn_graubard_never_credits_the_design_with_more_than_its_lines():
+    # A variance below the SRS one (design effect < 1, what a few discrepant lines in low-weight strata give) is
+    # floored at n: the same interval as an SRS of n lines. A larger variance shrinks n_eff as before.
+    p, n = 3 / 200, 200
+    srs = np.ravel(survey.korn_graubard(p, np.sqrt(p * (1 - p) / n), n, n - 1))
+    low, high = survey.korn_graubard(p, 0.5 * np.sqrt(p * (1 - p) / n), n, n - 1)
+    assert [float(low), float(high)] == pytest.approx(srs)
+    wide_low, wide_high = survey.korn_graubard(p, 2 * np.sqrt(p * (1 - p) / n), n, n - 1)
+    assert wide_low < srs[0] and wide_high > srs[1]
+    assert wide_high == pytest.approx(stats.beta.ppf(0.975, p * 50 + 1, 50 - p * 50))  # n_eff = 200 / 4
+
+
+def test_a_domain_has_its_own_degrees_of_freedom():
+    # Its sampled lines minus the strata holding them: {0, 2, 3} spans A and B (3 - 2); {1} alone floors at 1; the
+    # whole sample is the design's (5 - 2).
+    design = survey.design(["A", "A", "B", "B", "B"], [1, 1, 1, 1, 1])
+    assert survey.domain_degrees_of_freedom(design, survey.exclusive([0, 1, 0, 0, -1])).tolist() == [1, 1]
+    assert survey.domain_degrees_of_freedom(design, survey.everyone(5)).tolist() == [design.degrees_of_freedom]
+    # Fewer degrees of freedom, a wider interval: the t ratio shrinks n_eff.
+    p, n, se = 0.05, 100, 0.03
+    assert np.subtract(*survey.korn_graubard(p, se, n, 5)[::-1]) > np.subtract(
+        *survey.korn_graubard(p, se, n, 99)[::-1]
+    )
+
+
 def test_prior_periods_step_back_one_fiscal_year_or_quarter():
     assert prior_period("FY2026") == "FY2025"
     assert prior_period("FY2026Q1") == "FY2025Q4"

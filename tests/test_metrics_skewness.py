@@ -91,3 +91,13 @@ def test_hall_interval_with_the_true_skewness_covers_where_the_normal_interval_d
     assert normal < 0.925
     assert hall == pytest.approx(0.95, abs=0.012)
     assert hall - normal > 0.02
+
+
+def test_a_breakout_is_judged_by_the_larger_of_its_own_and_the_whole_samples_scaled_skewness():
+    # Whole sample: skewness 0.5 on 100 discrepant lines. A breakout of 25 lines would have 0.5 * sqrt(100 / 25) = 1.0
+    # if it were like the whole; its own 0.3 (its few values missed the tail) does not count, its own 1.4 does; the
+    # sign stays the breakout's (a net overpayment leans left); the whole sample itself keeps its own.
+    judged = skewness.judged_skewness([0.3, 1.4, -0.3, 0.5], [25, 25, 25, 100], 0.5, 100)
+    assert judged.tolist() == pytest.approx([1.0, 1.4, -1.0, 0.5])
+    assert not thin_cells.publishable(25, judged[0], 10) and thin_cells.publishable(100, judged[3], 10)
+    assert np.isnan(skewness.judged_skewness(np.nan, 0, 0.5, 100)[()])  # no discrepant line: no skewness

@@ -10,10 +10,11 @@ rate; it is what the compliance-measurement programme measures, consistently fro
 
 Variance: Taylor linearisation, with replacement, variance strata = `cm_stratum` within the period (the daily
 design strata collapsed over the days of the period; single-unit strata pooled), see `survey.py`. Interval:
-by line Korn-Graubard (Clopper-Pearson at the effective sample size, degrees of freedom = sampled lines - strata);
-by value Hall's skewness-corrected interval with the design skewness of `skewness.py`, kept inside [0, 1], and
-only where at least 10 sampled lines with a discrepancy carry it and that skewness is at most 0.7 (`thin_cells.py`),
-else withheld with a note. Breakouts are domains (zeroed outside), never re-weighted.
+by line Korn-Graubard (Clopper-Pearson at the effective sample size, at most the sampled lines; degrees of freedom
+= the domain's sampled lines - the strata holding them); by value Hall's skewness-corrected interval with the
+design skewness of `skewness.py`, kept inside [0, 1], and only where at least 10 sampled lines with a discrepancy
+carry it and that skewness, and the whole sample's scaled to the domain's discrepant lines, are at most 0.7
+(`thin_cells.py`), else withheld with a note. Breakouts are domains (zeroed outside), never re-weighted.
 """
 
 from __future__ import annotations
@@ -51,6 +52,9 @@ def period_estimates(sample: pd.DataFrame, domains=DOMAINS) -> pd.DataFrame:
     design = survey.design(sample["cm_stratum"].to_numpy(), sample["cm_weight"].to_numpy())
     material = sample["is_material"].to_numpy(dtype=float)
     value = sample["value_usd"].to_numpy(dtype=float)
+    # The whole sample's design skewness and discrepant lines, against which each breakout's is judged.
+    whole = skewness.design_skewness(design, survey.everyone(len(sample)), value, material > 0)[0]
+    whole_lines = int((material > 0).sum())
     frames = []
     for domain in domains:
         members, labels = membership(sample, domain)
@@ -61,15 +65,17 @@ def period_estimates(sample: pd.DataFrame, domains=DOMAINS) -> pd.DataFrame:
             est = survey.ratios(design, members, y, x)
             if measure == "mtd_rate_lines":
                 # 0/1 outcomes: Korn-Graubard's Clopper-Pearson interval allows for a rate resting on few lines.
-                low, high = survey.korn_graubard(est.estimate, est.std_error, est.n_sampled, design.degrees_of_freedom)
+                df = survey.domain_degrees_of_freedom(design, members)
+                low, high = survey.korn_graubard(est.estimate, est.std_error, est.n_sampled, df)
                 discrepant, skew = 0, np.nan
             else:
                 # The numerator's skewness drives the ratio's (the denominator, all value, is far less variable).
-                skew = skewness.design_skewness(design, members, value, material > 0)
-                low, high = skewness.hall_interval(est.estimate, est.std_error, skew)
+                own = skewness.design_skewness(design, members, value, material > 0)
+                low, high = skewness.hall_interval(est.estimate, est.std_error, own)
                 # A rate lies in [0, 1], so cutting the interval there loses no coverage.
                 low, high = np.clip(low, 0.0, 1.0), np.clip(high, 0.0, 1.0)
                 discrepant = thin_cells.discrepant_lines(members, y)
+                skew = skewness.judged_skewness(own, discrepant, whole, whole_lines)
             frames.append(
                 pd.DataFrame(
                     {

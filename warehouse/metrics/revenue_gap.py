@@ -17,9 +17,9 @@ bound of the true gap.
 
 Totals: Taylor (here exact) variance with replacement, variance strata = cm_stratum within the period; Hall's
 skewness-corrected 95% interval with the design skewness (`skewness.py`), published only where at least 10
-sampled lines with a discrepancy carry the total and that skewness is at most 0.7 (`thin_cells.py`), else withheld
-with a note (the estimate and its standard error stay). docs/metrics.md reports the coverage over eight
-population shapes.
+sampled lines with a discrepancy carry the total and that skewness, and the whole sample's scaled to the domain's
+discrepant lines, are at most 0.7 (`thin_cells.py`), else withheld with a note (the estimate and its standard
+error stay). docs/metrics.md reports the coverage over eight population shapes.
 """
 
 from __future__ import annotations
@@ -86,6 +86,12 @@ def period_gap(sample: pd.DataFrame, domains=DOMAINS) -> pd.DataFrame:
         "revenue_underpaid_usd": np.maximum(difference, 0.0),
         "revenue_overpaid_usd": np.maximum(-difference, 0.0),
     }
+    everyone = survey.everyone(len(sample))
+    # The whole sample's design skewness and discrepant lines per measure, against which each breakout's is judged.
+    whole = {
+        m: (skewness.design_skewness(design, everyone, value, y != 0)[0], int((y != 0).sum()))
+        for m, y in pieces.items()
+    }
     frames = []
     for domain in domains:
         members, labels = membership(sample, domain)
@@ -93,9 +99,10 @@ def period_gap(sample: pd.DataFrame, domains=DOMAINS) -> pd.DataFrame:
             est = survey.totals(design, members, y)
             # Amounts follow the line's value (duty is a share of it): the skewness of the value-weighted sum, its
             # direction from the sample (a net gap of overpayments leans the other way).
-            skew = skewness.design_skewness(design, members, value, y != 0)
-            skew = skew * skewness.sample_third_moment_sign(design, members, y)
-            low, high = skewness.hall_interval(est.estimate, est.std_error, skew)
+            own = skewness.design_skewness(design, members, value, y != 0)
+            own = own * skewness.sample_third_moment_sign(design, members, y)
+            low, high = skewness.hall_interval(est.estimate, est.std_error, own)
+            discrepant = thin_cells.discrepant_lines(members, y)
             if measure != "revenue_gap_net_usd":  # a sum of non-negative amounts
                 low = np.maximum(low, 0.0)
             frames.append(
@@ -110,8 +117,8 @@ def period_gap(sample: pd.DataFrame, domains=DOMAINS) -> pd.DataFrame:
                         "ci_low": low,
                         "ci_high": high,
                         "n_sampled": est.n_sampled,
-                        thin_cells.COLUMN: thin_cells.discrepant_lines(members, y),
-                        thin_cells.SKEWNESS_COLUMN: skew,
+                        thin_cells.COLUMN: discrepant,
+                        thin_cells.SKEWNESS_COLUMN: skewness.judged_skewness(own, discrepant, *whole[measure]),
                     }
                 )
             )

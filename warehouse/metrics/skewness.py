@@ -86,3 +86,18 @@ def hall_interval(estimate, std_error, skewness, z: float = Z95) -> tuple[np.nda
         return np.where(np.abs(a) < 1e-9, t - b, cubic)
 
     return estimate - se * inverse(z), estimate - se * inverse(-z)
+
+
+def judged_skewness(skew, lines, whole_skew: float, whole_lines: int) -> np.ndarray:
+    """The skewness the withhold rule (`thin_cells.py`) judges for each domain: the larger of the domain's own design
+    skewness and the whole sample's scaled to the domain's discrepant lines, |g_all| sqrt(k_all / k_d) (a sum of k
+    like draws has skewness in 1/sqrt(k)), with the domain's sign. Why: a breakout's own value is computed from its
+    own few sampled values, and where the tail is heavy it comes out low exactly in the samples that missed the
+    large lines; on the heavy synthetic shapes (sigma 1.3, take-all, amounts independent of value) the breakout
+    intervals it published (1-2% of them) covered 84-91%. The whole sample sees the tail; the larger of the two
+    only ever withholds more. For the whole sample itself the two are equal."""
+    skew = np.asarray(skew, dtype=float)
+    lines = np.asarray(lines, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scaled = abs(whole_skew) * np.sqrt(whole_lines / lines)
+    return np.where(skew < 0, -1.0, 1.0) * np.maximum(np.abs(skew), scaled)
