@@ -367,8 +367,7 @@ def test_the_default_copy_holds_no_clear_value_of_any_tagged_column(pipeline):
             "(select comment from duckdb_views() where view_name = 'stg_raw__entries')"
         ).fetchone()
         missing = con.execute(
-            "select count(*) filter (where comment is null), count(*) from duckdb_columns() "
-            "where schema_name = 'marts'"
+            "select count(*) filter (where comment is null), count(*) from duckdb_columns() where schema_name = 'marts'"
         ).fetchone()
     assert table.startswith("FACT") and view, (table, view)
     assert missing[0] == 0 < missing[1], f"{missing[0]} of {missing[1]} mart columns have no description"
