@@ -256,18 +256,23 @@ def test_thin_cells_lose_their_interval_but_keep_estimate_and_error_and_say_why(
                 "mtd_rate_value",
                 "revenue_gap_net_usd",
                 "revenue_gap_net_usd",
+                "mtd_rate_value",
+                "revenue_gap_net_usd",
             ],
-            "estimate": [0.02, 0.03, 9e5, 0.01, None, 8e5, 7e5],
-            "std_error": [0.01, 0.01, 3e5, 0.005, None, 2e5, 2e5],
-            "ci_low": [0.01, 0.02, 3e5, 0.0, None, 4e5, 3e5],
-            "ci_high": [0.04, 0.05, 1.5e6, 0.03, None, 1.2e6, 1.1e6],
-            "note": ["method"] * 7,
-            thin_cells.COLUMN: [9, 10, 1, 0, 0, 40, 40],
-            thin_cells.SKEWNESS_COLUMN: [0.1, 0.4, 0.2, np.nan, np.nan, 1.37, -0.6],
+            "estimate": [0.02, 0.03, 9e5, 0.01, None, 8e5, 7e5, 0.02, 6e5],
+            "std_error": [0.01, 0.01, 3e5, 0.005, None, 2e5, 2e5, 0.005, 2e5],
+            "ci_low": [0.01, 0.02, 3e5, 0.0, None, 4e5, 3e5, 0.012, 3e5],
+            "ci_high": [0.04, 0.05, 1.5e6, 0.03, None, 1.2e6, 1.1e6, 0.04, 1.1e6],
+            "note": ["method"] * 9,
+            thin_cells.COLUMN: [9, 10, 1, 0, 0, 40, 40, 40, 40],
+            thin_cells.SKEWNESS_COLUMN: [0.1, 0.4, 0.2, np.nan, np.nan, 1.37, -0.6, 0.5, 0.5],
+            # Values spread: 1.62 above the limit withholds a moderately skewed cell; NaN (no stratum sampled below
+            # 100%) does not.
+            thin_cells.SPREAD_COLUMN: [1.0, 1.2, 1.0, np.nan, np.nan, 1.0, 1.3, 1.62, np.nan],
         }
     )
     out = thin_cells.withhold_thin_intervals(frame)
-    assert thin_cells.COLUMN not in out and thin_cells.SKEWNESS_COLUMN not in out
+    assert {thin_cells.COLUMN, thin_cells.SKEWNESS_COLUMN, thin_cells.SPREAD_COLUMN}.isdisjoint(out.columns)
     assert out.loc[0, ["ci_low", "ci_high"]].isna().all() and out.loc[0, "estimate"] == 0.02
     assert out.loc[0, "std_error"] == 0.01
     assert out.loc[0, "note"] == (
@@ -284,6 +289,12 @@ def test_thin_cells_lose_their_interval_but_keep_estimate_and_error_and_say_why(
         "(design skewness 1.37, above 0.7)"
     )
     assert out.loc[6, "ci_low"] == 3e5  # a net gap leaning left (overpayments) by less than the limit
+    assert out.loc[7, ["ci_low", "ci_high"]].isna().all() and out.loc[7, "estimate"] == 0.02
+    assert out.loc[7, "note"] == (
+        "interval withheld: entered values vary so widely (log-value spread 1.62, above 1.4: the largest line in a "
+        "thousand is worth over 75 times the typical one) that the sample cannot show how much a few large lines carry"
+    )
+    assert out.loc[8, "ci_low"] == 3e5 and out.loc[8, "note"] == "method"
 
 
 def test_stratified_total_and_variance_match_a_hand_computation():

@@ -125,14 +125,16 @@ def replicates(generated_warehouse):
         gap_frame = by_period(sample, lambda s: period_gap(s, domains=DOMAINS), kinds)
         frame = pd.concat([rates_frame, gap_frame[gap_frame["measure"] == "revenue_gap_net_usd"]])
         frame["replicate"] = replicate
-        rows.append(frame[[*RESULT_COLUMNS, thin_cells.COLUMN, thin_cells.SKEWNESS_COLUMN]])
+        rows.append(frame[[*RESULT_COLUMNS, thin_cells.COLUMN, thin_cells.SKEWNESS_COLUMN, thin_cells.SPREAD_COLUMN]])
     out = pd.concat(rows, ignore_index=True)
     out["truth"] = [truths.get(key, np.nan) for key in zip(out["measure"], out["domain_value"], strict=True)]
     out["covered"] = (out["ci_low"] <= out["truth"]) & (out["truth"] <= out["ci_high"])
     # As published: the rate by value and the gap keep their interval only with enough discrepant lines and a
-    # moderate design skewness (the rate by line always).
+    # moderate design skewness and value spread (the rate by line always).
     minimum = out["measure"].map(thin_cells.MIN_DISCREPANT_LINES)
-    rule = thin_cells.publishable(out[thin_cells.COLUMN], out[thin_cells.SKEWNESS_COLUMN], minimum)
+    rule = thin_cells.publishable(
+        out[thin_cells.COLUMN], out[thin_cells.SKEWNESS_COLUMN], minimum, out[thin_cells.SPREAD_COLUMN]
+    )
     out["published"] = minimum.isna() | rule
     return out
 

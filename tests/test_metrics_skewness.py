@@ -101,3 +101,45 @@ def test_a_breakout_is_judged_by_the_larger_of_its_own_and_the_whole_samples_sca
     assert judged.tolist() == pytest.approx([1.0, 1.4, -1.0, 0.5])
     assert not thin_cells.publishable(25, judged[0], 10) and thin_cells.publishable(100, judged[3], 10)
     assert np.isnan(skewness.judged_skewness(np.nan, 0, 0.5, 100)[()])  # no discrepant line: no skewness
+
+
+def test_value_spread_matches_a_hand_computation_and_leaves_out_take_all_strata():
+    # Stratum S (w = 4, f = 1/4): values e^0, e^2 with weights 4, 4 -> within sd of log 1; stratum R (w = 2, f = 1/2):
+    # e^1, e^1, e^4 -> mean 2, sd sqrt(2); a take-all stratum T (w = 1) of wide values counts for nothing.
+    values = np.exp([0.0, 2.0, 1.0, 1.0, 4.0, 0.0, 9.0])
+    design = survey.design(["S", "S", "R", "R", "R", "T", "T"], [4.0, 4.0, 2.0, 2.0, 2.0, 1.0, 1.0])
+    pool_s = (1 - 1 / 4) * 4 * (np.exp(0) + np.exp(2))
+    pool_r = (1 - 1 / 2) * 2 * (2 * np.exp(1) + np.exp(4))
+    expected = np.sqrt((pool_s * 1.0 + pool_r * 2.0) / (pool_s + pool_r))
+    got = skewness.value_spread(design, survey.everyone(7), values)
+    assert got[0] == pytest.approx(expected)
+    # A domain only in the take-all stratum: no sampling error from its values to judge.
+    assert np.isnan(skewness.value_spread(design, survey.exclusive([-1, -1, -1, -1, -1, 0, 0]), values)[0])
+
+
+def test_value_spread_sees_the_tail_in_the_samples_that_missed_it_and_a_value_stratified_design_removes_it():
+    """Why the withhold rule has the spread beside the design skewness: over samples of a lognormal sigma 1.8
+    population, the design skewness falls with the largest value caught (the samples that missed the tail look
+    mild) while the spread stays at sigma; and where the design stratifies by value, the spread within strata is
+    what is left (the generator's bands), not the spread across."""
+    rng = np.random.default_rng(3)
+    population = np.exp(rng.normal(9.0, 1.8, 40_000))
+    skew, spread, largest = [], [], []
+    for _ in range(200):
+        values = rng.choice(population, 1_000, replace=False)
+        design = survey.design(np.zeros(1_000), np.full(1_000, 40.0))
+        flags = rng.random(1_000) < 0.05
+        skew.append(skewness.design_skewness(design, survey.everyone(1_000), values, flags)[0])
+        spread.append(skewness.value_spread(design, survey.everyone(1_000), values)[0])
+        largest.append(values.max())
+    assert stats.spearmanr(largest, skew).statistic > 0.5
+    assert abs(stats.spearmanr(largest, spread).statistic) < 0.3
+    assert np.min(spread) > thin_cells.MAX_VALUE_SPREAD and np.max(spread) < 1.95
+    # Four value bands drawn at rising fractions: across them log-values spread 1.8, within each far less.
+    values = rng.choice(population, 4_000, replace=False)
+    band = np.searchsorted(np.quantile(values, [0.25, 0.5, 0.75]), values)
+    design = survey.design(band, np.array([40.0, 20.0, 10.0, 2.0])[band])
+    within = skewness.value_spread(design, survey.everyone(4_000), values)[0]
+    across = skewness.value_spread(survey.design(np.zeros(4_000), np.full(4_000, 10.0)), survey.everyone(4_000), values)
+    assert within < 0.8 < 1.6 < across[0]
+    assert thin_cells.publishable(40, 0.5, 10, within) and not thin_cells.publishable(40, 0.5, 10, across[0])

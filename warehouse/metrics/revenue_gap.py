@@ -18,8 +18,9 @@ bound of the true gap.
 Totals: Taylor (here exact) variance with replacement, variance strata = cm_stratum within the period; Hall's
 skewness-corrected 95% interval with the design skewness (`skewness.py`), published only where at least 10
 sampled lines with a discrepancy carry the total and that skewness, and the whole sample's scaled to the domain's
-discrepant lines, are at most 0.7 (`thin_cells.py`), else withheld with a note (the estimate and its standard
-error stay). docs/metrics.md reports the coverage over eight population shapes.
+discrepant lines, are at most 0.7 and the values' log spread within strata at most 1.4 (`thin_cells.py`), else
+withheld with a note (the estimate and its standard error stay). docs/metrics.md reports the coverage over eight
+population shapes.
 """
 
 from __future__ import annotations
@@ -92,9 +93,12 @@ def period_gap(sample: pd.DataFrame, domains=DOMAINS) -> pd.DataFrame:
         m: (skewness.design_skewness(design, everyone, value, y != 0)[0], int((y != 0).sum()))
         for m, y in pieces.items()
     }
+    whole_spread = skewness.value_spread(design, everyone, value)[0]
     frames = []
     for domain in domains:
         members, labels = membership(sample, domain)
+        # The larger of the domain's own value spread and the whole sample's: like the skewness, only withholds more.
+        spread = np.fmax(skewness.value_spread(design, members, value), whole_spread)
         for measure, y in pieces.items():
             est = survey.totals(design, members, y)
             # Amounts follow the line's value (duty is a share of it): the skewness of the value-weighted sum, its
@@ -119,6 +123,7 @@ def period_gap(sample: pd.DataFrame, domains=DOMAINS) -> pd.DataFrame:
                         "n_sampled": est.n_sampled,
                         thin_cells.COLUMN: discrepant,
                         thin_cells.SKEWNESS_COLUMN: skewness.judged_skewness(own, discrepant, *whole[measure]),
+                        thin_cells.SPREAD_COLUMN: spread,
                     }
                 )
             )

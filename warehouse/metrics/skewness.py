@@ -101,3 +101,34 @@ def judged_skewness(skew, lines, whole_skew: float, whole_lines: int) -> np.ndar
     with np.errstate(divide="ignore", invalid="ignore"):
         scaled = abs(whole_skew) * np.sqrt(whole_lines / lines)
     return np.where(skew < 0, -1.0, 1.0) * np.maximum(np.abs(skew), scaled)
+
+
+def value_spread(design: Design, members: Membership, size) -> np.ndarray:
+    """Spread of the entered values per domain: the standard deviation of log(value) within each variance stratum
+    (weighted by the design weights), pooled over the strata with weights (1 - f) x the stratum's weighted value.
+
+    Why, beside `design_skewness`: on the heaviest tails the design skewness, a third moment of the sampled values,
+    comes out low in exactly the samples that missed the largest lines, and those publish intervals that miss
+    (sigma 1.8: the 1.6% of samples it let through covered 88-91%). The spread of log(value) rests on the body of
+    the values, not the few largest, so every sample shows it whether or not it caught the tail: over 2,000 samples
+    of each shape it stayed within 0.10 of the population's sigma up to sigma 1.8 (1.71-1.90 there; 1.74-1.85 in
+    the samples the skewness let through). Within strata, because a design that stratifies by value (the
+    generator's bands: 0.5 within, 1.9 across) has already taken the spread across strata out of the estimator;
+    (1 - f) because a take-all stratum adds no sampling error however wide its values. NaN where no line of the
+    domain is in a stratum sampled below 100% (no sampling error from the values to judge)."""
+    size = np.asarray(size, dtype=float)
+    unit = members.unit
+    positive = size[unit] > 0  # log needs a positive value; a zero-value line carries nothing of a value-weighted sum
+    unit, domain = unit[positive], members.domain[positive]
+    pairs = Membership(unit, domain, members.n_domains)
+    w = design.weight[unit]
+    log_size = np.log(size[unit])
+    n_h = np.bincount(design.stratum, minlength=design.n_strata).astype(float)
+    fraction = np.bincount(design.stratum, weights=1 / design.weight, minlength=design.n_strata) / np.maximum(n_h, 1)
+    s0, s1, s2 = (_stratum_domain_sums(design, pairs, w * log_size**k) for k in (0, 1, 2))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = s1 / s0
+        within = np.where(s0 > 0, np.maximum(s2 / s0 - mean**2, 0.0), 0.0)
+        pool = (1 - fraction)[:, None] * _stratum_domain_sums(design, pairs, w * size[unit])
+        spread = np.sqrt((pool * within).sum(axis=0) / pool.sum(axis=0))
+    return np.where(pool.sum(axis=0) > 0, spread, np.nan)
