@@ -20,8 +20,8 @@ import duckdb
 import pytest
 
 from warehouse.access.masking import masked_expression
-from warehouse.access.masking_key import key_path
-from warehouse.access.policy import DBT_MODELS, PolicyError, Tagged, load_policy
+from warehouse.access.masking_key import MaskingKeyError, key_path
+from warehouse.access.policy import DBT_MODELS, PolicyError, Tagged, is_declared, load_policy
 from warehouse.access.publish import PublishError, publish_copies
 from warehouse.cli import main
 from warehouse.config import ENTITLED_GROUP_ENV, analyst_path, entitled_path
@@ -29,6 +29,8 @@ from warehouse.db import connect, open_analyst_copy
 from warehouse.generator import generate
 
 TRADEWH = str(Path(sys.executable).with_name("tradewh"))
+# A quoted value in a message as the loader writes it (quotes inside doubled), or one left open to the end.
+QUOTED_VALUE = r"(?:^|[^A-Za-z0-9])('(?:[^']|'')*(?:'|$))"
 
 # Every escape tried on the analyst copy, and a word of the message that refuses it. {live} is the live warehouse,
 # {copy} the analyst copy, {tmp} a scratch folder.
@@ -67,6 +69,11 @@ ESCAPES = [
     ("explain analyze vacuum", "VACUUM"),
     ("select * from checkpoint()", "CHECKPOINT"),
     ("explain analyze copy (select 1) to '{tmp}/e.csv'", "COPY"),
+    ("explain (analyze) copy (select 1) to '{tmp}/e.csv'", "COPY"),
+    ("explain (analyze) checkpoint", "CHECKPOINT"),
+    ("prepare p as copy (select 1) to '{tmp}/p.csv'", "COPY"),
+    ("/* a comment */ prepare p as select * from read_csv('/etc/passwd')", "disabled by configuration"),
+    ("update extensions", "not a query"),
     ("create table marts.mine as select 1", "read-only"),
     ("delete from marts.importers", "read-only"),
 ]
@@ -79,6 +86,7 @@ QUERIES_THAT_STILL_WORK = [
     "create temp table mine as select * from marts.importers",
     "explain select * from marts.importers",
     "explain analyze select count(*) from marts.importers",
+    "prepare p as select count(*) from marts.importers; execute p",
 ]
 
 
@@ -125,6 +133,49 @@ def test_every_escape_fails_through_tradewh_sql_and_the_python_entry_point(publi
 def test_reading_describing_and_temporary_tables_still_work(published, query):
     with open_analyst_copy(published) as con:
         assert con.execute(query).fetchall() is not None
+
+
+def test_sessions_never_spill_and_several_can_be_open_in_one_process(published, monkeypatch):
+    monkeypatch.setenv("TRADEWH_ANALYST_MEMORY_LIMIT", "512MB")
+    with open_analyst_copy(published) as first, open_analyst_copy(published, entitled=True) as other:
+        with open_analyst_copy(published) as second:  # DuckDB hands back the same, already locked database
+            spill, limit = second.execute(
+                "select current_setting('temp_directory'), current_setting('memory_limit')"
+            ).fetchone()
+            assert spill == "" and limit in ("488.2 MiB", "512.0 MiB")
+            assert first.execute("select count(*) from marts.importers").fetchone()[0] == 2
+        assert other.execute("select count(*) from marts.importers").fetchone()[0] == 2
+        # A result fetches; it cannot run statements past the check.
+        with pytest.raises(AttributeError, match="run statements through the connection"):
+            first.execute("select 1").execute("attach 'x' as y")
+        assert first.execute("-- only a comment") is None
+
+
+def test_a_missing_empty_or_short_masking_key_is_refused(published, monkeypatch):
+    key_path(published).write_text("")
+    with pytest.raises(MaskingKeyError, match="64 hex digits"):
+        publish_copies(published)
+    key_path(published).unlink()
+    monkeypatch.setenv("TRADEWH_MASKING_KEY", "secret")
+    with pytest.raises(MaskingKeyError, match="TRADEWH_MASKING_KEY"):
+        publish_copies(published)
+    monkeypatch.delenv("TRADEWH_MASKING_KEY")
+    publish_copies(published)
+    assert len(key_path(published).read_text().strip()) == 64
+    assert not list(published.parent.glob(".masking_key.*"))  # the staging file is gone
+
+
+def test_mask_when_masks_the_rows_whose_condition_is_unknown():
+    tag = Tagged("profiles", "key", "confidential", "hash", "dimension = 'importer'", "risk", "test")
+    select = masked_expression(tag, "VARCHAR", True, "k" * 64)
+    with duckdb.connect() as con:
+        rows = con.execute(
+            f"select dimension, {select} from (values ('importer', '12-3456789AB'), ('port', '0401'), "
+            "(null, '98-7654321CD')) t(dimension, key) order by all"
+        ).fetchall()
+    importer, port, unknown = rows  # ordered: 'importer', 'port', then the NULL dimension
+    assert importer[1].startswith("h") and port == ("port", "0401")
+    assert unknown[0] is None and unknown[1].startswith("h") and len(unknown[1]) == 21
 
 
 def _tagged_models(tmp_path: Path, extra: str = "") -> Path:
@@ -199,6 +250,9 @@ def test_a_newly_tagged_column_is_masked_and_a_masked_key_still_joins(tmp_path):
             "the entry number's check digit; officer_name: 'O''BRIEN' is bad",
             "the entry number's check digit; officer_name: '…' is bad",
         ),
+        # An apostrophe after a digit is not a quote either; a value cut before its closing quote hides the rest.
+        ("rows of the 1990's: '12-345678900' is unknown", "rows of the 1990's: '…' is unknown"),
+        ("detail cut short: 'JOHN SMITH OF 12 MAIN", "detail cut short: '…'"),
     ],
 )
 def test_redaction_removes_every_quoted_value_and_keeps_the_message(message, redacted):
@@ -231,11 +285,13 @@ def test_the_copies_modes_the_entitled_group_and_the_key_file(published, monkeyp
     assert mode(analyst_path(published)) == 0o444
     assert mode(entitled_path(published)) == 0o600  # no group configured: its owner only
     assert mode(key_path(published)) == 0o600
+    assert mode(published) == 0o600  # the live warehouse holds everything in the clear: the loader's alone
     group = grp.getgrgid(os.getgid()).gr_name
     monkeypatch.setenv(ENTITLED_GROUP_ENV, group)
     published_again = publish_copies(published)
     assert published_again.entitled_group == group
     assert mode(entitled_path(published)) == 0o640 and entitled_path(published).stat().st_gid == os.getgid()
+    assert mode(published) == 0o640 and published.stat().st_gid == os.getgid()
     assert (
         main(["sql", "--warehouse", str(published), "--entitled", "-c", "select legal_name from marts.importers"]) == 0
     )
@@ -309,6 +365,10 @@ def test_the_default_copy_holds_no_clear_value_of_any_tagged_column(pipeline):
     copy = con.execute("select current_database()").fetchone()[0]
     con.execute("create temp table clear as select unnest(?) as v", [sorted(_clear_values(con, tags))])
     assert con.execute("select count(*) from clear").fetchone()[0] > 100  # names, streets, phones, importer numbers
+    # Every table was reviewed: declared in a yml (the publisher copies an undeclared one clear and warns).
+    policy = load_policy()
+    tables = con.execute("select schema_name, table_name from duckdb_tables() where database_name = 'live'").fetchall()
+    assert [f"{s}.{t}" for s, t in tables if not is_declared(policy, s, t)] == []
     text_columns = con.execute(
         "select c.schema_name, c.table_name, c.column_name from duckdb_columns() as c join duckdb_tables() as t "
         "using (database_name, schema_name, table_name) where c.database_name = ? and (c.data_type in ('VARCHAR', "
@@ -349,7 +409,7 @@ def test_the_default_copy_holds_no_clear_value_of_any_tagged_column(pipeline):
             elif tag.masking == "hash":
                 assert not (masked - {None}) & clear and len(masked) == len(clear), f"{schema}.{tag.table}.{tag.column}"
             else:
-                quoted = {q for v in masked - {None} for q in re.findall(r"(?:^|[^A-Za-z])('(?:[^']|'')*')", v)}
+                quoted = {q for v in masked - {None} for q in re.findall(QUOTED_VALUE, v)}
                 assert quoted <= {"'…'"}, f"{schema}.{tag.table}.{tag.column}: {quoted}"
     # Joins on the masked importer number give the same answer as on the clear one.
     join = (

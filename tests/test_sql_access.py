@@ -118,6 +118,17 @@ def test_numbers_are_right_aligned_without_float_noise(described):
     assert lines[4].split() == ["2704", "1.000000000e-09", "2.500000000e+17", "3"]
     assert lines[3].endswith("12") and lines[4].endswith(" 3")  # right-aligned under their header
     assert lines[5] == "(2 rows)"
+    big = _session(described, "select 1234567890123::double as a, 12345678901.5::double as b;\n")
+    assert big[3].split() == ["1234567890123", "12345678901.5"]  # every integer digit, the cents kept
+
+
+def test_empty_statements_and_unknown_ones_are_no_crash(described, capsys):
+    assert main(["sql", "--warehouse", str(described), "-c", ""]) == 0
+    assert main(["sql", "--warehouse", str(described), "-c", "-- only a comment"]) == 0
+    assert main(["sql", "--warehouse", str(described), "-c", "update extensions"]) == 1
+    assert "not a query" in capsys.readouterr().err
+    lines = _session(described, "-- a comment;\nupdate extensions;\nselect 7 as seven;\n")
+    assert any("not a query" in line for line in lines) and "seven" in lines[-4]
 
 
 def test_wide_and_long_results_are_cut_with_a_note(described):

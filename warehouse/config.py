@@ -66,3 +66,12 @@ def temp_directory(warehouse: Path) -> Path:
     """Where DuckDB spills ($TRADEWH_TEMP_DIR; default `<warehouse>.tmp` beside it, DuckDB's own default)."""
     value = os.environ.get(TEMP_DIR_ENV)
     return Path(value).expanduser().absolute() if value else warehouse.with_name(warehouse.name + ".tmp")
+
+
+ANALYST_MEMORY_LIMIT_ENV = "TRADEWH_ANALYST_MEMORY_LIMIT"
+
+
+def analyst_memory_limit() -> str:
+    """The memory one analyst session may use ($TRADEWH_ANALYST_MEMORY_LIMIT; default 25% of RAM): sessions share
+    the machine with the loader, and never spill to disk."""
+    return os.environ.get(ANALYST_MEMORY_LIMIT_ENV) or "25%"

@@ -46,7 +46,8 @@ def writer_lock(warehouse: Path, wait_seconds: float, log: Callable[[str], None]
     """Hold the warehouse's writer lock for the block; wait up to `wait_seconds` for it, saying for whom."""
     path = lock_path(warehouse)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    # Private: anyone who can open the lock file can take the lock and stall every load.
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         deadline, next_report = time.monotonic() + wait_seconds, 0.0
         while True:

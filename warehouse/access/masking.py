@@ -5,7 +5,8 @@
   without the key nobody can rebuild the clear value by hashing candidates (importer numbers are guessable).
 - nullify: the column is empty (names, streets, phones: nothing needs to join on them).
 - redact: quoted values inside messages ('...', quotes inside doubled as the loader writes them) become '…'; the
-  rest of the message stays. A quote right after a letter is an apostrophe ("number's"), not a value's start.
+  rest of the message stays. A quote right after a letter or digit is an apostrophe ("number's", "1990's"), not a
+  value's start; a quote left open hides the rest of the message.
   Columns of nested types are redacted through their JSON text and cast back to their type.
 """
 
@@ -14,7 +15,8 @@ from __future__ import annotations
 from warehouse.access.policy import PolicyError, Tagged
 
 HASH_DIGITS = 20
-QUOTED = "(^|[^A-Za-z])'(?:[^']|'')*'"
+# A quoted value, or a quote left open (a message cut before the value's end), which then runs to the end.
+QUOTED = "(^|[^A-Za-z0-9])'(?:[^']|'')*(?:'|$)"
 REDACTED = "\\1'…'"  # what preceded the quote, then the value's place
 
 
@@ -57,5 +59,6 @@ def masked_expression(tag: Tagged, data_type: str, nullable: bool, key: str) -> 
             )
         masked = f"cast(null as {data_type})"
     if tag.mask_when:
-        masked = f"case when ({tag.mask_when}) then {masked} else {column} end"
+        # A condition that cannot be decided (NULL) masks: only rows known not to need it stay clear.
+        masked = f"case when coalesce(({tag.mask_when}), true) then {masked} else {column} end"
     return f"{masked} as {column}"

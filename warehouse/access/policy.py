@@ -69,21 +69,38 @@ def _tags(columns: list[dict], table: str, schema: str | None, where: str) -> li
     return found
 
 
-def load_policy(models_dir: Path = DBT_MODELS) -> list[Tagged]:
-    """Every tagged column in the yml files under `models_dir`."""
+class Policy(list):
+    """The tagged columns (the list), and every table the yml declares (`declared`: (schema or None, name)): a table
+    no yml declares was never reviewed for personal data, and publishing says so."""
+
+    def __init__(self, tagged=(), declared=()):
+        super().__init__(tagged)
+        self.declared = set(declared)
+
+
+def load_policy(models_dir: Path = DBT_MODELS) -> Policy:
+    """Every tagged column, and every declared table, in the yml files under `models_dir`."""
     if not models_dir.is_dir():
         raise PolicyError(f"no dbt models folder at {models_dir}: cannot tell which columns to mask")
     tagged: list[Tagged] = []
+    declared: set[tuple[str | None, str]] = set()
     for path in sorted(models_dir.rglob("*.yml")):
         doc = yaml.safe_load(path.read_text()) or {}
         where = str(path.relative_to(models_dir.parent))
         for model in doc.get("models") or []:
+            declared.add((None, model["name"]))
             tagged += _tags(model.get("columns"), model["name"], None, where)
         for source in doc.get("sources") or []:
             schema = source.get("schema") or source["name"]
             for table in source.get("tables") or []:
+                declared.add((schema, table["name"]))
                 tagged += _tags(table.get("columns"), table["name"], schema, where)
-    return tagged
+    return Policy(tagged, declared)
+
+
+def is_declared(policy: Policy, schema: str, table: str) -> bool:
+    declared = getattr(policy, "declared", set())
+    return (schema, table) in declared or (None, table) in declared
 
 
 def for_table(policy: list[Tagged], schema: str, table: str) -> dict[str, Tagged]:

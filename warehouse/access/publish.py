@@ -18,7 +18,7 @@ import duckdb
 
 from warehouse.access.masking import masked_expression, quote_identifier
 from warehouse.access.masking_key import masking_key
-from warehouse.access.policy import Tagged, for_table, load_policy
+from warehouse.access.policy import Policy, for_table, is_declared, load_policy
 from warehouse.config import analyst_path, data_dir, entitled_group, entitled_path
 
 ANALYST_MODE = 0o444
@@ -37,6 +37,7 @@ class Published:
     entitled_group: str | None
     masked: list[str] = field(default_factory=list)  # schema.table.column masked in the default copy
     unmatched: list[str] = field(default_factory=list)  # tags naming a table present but a column it lacks
+    undeclared: list[str] = field(default_factory=list)  # tables no yml declares: copied clear, unreviewed
 
 
 def staging_dir(warehouse: Path) -> Path:
@@ -58,12 +59,28 @@ def remove_interrupted_publish(warehouse: Path) -> list[Path]:
 
 
 def _group_id(group: str | None) -> int | None:
+    """The entitled group's id, checked before anything is written: it must exist, and the publisher must be able to
+    give files to it (a member, or root)."""
     if group is None:
         return None
     try:
-        return grp.getgrnam(group).gr_gid
+        gid = grp.getgrnam(group).gr_gid
     except KeyError:
         raise PublishError(f"the entitled group {group!r} ($TRADEWH_ENTITLED_GROUP) does not exist") from None
+    if os.geteuid() != 0 and gid not in {os.getegid(), *os.getgroups()}:
+        raise PublishError(f"the publisher is not a member of the entitled group {group!r}, so cannot give it files")
+    return gid
+
+
+def _restrict_live(warehouse: Path, gid: int | None) -> None:
+    """The live warehouse holds every personal value in the clear, and a reader's lock on it blocks the loader:
+    nobody but the loader (and the entitled group, read-only) may open it."""
+    mode = ENTITLED_MODE_OWNER if gid is None else ENTITLED_MODE_GROUP
+    for path in (warehouse, warehouse.with_name(warehouse.name + ".wal")):
+        if path.exists():
+            if gid is not None:
+                os.chown(path, -1, gid)
+            path.chmod(mode)
 
 
 def _tables(con: duckdb.DuckDBPyConnection, database: str) -> list[tuple[str, str]]:
@@ -82,13 +99,15 @@ def _columns(con: duckdb.DuckDBPyConnection, database: str, schema: str, table: 
 
 
 def _write_masked(
-    con: duckdb.DuckDBPyConnection, source: str, target: Path, policy: list[Tagged], key: str, published: Published
+    con: duckdb.DuckDBPyConnection, source: str, target: Path, policy: Policy, key: str, published: Published
 ) -> None:
     con.execute("attach ? as masked", [str(target)])
     # The whole catalogue first (schemas, tables with their constraints and comments, views, macros), then the rows
     # table by table through the masking select.
     con.execute(f"copy from database {quote_identifier(source)} to masked (schema)")
     for schema, table in _tables(con, source):
+        if not is_declared(policy, schema, table):
+            published.undeclared.append(f"{schema}.{table}")
         tags = for_table(policy, schema, table)
         columns = _columns(con, source, schema, table)
         names = {name for name, _, _ in columns}
@@ -113,7 +132,7 @@ def _write_clear(con: duckdb.DuckDBPyConnection, source: str, target: Path) -> N
     con.execute("detach clear")
 
 
-def publish_copies(warehouse: Path, policy: list[Tagged] | None = None) -> Published:
+def publish_copies(warehouse: Path, policy: Policy | None = None) -> Published:
     """Write both copies of `warehouse` and swap them in; the caller holds the warehouse (the writer pool)."""
     from warehouse.db import connect
 
@@ -142,4 +161,5 @@ def publish_copies(warehouse: Path, policy: list[Tagged] | None = None) -> Publi
     analyst_stage.replace(published.analyst)
     entitled_stage.replace(published.entitled)
     staging.rmdir()
+    _restrict_live(warehouse, gid)
     return published

@@ -6,7 +6,10 @@ extension autoload or autoinstall) and then to lock its configuration, so `copy 
 `read_text`, `glob`, `from 'file.csv'`, `install`, `load` of anything not built in and every `set`/`pragma` that
 changes a setting fail inside DuckDB. The statement check below adds what DuckDB would still allow on a read-only
 file: `attach` (DuckDB lets a sealed session attach a file it already holds), `detach`, `set`/`use`, `load` of a
-built-in extension, `vacuum` and `checkpoint`. Temporary tables and views stay allowed: they live in memory.
+built-in extension, `vacuum` and `checkpoint`, and it looks inside `prepare` (only queries may be prepared) and
+`explain` (which runs its statement with `analyze`); a statement it cannot read is refused, not let through.
+Temporary tables and views stay allowed: they live in memory, which is capped, and never spill to disk (no temp
+directory), so an analyst's session cannot fill the disk the loader writes to.
 
 This protects analysts' sessions from accidents and the live warehouse from its readers; it is not a sandbox
 against the user's own Python process. What keeps personal data from an analyst is the masking of the default copy
@@ -15,7 +18,6 @@ and the file permissions of the entitled one.
 
 from __future__ import annotations
 
-import contextlib
 import re
 from pathlib import Path
 
@@ -46,44 +48,84 @@ WHY = {
     StatementType.EXPORT: "results leave through `tradewh sql --format csv|json`",
     StatementType.LOAD: "the session has every extension it needs built in, and no network",
     StatementType.SET: "the session's settings are locked; write schema-qualified names such as marts.fct_entries",
-    StatementType.VACUUM: "the copy is read-only",
+    StatementType.VACUUM: "the copy is read-only (VACUUM and ANALYZE write statistics)",
 }
 VERBS = {StatementType.LOAD: "INSTALL and LOAD", StatementType.SET: "SET, RESET, USE and setting PRAGMA"}
 CHECKPOINT = re.compile(r"^\s*(force\s+)?checkpoint\b|\bcheckpoint\s*\(", re.IGNORECASE)
-EXPLAIN = re.compile(r"^\s*explain\s+(analy[sz]e\s+)?", re.IGNORECASE)
+# `explain`, `explain analyze`, `explain (analyze, format json)`; comments before the statement are part of it.
+EXPLAIN = re.compile(r"^(\s|--[^\n]*\n|/\*.*?\*/)*explain\s*(\([^)]*\)|analy[sz]e\b)?", re.IGNORECASE | re.DOTALL)
+PREPARE = re.compile(r"^(\s|--[^\n]*\n|/\*.*?\*/)*prepare\s+\S+\s+as\b", re.IGNORECASE | re.DOTALL)
 
 
 class Refused(duckdb.PermissionException):
     """A statement the sealed session does not run; a duckdb.Error, so callers handle it like any SQL error."""
 
 
+def _statements(query: str) -> list[tuple[StatementType, str]]:
+    """(type, text) of each statement; a type this client does not know (`update extensions`) is refused."""
+    try:
+        return [(statement.type, statement.query) for statement in duckdb.extract_statements(query)]
+    except ValueError:
+        raise Refused("Refused: this statement is not allowed on the analyst copy: it is not a query") from None
+
+
 def check_statements(query: str) -> None:
     """Raise Refused, naming the statement and why, unless every statement in `query` may run."""
-    for statement in duckdb.extract_statements(query):
-        kind = statement.type
+    for kind, text in _statements(query):
         verb = VERBS.get(kind, kind.name.replace("_", " "))
-        if CHECKPOINT.search(statement.query):  # `checkpoint`, `call checkpoint()`, `from checkpoint()`
+        if CHECKPOINT.search(text):  # `checkpoint`, `call checkpoint()`, `from checkpoint()`
             raise Refused("Refused: CHECKPOINT is not allowed on the analyst copy: the copy is read-only")
         if kind not in ALLOWED:
             reason = WHY.get(kind, "it is not a query")
             raise Refused(f"Refused: {verb} statements are not allowed on the analyst copy: {reason}")
-        if kind is StatementType.EXPLAIN:  # `explain analyze` runs the statement it explains
-            inner = EXPLAIN.sub("", statement.query, count=1)
-            # Not a statement on its own (explain options): DuckDB parses and checks it.
-            with contextlib.suppress(duckdb.ParserException):
-                check_statements(inner)
+        if kind is StatementType.PREPARE:
+            _check_inner(PREPARE.sub("", text, count=1), "PREPARE", only_queries=True)
+        elif kind is StatementType.EXPLAIN:  # `explain analyze` and `explain (analyze)` run what they explain
+            _check_inner(EXPLAIN.sub("", text, count=1), "EXPLAIN", only_queries=False)
+
+
+def _check_inner(inner: str, outer: str, only_queries: bool) -> None:
+    try:
+        statements = _statements(inner)
+    except duckdb.ParserException:
+        raise Refused(f"Refused: the statement inside {outer} could not be checked, so it does not run") from None
+    check_statements(inner)
+    if only_queries and any(kind is not StatementType.SELECT for kind, _ in statements):
+        raise Refused(f"Refused: only queries may be prepared on the analyst copy ({outer})")
+
+
+class Result:
+    """A statement's result: the fetching half of DuckDB's cursor, without `execute` (which would run SQL past the
+    check)."""
+
+    FETCH = ("fetchall", "fetchone", "fetchmany", "df", "fetchdf", "fetch_df", "fetchnumpy", "to_arrow_table", "pl")
+
+    def __init__(self, cursor: duckdb.DuckDBPyConnection):
+        self._cursor = cursor
+
+    @property
+    def description(self):
+        return self._cursor.description
+
+    def __getattr__(self, name: str):
+        if name in self.FETCH:
+            return getattr(self._cursor, name)
+        raise AttributeError(f"a sealed result has no {name!r}: run statements through the connection")
 
 
 class AnalystConnection:
     """A read-only DuckDB connection to a published copy whose statements are checked before they run. It offers
-    the parts of DuckDB's connection API that reading needs; `execute` returns DuckDB's own cursor."""
+    the parts of DuckDB's connection API that reading needs. Relations (`sql`, `table`) are DuckDB's own: what runs
+    through them is held by DuckDB's settings (no files, no extensions, locked configuration), not by the check."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, entitled: bool):
         self._con, self.path, self.entitled = con, path, entitled
 
-    def execute(self, query: str, parameters=None) -> duckdb.DuckDBPyConnection:
+    def execute(self, query: str, parameters=None) -> Result | None:
+        """Run `query` (None for one with no statement, such as a comment)."""
         check_statements(query)
-        return self._con.execute(query, parameters)
+        cursor = self._con.execute(query, parameters)
+        return None if cursor is None else Result(cursor)
 
     def sql(self, query: str) -> duckdb.DuckDBPyRelation:
         check_statements(query)
@@ -101,10 +143,6 @@ class AnalystConnection:
     def unregister(self, name: str) -> None:
         self._con.unregister(name)
 
-    @property
-    def description(self):
-        return self._con.description
-
     def close(self) -> None:
         self._con.close()
 
@@ -115,20 +153,28 @@ class AnalystConnection:
         self.close()
 
 
-SEALED_CONFIG = {
-    "enable_external_access": False,
-    "autoload_known_extensions": False,
-    "autoinstall_known_extensions": False,
-}
+def sealed_config() -> dict:
+    """Set when the copy is opened, before anything runs: no files, no extensions, memory capped and no spilling."""
+    from warehouse.config import analyst_memory_limit
+
+    return {
+        "enable_external_access": False,
+        "autoload_known_extensions": False,
+        "autoinstall_known_extensions": False,
+        "temp_directory": "",
+        "memory_limit": analyst_memory_limit(),
+    }
 
 
 def open_sealed(path: Path, entitled: bool = False) -> AnalystConnection:
-    """Open a published copy read-only, sealed; the configuration is locked after the session settings are made."""
-    con = duckdb.connect(str(path), read_only=True, config=SEALED_CONFIG)
+    """Open a published copy read-only, sealed; the configuration is locked after the session settings are made.
+    DuckDB hands a second connection in the same process the same database, already locked: its settings stand."""
+    con = duckdb.connect(str(path), read_only=True, config=sealed_config())
     try:
-        con.execute("set enable_progress_bar = false")
-        con.execute("set TimeZone = 'UTC'")
-        con.execute("set lock_configuration = true")
+        if not con.execute("select current_setting('lock_configuration')").fetchone()[0]:
+            con.execute("set enable_progress_bar = false")
+            con.execute("set TimeZone = 'UTC'")
+            con.execute("set lock_configuration = true")
     except BaseException:
         con.close()
         raise

@@ -72,8 +72,9 @@ def _violation(column: str | None, rule: str, message_sql: str) -> str:
 
 
 def _shown(text_sql: str) -> str:
-    """The offending value in a message, quoted and cut to a readable length."""
-    return f"'''' || left({text_sql}, 80) || ''''"
+    """The offending value in a message, quoted and cut to a readable length. Quotes inside it are doubled, as in
+    SQL, so the value's end is unambiguous (the analyst copy redacts quoted values: warehouse/access/masking.py)."""
+    return f"'''' || replace(left({text_sql}, 80), '''', '''''') || ''''"
 
 
 def _sql_list(values) -> str:

@@ -124,5 +124,6 @@ def save_history(readline) -> None:
         return
     path = history_path()
     with contextlib.suppress(OSError):  # a history that cannot be saved is no reason to fail the session
+        # Queries can name people: the file is private from its creation, not after it.
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
         readline.write_history_file(path)
-        path.chmod(0o600)  # queries can name people: keep the history private

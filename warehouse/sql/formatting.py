@@ -16,7 +16,7 @@ from typing import TextIO
 import numpy as np
 
 MAX_CELL = 40  # characters of one cell in the interactive table
-SIGNIFICANT = 10  # digits a float keeps: enough for money to the cent up to $100 million, none of the binary noise
+SIGNIFICANT = 10  # digits a float keeps (more when its integer part is longer): no binary noise, no lost digits
 
 
 def _json_value(value):
@@ -52,7 +52,10 @@ def format_float(value: float) -> str:
         return str(value)
     if value != 0 and (abs(value) >= 1e15 or abs(value) < 1e-6):
         return f"{value:.{SIGNIFICANT - 1}e}"
-    return np.format_float_positional(value, precision=SIGNIFICANT, unique=True, fractional=False, trim="-")
+    # Every digit of the integer part, and the fraction rounded so the whole keeps SIGNIFICANT digits.
+    whole_digits = len(str(int(abs(value)))) if abs(value) >= 1 else 0
+    decimals = max(SIGNIFICANT - whole_digits, 2)  # cents survive on large amounts
+    return np.format_float_positional(value, precision=decimals, unique=True, fractional=True, trim="-")
 
 
 def _is_number(value) -> bool:

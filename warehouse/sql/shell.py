@@ -25,7 +25,7 @@ FETCH = 10_000
 def run_query(con, query: str, fmt: str, out: TextIO) -> None:
     """Run `query` and print its result in a scripting format (table, csv, json)."""
     cursor = con.execute(query)
-    if cursor.description is None:
+    if cursor is None or cursor.description is None:  # no statement (a comment) or one without rows
         return
     write_result([d[0] for d in cursor.description], cursor.fetchall(), fmt, out)
 
@@ -33,7 +33,7 @@ def run_query(con, query: str, fmt: str, out: TextIO) -> None:
 def _show(con, statement: str, session: Session) -> None:
     started = time.perf_counter()
     cursor = con.execute(statement)
-    if cursor.description is not None:
+    if cursor is not None and cursor.description is not None:
         rows = cursor.fetchmany(MAX_ROWS)
         total = len(rows)
         # DuckDB refuses the next statement until this result is read to its end: count the rest, keep none of it.

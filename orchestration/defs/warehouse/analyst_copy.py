@@ -45,6 +45,11 @@ def analyst_copy(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     context.log.info(f"published {published.analyst} ({len(published.masked)} columns masked) and {published.entitled}")
     if published.entitled_group is None:
         context.log.info("the entitled copy is readable by its owner only: set TRADEWH_ENTITLED_GROUP to share it")
+    if published.undeclared:
+        context.log.warning(
+            f"tables no dbt yml declares, published unreviewed: {', '.join(published.undeclared)} "
+            "(declare them in dbt_project/models/platform/_platform__sources.yml, tagging any personal column)"
+        )
     if published.unmatched:
         context.log.warning(f"tagged columns missing from their tables: {', '.join(published.unmatched)}")
     return dg.MaterializeResult(
