@@ -9,6 +9,7 @@ killed holder is ignored, since only a held lock counts.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -48,6 +49,8 @@ def writer_lock(warehouse: Path, wait_seconds: float, log: Callable[[str], None]
     path.parent.mkdir(parents=True, exist_ok=True)
     # Private: anyone who can open the lock file can take the lock and stall every load.
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    with contextlib.suppress(OSError):  # a lock file made by an older version (0644) becomes private too
+        os.fchmod(fd, 0o600)
     try:
         deadline, next_report = time.monotonic() + wait_seconds, 0.0
         while True:
