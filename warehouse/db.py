@@ -38,15 +38,11 @@ def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnect
     # The progress bar floods logs of long loads; times are stored and compared in UTC.
     con.execute("set enable_progress_bar = false")
     con.execute("set TimeZone = 'UTC'")
-    con.execute(f"set memory_limit = {_literal(memory_limit())}")
-    con.execute(f"set temp_directory = {_literal(str(temp_directory(path.absolute())))}")
+    con.execute("set memory_limit = ?", [memory_limit()])
+    con.execute("set temp_directory = ?", [str(temp_directory(path.absolute()))])
     if not read_only:
         install_macros(con)
     return con
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def open_analyst_copy(warehouse: Path | str, entitled: bool = False):

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 from warehouse.access.policy import PolicyError, Tagged
+from warehouse.loading.quoting import ident, literal
 
 HASH_DIGITS = 20
 # A quoted value, or a quote left open (a message cut before the value's end), which then runs to the end.
@@ -20,25 +21,17 @@ QUOTED = "(^|[^A-Za-z0-9])'(?:[^']|'')*(?:'|$)"
 REDACTED = "\\1'…'"  # what preceded the quote, then the value's place
 
 
-def quote_identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _hash(value_sql: str, key: str) -> str:
-    return f"'h' || substr(sha256({_literal(key)} || {value_sql}), 1, {HASH_DIGITS})"
+    return f"'h' || substr(sha256({literal(key)} || {value_sql}), 1, {HASH_DIGITS})"
 
 
 def _redact(value_sql: str) -> str:
-    return f"regexp_replace({value_sql}, {_literal(QUOTED)}, {_literal(REDACTED)}, 'g')"
+    return f"regexp_replace({value_sql}, {literal(QUOTED)}, {literal(REDACTED)}, 'g')"
 
 
 def masked_expression(tag: Tagged, data_type: str, nullable: bool, key: str) -> str:
     """The SQL expression that replaces the column in the default copy's `select` list."""
-    column = quote_identifier(tag.column)
+    column = ident(tag.column)
     if tag.masking == "hash":
         if data_type == "VARCHAR":
             masked = _hash(column, key)

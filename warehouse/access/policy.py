@@ -99,8 +99,7 @@ def load_policy(models_dir: Path = DBT_MODELS) -> Policy:
 
 
 def is_declared(policy: Policy, schema: str, table: str) -> bool:
-    declared = getattr(policy, "declared", set())
-    return (schema, table) in declared or (None, table) in declared
+    return (schema, table) in policy.declared or (None, table) in policy.declared
 
 
 def for_table(policy: list[Tagged], schema: str, table: str) -> dict[str, Tagged]:

@@ -16,10 +16,11 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.access.masking import masked_expression, quote_identifier
+from warehouse.access.masking import masked_expression
 from warehouse.access.masking_key import masking_key
 from warehouse.access.policy import Policy, for_table, is_declared, load_policy
 from warehouse.config import analyst_path, data_dir, entitled_group, entitled_path
+from warehouse.loading.quoting import ident
 
 ANALYST_MODE = 0o444
 ENTITLED_MODE_GROUP = 0o640
@@ -104,7 +105,7 @@ def _write_masked(
     con.execute("attach ? as masked", [str(target)])
     # The whole catalogue first (schemas, tables with their constraints and comments, views, macros), then the rows
     # table by table through the masking select.
-    con.execute(f"copy from database {quote_identifier(source)} to masked (schema)")
+    con.execute(f"copy from database {ident(source)} to masked (schema)")
     for schema, table in _tables(con, source):
         if not is_declared(policy, schema, table):
             published.undeclared.append(f"{schema}.{table}")
@@ -118,17 +119,15 @@ def _write_masked(
                 select.append(masked_expression(tags[name], data_type, nullable, key))
                 published.masked.append(f"{schema}.{table}.{name}")
             else:
-                select.append(quote_identifier(name))
-        qualified = f"{quote_identifier(schema)}.{quote_identifier(table)}"
-        con.execute(
-            f"insert into masked.{qualified} select {', '.join(select)} from {quote_identifier(source)}.{qualified}"
-        )
+                select.append(ident(name))
+        qualified = f"{ident(schema)}.{ident(table)}"
+        con.execute(f"insert into masked.{qualified} select {', '.join(select)} from {ident(source)}.{qualified}")
     con.execute("detach masked")
 
 
 def _write_clear(con: duckdb.DuckDBPyConnection, source: str, target: Path) -> None:
     con.execute("attach ? as clear", [str(target)])
-    con.execute(f"copy from database {quote_identifier(source)} to clear")
+    con.execute(f"copy from database {ident(source)} to clear")
     con.execute("detach clear")
 
 
