@@ -64,9 +64,48 @@ order by all
 NO_SAMPLE_NOTE = "suppressed: no cm_random sample line in the period (no compliance-measurement exam of its lines)"
 
 
-def filed_periods(con) -> pd.DataFrame:
-    """(period_kind, period) of every fiscal year and quarter with filed lines."""
-    return con.execute(FILED_PERIODS_SQL).df()
+# What a measure from the sample reads, per fiscal period, for warehouse/metrics/period_scope.py: the sample lines
+# themselves (every column the estimators see, hashed), the period's filed lines (their keys, versions and load
+# times: a line changes only by a new version or load) and the breakout dimensions, which relabel any period.
+SIGNATURE_SQL = f"""
+with sample as ({SAMPLE_SQL}),
+sample_periods as (
+    select 'fiscal_year' as period_kind, fiscal_year_label as period, count(*) as n, sum(hash(sample)::hugeint) as h
+    from sample group by all
+    union all
+    select 'fiscal_quarter', fiscal_quarter_label, count(*), sum(hash(sample)::hugeint) from sample group by all
+),
+line_days as (
+    select filed_date, count(*) as n,
+        sum(hash(entry_number, line_number, entry_version, loaded_at)::hugeint) as h
+    from marts.fct_entry_lines group by filed_date
+),
+labelled_days as (
+    select {period_sql("d")}, n, h from line_days join marts.dim_dates as d on d.date_day = line_days.filed_date
+),
+line_periods as (
+    select 'fiscal_year' as period_kind, fiscal_year_label as period, sum(n) as n, sum(h) as h
+    from labelled_days group by all
+    union all
+    select 'fiscal_quarter', fiscal_quarter_label, sum(n), sum(h) from labelled_days group by all
+),
+dimensions as (
+    select coalesce((select sum(hash(p)::hugeint) from marts.dim_programs as p), 0)
+        + coalesce((select sum(hash(c)::hugeint) from marts.dim_commodities as c), 0) as h
+)
+select period_kind, period,
+    (coalesce(l.n, 0) + coalesce(s.n, 0))::bigint as rows_in,
+    hash(coalesce(l.n, 0), coalesce(l.h, 0), coalesce(s.n, 0), coalesce(s.h, 0), dimensions.h) as signature
+from line_periods as l
+full join sample_periods as s using (period_kind, period)
+cross join dimensions
+"""
+
+
+def filed_periods(con, years: list[str] | None = None) -> pd.DataFrame:
+    """(period_kind, period) of every fiscal year and quarter with filed lines (with `years`, of those years)."""
+    periods = con.execute(FILED_PERIODS_SQL).df()
+    return periods if years is None else periods[periods["period"].str[:6].isin(years)].reset_index(drop=True)
 
 
 def with_unsampled_periods(frame: pd.DataFrame, periods: pd.DataFrame | None, units: dict[str, str]) -> pd.DataFrame:
@@ -90,10 +129,12 @@ def with_unsampled_periods(frame: pd.DataFrame, periods: pd.DataFrame | None, un
     return pd.concat([frame, extra], ignore_index=True) if len(frame) else extra.reindex(columns=frame.columns)
 
 
-def load_sample(con) -> pd.DataFrame:
+def load_sample(con, years: list[str] | None = None) -> pd.DataFrame:
     """The CM sample lines (exams whose line is not in fct_entry_lines cannot be placed in a period and are left
-    out; on a consistent warehouse there are none)."""
-    return con.execute(SAMPLE_SQL).df()
+    out; on a consistent warehouse there are none); with `years` ('FY2026', ...), only those fiscal years' lines."""
+    if years is None:
+        return con.execute(SAMPLE_SQL).df()
+    return con.execute(f"select * from ({SAMPLE_SQL}) where fiscal_year_label in (select unnest(?))", [years]).df()
 
 
 def membership(sample: pd.DataFrame, domain: str) -> tuple[Membership, list[str]]:
@@ -106,3 +147,12 @@ def membership(sample: pd.DataFrame, domain: str) -> tuple[Membership, list[str]
         return Membership(units, codes.astype(np.int64), len(labels)), [str(v) for v in labels]
     codes, labels = pd.factorize(column.fillna("unknown").astype(str), sort=True)
     return Membership(np.arange(len(sample)), codes.astype(np.int64), len(labels)), [str(v) for v in labels]
+
+
+def declared_totals(con, years: list[str] | None = None) -> pd.DataFrame:
+    """`revenue_gap.declared_totals`, with `years` only those fiscal years' periods."""
+    from warehouse.metrics.revenue_gap import DECLARED_SQL  # revenue_gap imports this module
+
+    if years is None:
+        return con.execute(DECLARED_SQL).df()
+    return con.execute(f"select * from ({DECLARED_SQL}) where left(period, 6) in (select unnest(?))", [years]).df()

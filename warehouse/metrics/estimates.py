@@ -57,25 +57,43 @@ def empty_estimates(extras: dict[str, str] | None = None) -> pd.DataFrame:
     return pd.DataFrame({name: pd.Series(dtype=_PANDAS_DTYPES.get(t, object)) for name, t in columns.items()})
 
 
-def write_estimates(con, table: str, frame: pd.DataFrame, extras: dict[str, str] | None = None) -> int:
-    """Replace `metrics.<table>` with `frame`: the standard columns first, in order and typed, then any extras, those
-    named in `extras` ({column: SQL type}) typed and present even when the frame lacks them (an empty warehouse gives
-    a frame with no rows and often no columns beyond the standard ones; a column of NULLs only would otherwise be
-    created with DuckDB's type NULL). Returns the number of rows written. Refuses a frame that lacks a standard
-    column."""
+def _typed_select(frame: pd.DataFrame, extras: dict[str, str] | None, table: str) -> tuple[pd.DataFrame, str]:
+    """(the frame in table order, a select list casting each column to its SQL type). The standard columns first,
+    in order and typed, then any extras, those named in `extras` ({column: SQL type}) typed and present even when
+    the frame lacks them (an empty warehouse gives a frame with no rows and often no columns beyond the standard
+    ones; a column of NULLs only would otherwise be created with DuckDB's type NULL)."""
     missing = [c for c in ESTIMATE_COLUMNS if c not in frame.columns]
     if missing:
         raise ValueError(f"metrics.{table}: missing standard columns {missing}")
     typed = {**ESTIMATE_COLUMNS, **(extras or {})}
     frame = frame.assign(**{name: None for name in typed if name not in frame.columns})
     others = [c for c in frame.columns if c not in typed]
-    ordered = frame[[*typed, *others]]
     casts = ", ".join(f'cast("{name}" as {sql_type}) as "{name}"' for name, sql_type in typed.items())
-    rest = "".join(f', "{name}"' for name in others)
+    return frame[[*typed, *others]], casts + "".join(f', "{name}"' for name in others)
+
+
+def write_estimates(con, table: str, frame: pd.DataFrame, extras: dict[str, str] | None = None) -> int:
+    """Replace `metrics.<table>` with `frame` (typed as `_typed_select` says). Returns the number of rows written.
+    Refuses a frame that lacks a standard column."""
+    ordered, select = _typed_select(frame, extras, table)
     con.execute("create schema if not exists metrics")
     con.register("_estimates_frame", ordered)
     try:
-        con.execute(f"create or replace table metrics.{table} as select {casts}{rest} from _estimates_frame")
+        con.execute(f"create or replace table metrics.{table} as select {select} from _estimates_frame")
+    finally:
+        con.unregister("_estimates_frame")
+    return len(ordered)
+
+
+def insert_estimates(con, table: str, frame: pd.DataFrame, extras: dict[str, str] | None = None) -> int:
+    """Append `frame` to the existing `metrics.<table>`, typed as `write_estimates` types it, matched by column
+    name. Returns the number of rows written."""
+    ordered, select = _typed_select(frame, extras, table)
+    if not len(ordered):
+        return 0
+    con.register("_estimates_frame", ordered)
+    try:
+        con.execute(f"insert into metrics.{table} by name select {select} from _estimates_frame")
     finally:
         con.unregister("_estimates_frame")
     return len(ordered)

@@ -4,8 +4,8 @@ gap and clearance speed (warehouse/metrics; docs/metrics.md). Each asset replace
 import dagster as dg
 
 from orchestration.resources import EAGER_WHEN_CHECKS_PASS, WRITER_POOL, WarehouseResource
-from warehouse.metrics import clearance, compliance, revenue_gap
-from warehouse.metrics.cm_sample import filed_periods, load_sample
+from warehouse.metrics import clearance, compliance, period_scope, revenue_gap
+from warehouse.metrics.cm_sample import SIGNATURE_SQL, declared_totals, filed_periods, load_sample
 from warehouse.metrics.estimates import write_estimates
 
 
@@ -17,14 +17,16 @@ SAMPLE_MARTS = ("fct_exams", "fct_entry_lines", "dim_dates", "dim_commodities", 
 COMMON = {"group_name": "metrics", "kinds": {"duckdb", "python"}, "pool": WRITER_POOL}
 
 
-def _result(frame, rows: int) -> dg.MaterializeResult:
-    return dg.MaterializeResult(
-        metadata={
-            "row_count": rows,
-            "suppressed_rows": int(frame["suppressed"].sum()) if rows else 0,
-            "periods": sorted(frame["period"].unique().tolist()) if rows else [],
-        }
-    )
+def _result(frame, rows: int, scope: period_scope.Scope | None = None) -> dg.MaterializeResult:
+    metadata = {
+        "row_count": rows,
+        "suppressed_rows": int(frame["suppressed"].fillna(False).astype(bool).sum()) if rows else 0,
+        "periods": sorted(frame["period"].unique().tolist()) if rows else [],
+    }
+    if scope is not None:
+        metadata["periods_remeasured"] = scope.labels
+        metadata["remeasure_reason"] = scope.reason
+    return dg.MaterializeResult(metadata=metadata)
 
 
 @dg.asset(
@@ -36,14 +38,14 @@ def _result(frame, rows: int) -> dg.MaterializeResult:
 def compliance_rate(warehouse: WarehouseResource) -> dg.MaterializeResult:
     """MTD rate (by line and by value) from the cm_random sample, stratified ratio estimator with Taylor variance
     and Korn-Graubard intervals, overall and by programme, HS section/chapter, origin, port and PTI, per fiscal year
-    and quarter, with the change from the prior period and its z-test."""
-    con = warehouse.connect()
-    try:
-        frame = compliance.compliance_rate(load_sample(con), filed_periods(con))
-        rows = write_estimates(con, compliance.TABLE, frame, compliance.EXTRA_COLUMNS)
-    finally:
-        con.close()
-    return _result(frame, rows)
+    and quarter, with the change from the prior period and its z-test. Only the fiscal periods whose sample or
+    lines changed since the last run are re-measured (warehouse/metrics/period_scope.py)."""
+    with warehouse.connect() as con:
+        scope = period_scope.plan(con, compliance.TABLE, SIGNATURE_SQL)
+        years = scope.years()
+        frame = compliance.compliance_rate(load_sample(con, years), filed_periods(con, years))
+        written = period_scope.write(con, scope, frame, compliance.EXTRA_COLUMNS, compliance.with_prior_change)
+    return _result(written, len(written), scope)
 
 
 @dg.asset(
@@ -54,14 +56,13 @@ def compliance_rate(warehouse: WarehouseResource) -> dg.MaterializeResult:
 )
 def revenue_gap_estimates(warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Revenue gap found by CM exams (net, under- and over-paid totals) and the percent of revenue collected, overall
-    and by port and PTI, per fiscal year and quarter."""
-    con = warehouse.connect()
-    try:
-        frame = revenue_gap.revenue_gap(load_sample(con), revenue_gap.declared_totals(con))
-        rows = write_estimates(con, revenue_gap.TABLE, frame)
-    finally:
-        con.close()
-    return _result(frame, rows)
+    and by port and PTI, per fiscal year and quarter; only the fiscal periods whose inputs changed are re-measured."""
+    with warehouse.connect() as con:
+        scope = period_scope.plan(con, revenue_gap.TABLE, SIGNATURE_SQL)
+        years = scope.years()
+        frame = revenue_gap.revenue_gap(load_sample(con, years), declared_totals(con, years))
+        written = period_scope.write(con, scope, frame)
+    return _result(written, len(written), scope)
 
 
 LIFECYCLE_MARTS = ("mart_entry_lifecycle", "fct_entries", "fct_entry_lines", "dim_dates", "dim_commodities")
