@@ -2,7 +2,8 @@
 
 Validation is SQL pushed down to DuckDB (row counts, null counts, set and range checks, `UnexpectedRowsExpectation`
 queries); only the counts and a small sample of bad values come back to Python. Every run also stores its result
-as JSON beside the warehouse and refreshes the Data Docs site there (`data_docs.py` makes the pages work offline).
+as JSON beside the warehouse; `build_docs_index` renders the new Data Docs pages and the index there, once per
+platform run (`data_docs.py` makes the pages work offline).
 
 GX and DuckDB need one fix, made here and nowhere else: GX's `SqlAlchemyExecutionEngine.execute_query` returns
 the result *after* the pooled connection is closed, which rolls the connection back; duckdb_engine shares one
@@ -25,7 +26,6 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
 import great_expectations as gx
 import sqlalchemy as sa
-from great_expectations.checkpoint import UpdateDataDocsAction
 from great_expectations.data_context.types.base import (
     DataContextConfig,
     InMemoryStoreBackendDefaults,
@@ -37,6 +37,9 @@ from great_expectations.execution_engine import SqlAlchemyExecutionEngine
 DOCS_SITE = "warehouse_docs"
 SQL_CHECK = "unexpected_rows_expectation"
 SAMPLE_SIZE = 10
+# Validations listed on the Data Docs index (about ten runs' suites); every result stays in ops.quality_results and
+# every page stays on disk.
+INDEX_LIMIT = 300
 
 
 class BufferedExecutionEngine(SqlAlchemyExecutionEngine):
@@ -132,7 +135,8 @@ def _context(warehouse_file: Path):
                 "class_name": "TupleFilesystemStoreBackend",
                 "base_directory": str(docs_dir(warehouse_file)),
             },
-            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            # The index reads every result it lists: the newest INDEX_LIMIT only, or its cost grows with every run.
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder", "validation_results_limit": INDEX_LIMIT},
         }
     }
     return gx.get_context(project_config=config, mode="ephemeral")
@@ -197,7 +201,7 @@ def validate_many(
             gx.Checkpoint(
                 name=names[0] if len(names) == 1 else f"{names[0]} and {len(names) - 1} more",
                 validation_definitions=definitions,
-                actions=[UpdateDataDocsAction(name="docs", site_names=[DOCS_SITE])] if build_docs else [],
+                actions=[],
                 result_format={"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE},
             )
         )
@@ -217,10 +221,39 @@ def validate_many(
     finally:
         _close(datasource)
     if build_docs:
-        from expectations.data_docs import make_offline
-
-        make_offline(docs_dir(warehouse_file))
+        build_docs_index(warehouse_file)
     return outcomes
+
+
+def build_docs_index(warehouse_file: Path) -> Path | None:
+    """Render the Data Docs pages of the stored validation results that have none yet, and the index (the newest
+    INDEX_LIMIT results), offline; the index page's path, or None when nothing was ever validated.
+
+    The platform's suites store their results and leave the pages to this, once per run (the report asset and the
+    end of `tradewh run` call it): GX compiles its page templates afresh in every context (0.4 s) and its index
+    reads every result it lists, so rendering after each suite cost most of a small suite's time."""
+    from expectations.data_docs import make_offline
+
+    warehouse_file = Path(warehouse_file)
+    if not results_dir(warehouse_file).is_dir():
+        return None
+    context = _context(warehouse_file)
+    store = context.validation_results_store
+    keys = store.list_keys()
+    if not keys:
+        return None
+    pages = docs_dir(warehouse_file) / "validations"
+    missing = [
+        key
+        for key in keys
+        if not (pages / store.store_backend._convert_key_to_filepath(key.to_tuple())).with_suffix(".html").exists()
+    ]
+    # With no identifiers GX renders every page: name the newest result when none is missing (one page re-rendered).
+    chosen = missing or [max(keys, key=lambda key: key.run_id.run_time)]
+    started = datetime.now().timestamp() - 1.0  # file times come from a coarser clock
+    context.build_data_docs(site_names=[DOCS_SITE], resource_identifiers=chosen, build_index=True)
+    make_offline(docs_dir(warehouse_file), changed_since=started)
+    return docs_dir(warehouse_file) / "index.html"
 
 
 def _close(datasource) -> None:

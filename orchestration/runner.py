@@ -154,12 +154,26 @@ def run_platform(
             outcome.nothing_to_load = True
             _record_misplaced_files(warehouse, landing, log)
         else:
-            _run_jobs(warehouse, days, outcome, log, wait)
+            try:
+                _run_jobs(warehouse, days, outcome, log, wait)
+            finally:
+                _build_docs_index(warehouse, log)
             if outcome.success:
                 run_state.record_success(warehouse, started)
         if before_release is not None:
             before_release()
     return outcome
+
+
+def _build_docs_index(warehouse: Path, log: Callable[[str], None]) -> None:
+    """The Data Docs index over this run's validations (each suite renders only its own page), even after a failed
+    run: its failures are what the index is read for."""
+    from expectations.runner import build_docs_index
+
+    try:
+        build_docs_index(warehouse)
+    except Exception as error:  # the docs are a view: a failure to render them must not fail a good load
+        log(f"! the Data Docs index was not rebuilt: {error}")
 
 
 def _run_jobs(warehouse: Path, days: list, outcome: PlatformRun, log: Callable[[str], None], wait: float) -> None:

@@ -126,7 +126,7 @@ def test_an_mpf_outside_its_limits_is_a_finding_that_never_blocks(clean_landing,
 
 def test_a_defect_in_a_raw_table_blocks_downstream_assets_and_shows_the_failing_expectation(clean_landing, tmp_path):
     from expectations.data_docs import external_references
-    from expectations.runner import docs_dir
+    from expectations.runner import build_docs_index, docs_dir
 
     warehouse_file = tmp_path / "w.duckdb"
     assert _run(clean_landing, warehouse_file).success
@@ -155,7 +155,9 @@ def test_a_defect_in_a_raw_table_blocks_downstream_assets_and_shows_the_failing_
     assert sorted(failed) == [("hts_code.required", 1), ("reconciliation", None)]
 
     site = docs_dir(warehouse_file)
-    assert (site / "index.html").exists()
+    assert build_docs_index(warehouse_file) == site / "index.html"
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert "validations/raw/entries/" in index  # the failing run's page is listed
     assert list(site.rglob("validations/**/*.html"))
     assert external_references(site) == []
 

@@ -24,6 +24,11 @@ METRIC_TABLES = tuple(TABLES)
 def leadership_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Static HTML report with inline SVG charts (opens with no server and no network) and every metric table as
     CSV and Parquet, written to `report/` beside the warehouse."""
+    from expectations.runner import build_docs_index  # imports Great Expectations: only when the report is built
+
+    # The quality suites render their own pages; the index the report links to is built once per run, here and at
+    # the end of `tradewh run` (which also lists the suites of a run that failed before the report).
+    build_docs_index(warehouse.warehouse_file)
     result = build_report(warehouse.warehouse_file, default_out(warehouse.warehouse_file), live=True)
     if result.not_computed:
         context.log.warning(f"not computed yet: {', '.join(result.not_computed)}")
