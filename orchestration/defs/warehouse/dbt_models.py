@@ -39,8 +39,9 @@ class WarehouseTranslator(DagsterDbtTranslator):
     pool=WRITER_POOL,
 )
 def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    """Build and test the dbt models (`dbt build`): staging views, intermediate views, mart tables."""
-    yield from dbt.cli(["build"], context=context).stream()
+    """Build and test the dbt models (`dbt build`): staging views, intermediate views, mart tables. The unit tests
+    (fixed inputs, testing the SQL's logic, not the data) run in the test suite, not on every load."""
+    yield from dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context).stream()
 
 
 @dg.definitions
