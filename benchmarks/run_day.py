@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/run_day.py --scale 0.5 --days 1     # the edge-case matrix's benchmark-tier day
     .venv/bin/python benchmarks/run_day.py --scale 0.01 --days 3 --keep /tmp/run_day
     .venv/bin/python benchmarks/run_day.py --scale 0.01 --days 30 --reruns 3     # then the no-op re-run, 3 times
+    ./dev bench --year      # 365 days at scale 1.0 (about 157 GiB of disk: refused when there is less)
 
 `tradewh run` runs in a child process, so wall time, CPU (user + system, every process it starts: dbt included) and
 peak resident memory are its own; the generator is timed apart. The slowest Dagster steps come from the run's event
@@ -24,6 +25,9 @@ from pathlib import Path
 
 BIN = Path(sys.executable).parent
 STEPS_SHOWN = 12
+# Disk one full-scale day takes (measured, one day at scale 1.0): 0.09 GiB of landing files, 0.11 GiB in the
+# warehouse and as much again in each published copy.
+GIB_PER_FULL_DAY = 0.43
 
 
 def _timed(command: list[str], env: dict[str, str]) -> tuple[int, float, float, float, str]:
@@ -40,8 +44,9 @@ def _tail(output: str, lines: int = 40) -> str:
     return "\n".join(output.strip().splitlines()[-lines:])
 
 
-def _slowest_steps(dagster_home: Path) -> list[tuple[float, str]]:
-    """Wall seconds of every step of every run recorded in `dagster_home`, slowest first."""
+def _slowest_steps(dagster_home: Path, since: datetime | None = None) -> list[tuple[float, str]]:
+    """Wall seconds of every step of every run recorded in `dagster_home` (with `since`, of the steps that started
+    after it, in the event log's clock: naive UTC), slowest first."""
     steps: list[tuple[float, str]] = []
     for db in sorted((dagster_home / "history" / "runs").glob("*.db")):
         if db.name == "index.db":
@@ -55,7 +60,8 @@ def _slowest_steps(dagster_home: Path) -> list[tuple[float, str]]:
         for stamp, kind, step in rows:
             moment = datetime.fromisoformat(stamp)
             if kind == "STEP_START":
-                started[step] = moment
+                if since is None or moment >= since:
+                    started[step] = moment
             elif step in started:
                 steps.append(((moment - started.pop(step)).total_seconds(), step))
     return sorted(steps, reverse=True)
@@ -73,6 +79,14 @@ def main() -> int:
 
     root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="run_day_"))
     root.mkdir(parents=True, exist_ok=True)
+    needed = args.days * args.scale * GIB_PER_FULL_DAY
+    free = shutil.disk_usage(root).free / 2**30
+    if needed > free:
+        print(
+            f"{args.days} days at scale {args.scale} need about {needed:,.0f} GiB in {root} (landing, warehouse and "
+            f"both published copies, {GIB_PER_FULL_DAY} GiB per full-scale day); {free:,.0f} GiB free: not started"
+        )
+        return 3
     landing, warehouse, home = root / "landing", root / "warehouse.duckdb", root / "dagster"
     env = {**os.environ, "DAGSTER_HOME": str(home), "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}
     env["GX_ANALYTICS_ENABLED"] = "False"
