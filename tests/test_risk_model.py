@@ -253,3 +253,36 @@ def test_assets_materialise(generated_warehouse, tmp_path):
     assert scores["top_reasons"].str.count(";").eq(2).all()
     assert set(profiles["dimension"]) >= {"importer", "filer", "manufacturer", "hs_subheading", "port_country"}
     assert set(evaluation["selector"]) == {"model", "rules", "random"}
+
+
+@pytest.mark.slow
+def test_line_scores_score_only_new_and_corrected_lines_in_bounded_chunks(generated_warehouse, tmp_path):
+    """Scored in chunks of 500 lines, the table is what one pass gives; a second call scores nothing; a corrected
+    line (loaded again) and a line whose score went missing are scored again, and nothing else."""
+    from warehouse.risk.line_model import score_lines
+
+    copy = copy_warehouse(generated_warehouse, tmp_path)
+    columns = "entry_number, line_number, model_id, p_material, expected_revenue_usd, top_reasons"
+    with connect(copy) as con:
+        ids = train_scheduled(con, copy, history_weeks=1)
+        whole = score_lines(con, ids, chunk_lines=10**9)
+        one_pass = con.execute(f"select {columns} from risk.line_scores order by all").df()
+        con.execute("delete from risk.line_scores")
+        assert score_lines(con, ids, chunk_lines=500) == whole > 1000
+        chunked = con.execute(f"select {columns} from risk.line_scores order by all").df()
+        assert score_lines(con, ids) == 0
+        corrected = con.execute(
+            "select entry_number, line_number from risk.line_scores order by all limit 1"
+        ).fetchall()[0]
+        con.execute(
+            "update marts.fct_entry_lines set loaded_at = now() + interval 1 hour "
+            "where entry_number = ? and line_number = ?",
+            list(corrected),
+        )
+        con.execute(
+            "delete from risk.line_scores where (entry_number, line_number) in "
+            "(select (entry_number, line_number) from risk.line_scores order by all desc limit 2)"
+        )
+        assert score_lines(con, ids) == 3
+        assert con.execute("select count(*) from risk.line_scores").fetchall()[0][0] == whole
+    pd.testing.assert_frame_equal(chunked, one_pass)

@@ -55,7 +55,8 @@ def risk_model_runs(
 @dg.asset(key=["risk", "line_scores"], deps=[dg.AssetKey(["risk", "model_runs"]), *MODEL_INPUTS], **COMMON)
 def risk_line_scores(warehouse: WarehouseResource) -> dg.MaterializeResult:
     """P(material discrepancy), expected revenue at stake and top reasons of every line filed since the oldest
-    model in force, each by the latest model trained before its filing day."""
+    model in force, each by the latest model trained before its filing day; only new and corrected lines (and
+    lines whose model changed) are scored on a run."""
     with warehouse.connect() as con:
         line_model.ensure_tables(con)
         # Per cutoff, the latest training (a re-run on corrected data adds a newer model for the same week); a
@@ -68,8 +69,9 @@ def risk_line_scores(warehouse: WarehouseResource) -> dg.MaterializeResult:
                 [line_model.TRAINED],
             ).fetchall()
         ]
-        rows = line_model.score_lines(con, ids)
-    return dg.MaterializeResult(metadata={"row_count": rows, "models_used": len(ids)})
+        scored = line_model.score_lines(con, ids)
+        rows = con.execute("select count(*) from risk.line_scores").fetchall()[0][0]
+    return dg.MaterializeResult(metadata={"row_count": rows, "lines_scored_now": scored, "models_used": len(ids)})
 
 
 class EvaluationConfig(dg.Config):
