@@ -9,7 +9,9 @@ duty gap, and the collected share D / (D + max(gap, 0)).
 
 Reported per measure, shape and level (overall; breakout cells whose population value is not 0): intervals
 published and withheld, coverage of the published ones and its Monte Carlo standard error sqrt(c (1 - c) / n)
-(breakout cells of one replicate share a sample, so for them it is a lower bound).
+(breakout cells of one replicate share a sample, so for them it is a lower bound). A group is judged against the
+93-97% band by its Monte Carlo error (`judge`): outside only when a one-sided binomial test against the nearer edge
+says so at 5%; a group of fewer than MIN_JUDGED published intervals is shown as a count, too few to judge.
 
     .venv/bin/python -m benchmarks.interval_coverage --replicates 2000   # ~500 CPU-s, 12 min on the shared machine
 """
@@ -22,6 +24,7 @@ import time
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from benchmarks.coverage_shapes import Shape, all_shapes
 from warehouse.generator.exams import cm_sample
@@ -33,6 +36,14 @@ from warehouse.metrics.revenue_gap import collected_rate, period_gap
 DOMAINS = ("overall", "breakout")
 MEASURES = ("mtd_rate_lines", "mtd_rate_value", "revenue_gap_net_usd", "revenue_collected_rate")
 BAND = (0.93, 0.97)
+# Fewer published intervals than this and a group's Monte Carlo SE (above 3 points at 95%) is half again the band's
+# half-width (2 points): its coverage can be neither in nor out of the band, so the tables show the count instead.
+MIN_JUDGED = 50
+SIGNIFICANCE = 0.05
+LEGEND = (
+    "**Bold**: outside 93-97% beyond its Monte Carlo error (one-sided binomial test against the nearer edge, 5%). "
+    "†: outside the band by less than its Monte Carlo error. Fewer than 50 published: the count, too few to judge."
+)
 
 
 def truths(shape: Shape) -> pd.DataFrame:
@@ -124,17 +135,40 @@ def coverage(frame: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
+def judge(covered: int, published: int) -> str:
+    """'few' (fewer than MIN_JUDGED published), 'short' or 'over' (outside the band beyond the Monte Carlo error:
+    one-sided binomial test against the nearer edge at SIGNIFICANCE), 'near' (outside by less than it) or 'in'."""
+    if published < MIN_JUDGED:
+        return "few"
+    rate = covered / published
+    if rate < BAND[0]:
+        short = stats.binomtest(covered, published, BAND[0], alternative="less").pvalue < SIGNIFICANCE
+        return "short" if short else "near"
+    if rate > BAND[1]:
+        over = stats.binomtest(covered, published, BAND[1], alternative="greater").pvalue < SIGNIFICANCE
+        return "over" if over else "near"
+    return "in"
+
+
+def shown(r) -> str:
+    """One group's coverage as the tables show it, marked by `judge`."""
+    if not r.published:
+        return "—"
+    verdict = judge(int(r.covered), int(r.published))
+    if verdict == "few":
+        return f"{int(r.covered)} of {int(r.published)} covered, too few to judge"
+    text = f"{r.coverage:.1%} ±{r.mc_se:.1%}"
+    return {"short": f"**{text}**", "over": f"**{text}**", "near": f"{text} †"}.get(verdict, text)
+
+
 def markdown(table: pd.DataFrame) -> str:
     lines = [
         "| shape | measure | level | cells | withheld | coverage of published (MC SE) |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
     for r in table.itertuples(index=False):
-        shown = "—" if not r.published else f"{r.coverage:.1%} ({r.mc_se:.1%})"
-        if r.published and not BAND[0] <= r.coverage <= BAND[1]:
-            shown = f"**{shown}**"
-        lines.append(f"| {r.shape} | {r.measure} | {r.level} | {r.cells:,} | {r.withheld_share:.0%} | {shown} |")
-    return "\n".join(lines)
+        lines.append(f"| {r.shape} | {r.measure} | {r.level} | {r.cells:,} | {r.withheld_share:.0%} | {shown(r)} |")
+    return "\n".join([*lines, "", LEGEND])
 
 
 def compact(table: pd.DataFrame) -> str:
@@ -151,12 +185,9 @@ def compact(table: pd.DataFrame) -> str:
         cells = []
         for measure, level in columns:
             r = indexed.loc[(shape, measure, level)]
-            shown = "—" if not r.published else f"{r.coverage:.1%} ±{r.mc_se:.1%}"
-            if r.published and not BAND[0] <= r.coverage <= BAND[1]:
-                shown = f"**{shown}**"
-            cells.append(shown + (f", {r.withheld_share:.0%} withheld" if r.withheld_share else ""))
+            cells.append(shown(r) + (f", {r.withheld_share:.0%} withheld" if r.withheld_share else ""))
         lines.append(f"| {shape} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+    return "\n".join([*lines, "", LEGEND])
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ import pytest
 from scipy import stats
 
 from benchmarks.coverage_shapes import generator_shape, synthetic_shapes
-from benchmarks.interval_coverage import coverage, replicates
+from benchmarks.interval_coverage import coverage, judge, replicates
 from warehouse.metrics.estimates import Z95
 
 REPLICATES = 100
@@ -121,3 +121,14 @@ def test_share_intervals_stay_inside_0_and_1(cells):
     net = cells[cells["measure"] == "revenue_gap_net_usd"].set_index(keys)["published"]
     share = cells[cells["measure"] == "revenue_collected_rate"].set_index(keys)["published"]
     assert (share.loc[net.index] == net).all()
+
+
+def test_the_tables_judge_a_group_by_its_monte_carlo_error():
+    """The coverage tables bold a group only when it is outside 93-97% beyond its Monte Carlo error, mark one
+    outside by less (a dagger), and show a group of fewer than 50 published intervals as a count: 8 of 9 covered
+    says nothing about a 4-point band."""
+    assert judge(8, 9) == judge(11, 11) == "few"
+    assert judge(1900, 2000) == "in"
+    assert judge(1948, 2000) == "near"  # 97.4% +-0.36: above 97% by about one Monte Carlo SE
+    assert judge(1960, 2000) == "over"  # 98.0%, the generator's gap: conservative beyond its error
+    assert judge(1850, 2000) == "near" and judge(1800, 2000) == "short"

@@ -2,10 +2,12 @@
 simulation of the sampling they describe."""
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
-from warehouse.metrics import skewness, survey, thin_cells
+from warehouse.metrics import compliance, revenue_gap, skewness, survey, thin_cells
+from warehouse.metrics.cm_sample import membership
 from warehouse.metrics.estimates import Z95
 
 
@@ -95,12 +97,53 @@ def test_hall_interval_with_the_true_skewness_covers_where_the_normal_interval_d
 
 def test_a_breakout_is_judged_by_the_larger_of_its_own_and_the_whole_samples_scaled_skewness():
     # Whole sample: skewness 0.5 on 100 discrepant lines. A breakout of 25 lines would have 0.5 * sqrt(100 / 25) = 1.0
-    # if it were like the whole; its own 0.3 (its few values missed the tail) does not count, its own 1.4 does; the
-    # sign stays the breakout's (a net overpayment leans left); the whole sample itself keeps its own.
-    judged = skewness.judged_skewness([0.3, 1.4, -0.3, 0.5], [25, 25, 25, 100], 0.5, 100)
-    assert judged.tolist() == pytest.approx([1.0, 1.4, -1.0, 0.5])
-    assert not thin_cells.publishable(25, judged[0], 10) and thin_cells.publishable(100, judged[3], 10)
+    # if it were like the whole; its own 0.3 (its few values missed the tail) does not count, its own 1.4 does. Each
+    # keeps its direction: a breakout like the whole leans the way the whole does (its own -0.3 is the smaller), its
+    # own -1.4 (a net overpayment) leans left; the whole sample itself keeps its own.
+    judged = skewness.judged_skewness([0.3, 1.4, -0.3, -1.4, 0.5], [25, 25, 25, 25, 100], 0.5, 100)
+    assert judged.tolist() == pytest.approx([1.0, 1.4, 1.0, -1.4, 0.5])
+    assert skewness.judged_skewness(0.3, 25, -0.5, 100)[()] == pytest.approx(-1.0)  # a whole leaning left
+    assert not thin_cells.publishable(25, judged[0], 10) and thin_cells.publishable(100, judged[4], 10)
     assert np.isnan(skewness.judged_skewness(np.nan, 0, 0.5, 100)[()])  # no discrepant line: no skewness
+
+
+def test_a_breakouts_interval_allows_for_the_skewness_it_is_judged_by():
+    """Hall's interval of a breakout uses the judged skewness (the larger of its own and the whole sample's scaled),
+    not its own alone, for the rate by value and the gap: its own is lowest in the samples that missed the tail,
+    whose intervals then missed high (the generator's HS sections)."""
+    rng = np.random.default_rng(5)
+    n = 600
+    small = rng.random(n) < 0.2
+    # The small breakout's values are narrow, the rest's wide: its own skewness is low, the whole sample's high.
+    value = rng.lognormal(np.log(8_000), np.where(small, 0.3, 1.2), n)
+    found = rng.random(n) < 0.08
+    sample = pd.DataFrame(
+        {
+            "cm_stratum": rng.integers(0, 3, n),
+            "cm_weight": 20.0,
+            "is_material": found,
+            "value_usd": value,
+            "declared_duty_usd": value * 0.04,
+            "correct_duty_usd": value * 0.04 + np.where(found, value * 0.06, 0.0),
+            "overall": "all",
+            "breakout": np.where(small, "small", "large"),
+        }
+    )
+    members, labels = membership(sample, "breakout")
+    design = survey.design(sample["cm_stratum"], sample["cm_weight"])
+    own = skewness.design_skewness(design, members, value, found)
+    rates = compliance.period_estimates(sample, domains=("overall", "breakout"))
+    gaps = revenue_gap.period_gap(sample, domains=("overall", "breakout"))
+    for frame, measure in ((rates, "mtd_rate_value"), (gaps, "revenue_gap_net_usd")):
+        rows = frame[(frame["measure"] == measure) & (frame["domain"] == "breakout")].set_index("domain_value")
+        rows = rows.loc[labels]
+        judged = rows[thin_cells.SKEWNESS_COLUMN].to_numpy()
+        assert (np.abs(judged) > np.abs(own) + 0.05).any(), (measure, judged, own)  # the two differ: the check can fail
+        low, high = skewness.hall_interval(rows["estimate"], rows["std_error"], judged)
+        if measure == "mtd_rate_value":
+            low, high = np.clip(low, 0.0, 1.0), np.clip(high, 0.0, 1.0)
+        assert rows["ci_low"].to_numpy() == pytest.approx(np.asarray(low))
+        assert rows["ci_high"].to_numpy() == pytest.approx(np.asarray(high))
 
 
 def test_value_spread_matches_a_hand_computation_and_leaves_out_take_all_strata():
