@@ -2,6 +2,9 @@
 on a copy of the generated warehouse (FY2025Q4 and FY2026Q1): what each run re-measured, read from its
 materialisation, and the table after each change equal to a measurement of everything from scratch."""
 
+import shutil
+from datetime import date
+
 import dagster as dg
 import numpy as np
 import pandas as pd
@@ -12,7 +15,7 @@ from orchestration.defs.metrics import measures_compliance as assets
 from orchestration.resources import WarehouseResource
 from warehouse.db import connect
 from warehouse.metrics import compliance, period_scope, revenue_gap
-from warehouse.metrics.cm_sample import declared_totals, filed_periods, load_sample
+from warehouse.metrics.cm_sample import filed_periods, load_sample
 
 SCOPED = [assets.compliance_rate, assets.revenue_gap_estimates]
 KEYS = ["measure", "period_kind", "period", "domain", "domain_value"]
@@ -48,7 +51,7 @@ def _from_scratch(path) -> dict[str, pd.DataFrame]:
         sample = load_sample(con)
         frames = {
             compliance.TABLE: compliance.compliance_rate(sample, filed_periods(con)),
-            revenue_gap.TABLE: revenue_gap.revenue_gap(sample, declared_totals(con)),
+            revenue_gap.TABLE: revenue_gap.revenue_gap(sample, revenue_gap.declared_totals(con)),
         }
     return {table: frame.sort_values(KEYS).reset_index(drop=True) for table, frame in frames.items()}
 
@@ -136,3 +139,66 @@ def test_the_period_after_is_the_one_whose_prior_it_is():
         ("fiscal_year", "FY2026"),
     }
     assert period_scope.following_periods({("fiscal_quarter", "FY2026Q2")}) == {("fiscal_quarter", "FY2026Q3")}
+
+
+def _remeasured(instance, run_id: str) -> dict[str, list[str]]:
+    """{metric table: periods re-measured} from the materialisations of one Dagster run."""
+    out = {}
+    for record in instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION).records:
+        materialisation = record.event_log_entry.dagster_event.event_specific_data.materialization
+        if "periods_remeasured" in materialisation.metadata:
+            out[materialisation.asset_key.path[-1]] = materialisation.metadata["periods_remeasured"].value
+    return out
+
+
+def _labels_of_fy2025_codes(path) -> pd.DataFrame:
+    """Section and PTI labels of the tariff codes FY2025's lines use (PTI tags come from every exam ever made of a
+    code, so a new day's exams can relabel an old period's lines)."""
+    with connect(path, read_only=True) as con:
+        return con.execute(
+            """
+            select distinct c.hts_code, c.hs_section, c.pti_tags
+            from marts.fct_entry_lines as l left join marts.dim_commodities as c using (hts_code)
+            where l.filed_date < date '2025-10-01' order by all
+            """
+        ).df()
+
+
+@pytest.mark.slow
+def test_an_appended_day_through_tradewh_run_remeasures_only_the_periods_it_touches(tmp_path, monkeypatch, capsys):
+    """Three days of FY2025Q4 loaded, then three days of FY2026Q1 appended: the second run re-measures FY2026 and
+    FY2026Q1, and FY2025 only if the new exams relabelled the PTI tags of a code FY2025's lines use; then only
+    its PTI breakouts may change. Either way the table equals a measurement of everything."""
+    from warehouse.cli import main
+    from warehouse.generator import generate
+
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
+    generated, landing, warehouse = tmp_path / "generated", tmp_path / "landing", tmp_path / "w.duckdb"
+    generate(generated, start=date(2025, 9, 27), days=8, scale=0.002, seed=7)
+
+    def deliver(*days: str) -> None:
+        for folder in generated.glob("*/*"):
+            if folder.name in days:
+                shutil.copytree(folder, landing / folder.parent.name / folder.name)
+
+    deliver("2025-09-27", "2025-09-28", "2025-09-29")
+    assert main(["run", "--warehouse", str(warehouse), "--landing", str(landing)]) == 0
+    first, labels_before = _table(warehouse, compliance.TABLE), _labels_of_fy2025_codes(warehouse)
+    deliver("2025-10-02", "2025-10-03", "2025-10-04")
+    assert main(["run", "--warehouse", str(warehouse), "--landing", str(landing)]) == 0
+    capsys.readouterr()
+
+    instance = dg.DagsterInstance.from_config(str(tmp_path / "dagster"))
+    runs = [r for r in instance.get_runs() if r.job_name == "warehouse_job"]
+    assert len(runs) == 2  # newest first
+    assert _remeasured(instance, runs[1].run_id) == {compliance.TABLE: ["all"], revenue_gap.TABLE: ["all"]}
+    relabelled = not _labels_of_fy2025_codes(warehouse).equals(labels_before)
+    expected = ["FY2025", "FY2025Q4", "FY2026", "FY2026Q1"] if relabelled else ["FY2026", "FY2026Q1"]
+    assert _remeasured(instance, runs[0].run_id) == {compliance.TABLE: expected, revenue_gap.TABLE: expected}
+
+    after = _table(warehouse, compliance.TABLE)
+    assert set(after["period"]) == {"FY2025", "FY2025Q4", "FY2026", "FY2026Q1"}
+    unchanged = [after, first] if not relabelled else [frame[frame["domain"] != "pti"] for frame in (after, first)]
+    old = [frame[frame["period"].str.startswith("FY2025")].reset_index(drop=True) for frame in unchanged]
+    _assert_same(*old)
+    _assert_same(after, _from_scratch(warehouse)[compliance.TABLE])

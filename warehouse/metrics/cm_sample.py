@@ -65,8 +65,10 @@ NO_SAMPLE_NOTE = "suppressed: no cm_random sample line in the period (no complia
 
 
 # What a measure from the sample reads, per fiscal period, for warehouse/metrics/period_scope.py: the sample lines
-# themselves (every column the estimators see, hashed), the period's filed lines (their keys, versions and load
-# times: a line changes only by a new version or load) and the breakout dimensions, which relabel any period.
+# themselves (every column the estimators see, programmes and commodity labels included, hashed) and the period's
+# filed lines (their keys, versions and load times: a line changes only by a new version or load) with the section
+# and PTI labels of their tariff codes, by which the declared totals are broken out. Only what a period's own lines
+# use counts: the dimensions grow every day (new tariff codes, new enrolments) without touching the old periods.
 SIGNATURE_SQL = f"""
 with sample as ({SAMPLE_SQL}),
 sample_periods as (
@@ -76,29 +78,28 @@ sample_periods as (
     select 'fiscal_quarter', fiscal_quarter_label, count(*), sum(hash(sample)::hugeint) from sample group by all
 ),
 line_days as (
-    select filed_date, count(*) as n,
+    -- per filed day and tariff code first (a small table), then joined to the commodity labels in use
+    select filed_date, hts_code, count(*) as n,
         sum(hash(entry_number, line_number, entry_version, loaded_at)::hugeint) as h
-    from marts.fct_entry_lines group by filed_date
+    from marts.fct_entry_lines group by all
 ),
 labelled_days as (
-    select {period_sql("d")}, n, h from line_days join marts.dim_dates as d on d.date_day = line_days.filed_date
+    select {period_sql("d")}, n, hash(h, c.hs_section, c.pti_tags)::hugeint as h
+    from line_days
+    join marts.dim_dates as d on d.date_day = line_days.filed_date
+    left join marts.dim_commodities as c on c.hts_code = line_days.hts_code
 ),
 line_periods as (
     select 'fiscal_year' as period_kind, fiscal_year_label as period, sum(n) as n, sum(h) as h
     from labelled_days group by all
     union all
     select 'fiscal_quarter', fiscal_quarter_label, sum(n), sum(h) from labelled_days group by all
-),
-dimensions as (
-    select coalesce((select sum(hash(p)::hugeint) from marts.dim_programs as p), 0)
-        + coalesce((select sum(hash(c)::hugeint) from marts.dim_commodities as c), 0) as h
 )
 select period_kind, period,
     (coalesce(l.n, 0) + coalesce(s.n, 0))::bigint as rows_in,
-    hash(coalesce(l.n, 0), coalesce(l.h, 0), coalesce(s.n, 0), coalesce(s.h, 0), dimensions.h) as signature
+    hash(coalesce(l.n, 0), coalesce(l.h, 0), coalesce(s.n, 0), coalesce(s.h, 0)) as signature
 from line_periods as l
 full join sample_periods as s using (period_kind, period)
-cross join dimensions
 """
 
 
@@ -147,12 +148,3 @@ def membership(sample: pd.DataFrame, domain: str) -> tuple[Membership, list[str]
         return Membership(units, codes.astype(np.int64), len(labels)), [str(v) for v in labels]
     codes, labels = pd.factorize(column.fillna("unknown").astype(str), sort=True)
     return Membership(np.arange(len(sample)), codes.astype(np.int64), len(labels)), [str(v) for v in labels]
-
-
-def declared_totals(con, years: list[str] | None = None) -> pd.DataFrame:
-    """`revenue_gap.declared_totals`, with `years` only those fiscal years' periods."""
-    from warehouse.metrics.revenue_gap import DECLARED_SQL  # revenue_gap imports this module
-
-    if years is None:
-        return con.execute(DECLARED_SQL).df()
-    return con.execute(f"select * from ({DECLARED_SQL}) where left(period, 6) in (select unnest(?))", [years]).df()

@@ -56,6 +56,7 @@ with lines as (
     from marts.fct_entry_lines as l
     join marts.dim_dates as d on d.date_day = l.filed_date
     left join marts.dim_commodities as c on c.hts_code = l.hts_code
+    where $years is null or list_contains($years, d.fiscal_year_label)
 ),
 by_domain as (
     select fiscal_year_label, fiscal_quarter_label, 'overall' as domain, 'all' as domain_value, declared from lines
@@ -71,9 +72,10 @@ select 'fiscal_quarter', fiscal_quarter_label, domain, domain_value, sum(declare
 """
 
 
-def declared_totals(con) -> pd.DataFrame:
-    """Population declared duty + deposits + fees per (period_kind, period, domain, domain_value)."""
-    return con.execute(DECLARED_SQL).df()
+def declared_totals(con, years: list[str] | None = None) -> pd.DataFrame:
+    """Population declared duty + deposits + fees per (period_kind, period, domain, domain_value); with `years`
+    ('FY2026', ...), of those fiscal years' lines only."""
+    return con.execute(DECLARED_SQL, {"years": years}).df()
 
 
 def period_gap(sample: pd.DataFrame, domains=DOMAINS) -> pd.DataFrame:

@@ -5,7 +5,7 @@ import dagster as dg
 
 from orchestration.resources import EAGER_WHEN_CHECKS_PASS, WRITER_POOL, WarehouseResource
 from warehouse.metrics import clearance, compliance, period_scope, revenue_gap
-from warehouse.metrics.cm_sample import SIGNATURE_SQL, declared_totals, filed_periods, load_sample
+from warehouse.metrics.cm_sample import SIGNATURE_SQL, filed_periods, load_sample
 from warehouse.metrics.estimates import write_estimates
 
 
@@ -60,7 +60,7 @@ def revenue_gap_estimates(warehouse: WarehouseResource) -> dg.MaterializeResult:
     with warehouse.connect() as con:
         scope = period_scope.plan(con, revenue_gap.TABLE, SIGNATURE_SQL)
         years = scope.years()
-        frame = revenue_gap.revenue_gap(load_sample(con, years), declared_totals(con, years))
+        frame = revenue_gap.revenue_gap(load_sample(con, years), revenue_gap.declared_totals(con, years))
         written = period_scope.write(con, scope, frame)
     return _result(written, len(written), scope)
 
