@@ -242,6 +242,8 @@ def build_docs_index(warehouse_file: Path) -> Path | None:
     keys = store.list_keys()
     if not keys:
         return None
+    # A result's page mirrors its path in the results store (TupleFilesystemStoreBackend's key-to-path rule, a private
+    # method: tests/test_quality_dagster.py fails if a GX upgrade moves the pages).
     pages = docs_dir(warehouse_file) / "validations"
     missing = [
         key
