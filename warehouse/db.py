@@ -66,3 +66,11 @@ def _not_entitled(path: Path) -> str:
     group = grp.getgrgid(info.st_gid).gr_name
     mode = f"{info.st_mode & 0o777:04o}"
     return f"not entitled to {path} (mode {mode}, group {group}): only members of group {group} may read it"
+
+
+def table_exists(con, schema: str, table: str) -> bool:
+    """Whether `schema.table` exists (a table or a view) on this connection."""
+    found = con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]
+    ).fetchone()[0]
+    return bool(found)

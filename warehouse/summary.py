@@ -9,19 +9,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from warehouse.db import table_exists
+
 SCHEMAS = ("raw", "marts")
 # Files listed one by one before the rest are only counted: a landing folder of bad files must not flood the console.
 FILES_SHOWN = 20
 NOT_LOADED = ("unreadable", "rejected", "unsupported_format")
-
-
-def _exists(con, schema: str, table: str) -> bool:
-    return bool(
-        con.execute(
-            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-            [schema, table],
-        ).fetchone()[0]
-    )
 
 
 def _since(column: str, since: datetime | None) -> tuple[str, list]:
@@ -42,7 +35,7 @@ def _table_counts(con) -> list[str]:
 
 
 def _files_not_loaded(con, since: datetime | None) -> list[str]:
-    if not _exists(con, "ops", "load_log"):
+    if not table_exists(con, "ops", "load_log"):
         return []
     where, params = _since("started_at", since)
     rows = con.execute(
@@ -61,7 +54,7 @@ def _files_not_loaded(con, since: datetime | None) -> list[str]:
 
 
 def _quarantine(con, since: datetime | None) -> list[str]:
-    if not _exists(con, "ops", "quarantine"):
+    if not table_exists(con, "ops", "quarantine"):
         return []
     where, params = _since("quarantined_at", since)
     reasons = con.execute(
@@ -75,7 +68,7 @@ def _quarantine(con, since: datetime | None) -> list[str]:
 
 
 def _findings(con) -> list[str]:
-    if not _exists(con, "marts", "fct_findings"):
+    if not table_exists(con, "marts", "fct_findings"):
         return []
     rules = con.execute(
         "select feed, rule_name, severity, count(*) from marts.fct_findings group by all order by 4 desc, 1, 2"

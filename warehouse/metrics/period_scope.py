@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from warehouse.db import table_exists
 from warehouse.metrics.estimates import insert_estimates, write_estimates
 from warehouse.metrics.periods import prior_period
 
@@ -77,20 +78,13 @@ def _ensure_state(con) -> None:
     )
 
 
-def _table_exists(con, schema: str, table: str) -> bool:
-    found = con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]
-    ).fetchone()[0]
-    return bool(found)
-
-
 def plan(con, table: str, signature_sql: str) -> Scope:
     """The scope of this run's re-measurement of `metrics.<table>`. `signature_sql` gives one row per fiscal
     period with inputs: (period_kind, period, rows_in, signature). Leaves the current signatures in a temporary
     table for `record` to store once the table is written."""
     _ensure_state(con)
     con.execute(f"create or replace temp table _signatures_now as {signature_sql}")
-    if not _table_exists(con, "metrics", table):
+    if not table_exists(con, "metrics", table):
         return Scope(table, None, f"metrics.{table} does not exist yet")
     stored = con.execute(
         f"select count(*), count(*) filter (where method <> ?) from {STATE_TABLE} where measure_table = ?",

@@ -18,6 +18,8 @@ import math
 import numpy as np
 import pandas as pd
 
+from warehouse.db import table_exists
+
 HISTORY_PRIOR_LINES = 50.0
 MODEL_PRIOR_LINES = 20.0
 ENFORCEMENT_HALF_LIFE_DAYS = 365.0
@@ -80,11 +82,7 @@ select greatest(
 
 
 def _require(con, table: str) -> None:
-    schema, name = table.split(".")
-    found = con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, name]
-    ).fetchone()[0]
-    if not found:
+    if not table_exists(con, *table.split(".")):
         raise RuntimeError(f"{table} is missing: build it first (account risk reads it)")
 
 
