@@ -43,8 +43,8 @@ class WarehouseResource(dg.ConfigurableResource):
         # (orchestration/stale_runs.py). Imported here: stale_runs imports this module for the pool's name.
         from orchestration.stale_runs import tag_run_with_process
 
-        if context.instance is not None and context.run_id is not None:
-            tag_run_with_process(context.instance, context.run_id)
+        if context.instance is not None and context.run is not None:
+            tag_run_with_process(context.instance, context.run.run_id)
 
     def connect(self, read_only: bool = False):
         return connect(self.warehouse_file, read_only=read_only)

@@ -286,3 +286,47 @@ def test_line_scores_score_only_new_and_corrected_lines_in_bounded_chunks(genera
         assert score_lines(con, ids) == 3
         assert con.execute("select count(*) from risk.line_scores").fetchall()[0][0] == whole
     pd.testing.assert_frame_equal(chunked, one_pass)
+
+
+@pytest.mark.slow
+def test_a_daily_load_trains_a_cutoff_only_when_it_appears_and_when_its_week_comes(
+    generated_warehouse, tmp_path, monkeypatch
+):
+    """Without `retrain` (a daily load), settled cutoffs keep their runs and no examined line is read; lines filed on
+    the coming Monday unsettle its provisional model (trained again) and bring the next Monday's cutoff; the weekly
+    retraining reads everything again. The evaluation of a recorded cutoff is kept by a daily load."""
+    from warehouse.risk import line_model
+
+    copy = copy_warehouse(generated_warehouse, tmp_path)
+    reads = []
+    real_load = line_model.load_examined
+    monkeypatch.setattr(line_model, "load_examined", lambda con: reads.append(1) or real_load(con))
+    with connect(copy) as con:
+        first = train_scheduled(con, copy, history_weeks=1, retrain=False)
+        assert len(reads) == 1 and len(first) == 2
+        coming = con.execute("select max(cutoff) from risk.model_runs").fetchall()[0][0]
+        assert train_scheduled(con, copy, history_weeks=1, retrain=False) == first and len(reads) == 1
+        # A line filed on the coming Monday arrives: that cutoff's week has come.
+        con.execute(
+            "insert into marts.fct_entry_lines select * replace ('X-NEW' as entry_number, ?::date as filed_date, "
+            "now() as loaded_at) from marts.fct_entry_lines limit 1",
+            [coming],
+        )
+        second = train_scheduled(con, copy, history_weeks=1, retrain=False)
+        assert len(reads) == 2 and second[0] == first[1]
+        assert con.execute("select max(cutoff) from risk.model_runs").fetchall()[0][0] == coming + timedelta(days=7)
+        assert train_scheduled(con, copy, history_weeks=1, retrain=False) == second and len(reads) == 2
+        assert train_scheduled(con, copy, history_weeks=1, retrain=True) == second and len(reads) == 3
+
+    def evaluate_once(reevaluate: bool) -> dict:
+        result = dg.materialize(
+            [risk_model_evaluation],
+            resources={"warehouse": WarehouseResource(path=str(copy))},
+            run_config={"ops": {"risk__model_evaluation": {"config": {"reevaluate": reevaluate}}}},
+        )
+        return result.asset_materializations_for_node("risk__model_evaluation")[0].metadata
+
+    assert "auc_model" in evaluate_once(False)
+    kept = evaluate_once(False)
+    assert kept["kept"].value is True and "auc_model" not in kept
+    assert "auc_model" in evaluate_once(True)

@@ -169,6 +169,12 @@ def ensure_evaluation_table(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"create table if not exists risk.model_evaluation ({EVALUATION_COLUMNS})").fetchall()
 
 
+def recorded(con: duckdb.DuckDBPyConnection, cutoff: date) -> bool:
+    """Whether risk.model_evaluation holds an evaluation of `cutoff`."""
+    ensure_evaluation_table(con)
+    return con.execute("select count(*) from risk.model_evaluation where cutoff = ?", [cutoff]).fetchall()[0][0] > 0
+
+
 def record(con: duckdb.DuckDBPyConnection, result: Evaluation) -> None:
     """Replace the cutoff's rows in risk.model_evaluation."""
     ensure_evaluation_table(con)

@@ -309,18 +309,55 @@ def skipped_cutoffs(con: duckdb.DuckDBPyConnection, history_weeks: int) -> dict[
     return dict(rows)
 
 
-def train_scheduled(con: duckdb.DuckDBPyConnection, warehouse_file: Path, history_weeks: int) -> list[str]:
+def settled_cutoffs(con: duckdb.DuckDBPyConnection, cutoffs: list[date]) -> dict[date, tuple[str, str]]:
+    """{cutoff: (model_id, status)} of the cutoffs whose latest run (a model or a skip) is settled: recorded after
+    lines filed on or after the cutoff had been loaded, so its week was complete when it trained; or, for a cutoff
+    no line has reached yet (the coming Monday's), any run at all, since it scores nothing until its week comes."""
+    if not cutoffs:
+        return {}
+    latest = con.execute(
+        """
+        select cutoff, arg_max(model_id, trained_at), arg_max(status, trained_at), max(trained_at)
+        from risk.model_runs where purpose = 'scoring' and list_contains(?, cutoff) group by cutoff
+        """,
+        [cutoffs],
+    ).fetchall()
+    settled = {}
+    for cutoff, model_id, status, trained_at in latest:
+        first_loaded = con.execute(
+            "select min(loaded_at) from marts.fct_entry_lines where filed_date >= ?", [cutoff]
+        ).fetchall()[0][0]
+        if first_loaded is None or first_loaded < trained_at:
+            settled[cutoff] = (model_id, status)
+    return settled
+
+
+def train_scheduled(
+    con: duckdb.DuckDBPyConnection, warehouse_file: Path, history_weeks: int, retrain: bool = True
+) -> list[str]:
     """Train the scoring model of each weekly cutoff (those already recorded with the same data are kept); a cutoff
     with too little training data gets a `skipped` run saying why, and no model. Returns the model ids in force,
-    oldest first."""
+    oldest first.
+
+    With `retrain` off (a daily load) a settled cutoff keeps its run and nothing is read for it: a cutoff trains
+    once when it first appears and once more on the first load after its Monday, so a day's load does not pay for
+    reading and fitting every examined line of the history; outcomes arriving later for an old week are taken in by
+    the weekly retraining (`retrain` on)."""
     ensure_tables(con)
     cutoffs = scheduled_cutoffs(con, history_weeks)
     if not cutoffs:
         return []
-    examined = load_examined(con)
+    settled = {} if retrain else settled_cutoffs(con, cutoffs)
+    examined = None
     known = {r[0] for r in con.execute("select model_id from risk.model_runs").fetchall()}
     ids = []
     for cutoff in cutoffs:
+        if cutoff in settled:
+            model_id, status = settled[cutoff]
+            if status == TRAINED:
+                ids.append(model_id)
+            continue
+        examined = load_examined(con) if examined is None else examined
         train = training_lines(examined, cutoff)
         note = training_obstacle(train, cutoff)
         if note is not None:
@@ -329,6 +366,12 @@ def train_scheduled(con: duckdb.DuckDBPyConnection, warehouse_file: Path, histor
         model_id = model_id_for(train, cutoff)
         if model_id not in known:
             save_run(con, fit(train, cutoff), train, warehouse_file, "scoring")
+        else:
+            # The same data as a recorded run: keep its model, but mark it trained now so the cutoff counts as
+            # settled once its week has come.
+            con.execute(
+                "update risk.model_runs set trained_at = ? where model_id = ?", [datetime.now(UTC), model_id]
+            ).fetchall()
         # A skip recorded on earlier, thinner data no longer describes the cutoff.
         con.execute("delete from risk.model_runs where model_id = ?", [skipped_id(cutoff)]).fetchall()
         ids.append(model_id)

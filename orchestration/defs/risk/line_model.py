@@ -25,16 +25,22 @@ def risk_profiles(warehouse: WarehouseResource) -> dg.MaterializeResult:
 
 class ModelRunsConfig(dg.Config):
     history_weeks: int = 4  # weekly cutoffs trained before the latest one (lines filed since the oldest get scores)
+    # Off for a daily load: each cutoff trains when it appears and once its week has come, then keeps its model.
+    # On in the weekly retraining job: every cutoff whose training data changed (late outcomes) is trained again.
+    retrain: bool = False
 
 
 @dg.asset(key=["risk", "model_runs"], deps=MODEL_INPUTS, kinds={"duckdb", "lightgbm"}, **COMMON)
 def risk_model_runs(
     context: dg.AssetExecutionContext, config: ModelRunsConfig, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
-    """Train the line model for each weekly cutoff (Mondays) not trained yet on the same data; model files go to
-    `models/` beside the warehouse, runs to risk.model_runs."""
+    """Train the line model for each weekly cutoff (Mondays) that needs it (every one whose data changed, in the
+    weekly retraining); model files go to `models/` beside the warehouse, runs to risk.model_runs."""
     with warehouse.connect() as con:
-        ids = line_model.train_scheduled(con, warehouse.warehouse_file, config.history_weeks)
+        line_model.ensure_tables(con)
+        before = con.execute("select count(*) from risk.model_runs").fetchall()[0][0]
+        ids = line_model.train_scheduled(con, warehouse.warehouse_file, config.history_weeks, config.retrain)
+        recorded = con.execute("select count(*) from risk.model_runs").fetchall()[0][0]
         latest = (
             con.execute(
                 "select model_id, cutoff, n_train, n_positive from risk.model_runs where model_id = ?", [ids[-1]]
@@ -46,7 +52,12 @@ def risk_model_runs(
     context.log.info(f"models in force: {ids}")
     for cutoff, note in skipped.items():
         context.log.warning(f"no model for cutoff {cutoff}: {note}")
-    metadata = {"models_in_force": len(ids), "cutoffs_skipped": dg.MetadataValue.json(skipped)}
+    metadata = {
+        "models_in_force": len(ids),
+        "runs_added": recorded - before,
+        "retrain": config.retrain,
+        "cutoffs_skipped": dg.MetadataValue.json(skipped),
+    }
     if latest:
         metadata.update(latest_model=latest[0], latest_cutoff=str(latest[1]), n_train=latest[2], n_positive=latest[3])
     return dg.MaterializeResult(metadata=metadata)
@@ -76,6 +87,9 @@ def risk_line_scores(warehouse: WarehouseResource) -> dg.MaterializeResult:
 
 class EvaluationConfig(dg.Config):
     cutoff: str | None = None  # YYYY-MM-DD; default: the Monday leaving ~30% of the examined lines after it
+    # Off for a daily load: an evaluation already recorded for the default cutoff is kept (the cutoff moves a
+    # Monday at a time, so it is re-evaluated about weekly); on in the weekly retraining job.
+    reevaluate: bool = False
 
 
 @dg.asset(
@@ -92,6 +106,9 @@ def risk_model_evaluation(
     with warehouse.connect() as con:
         try:
             cutoff = date.fromisoformat(config.cutoff) if config.cutoff else evaluation.default_cutoff(con)
+            if not (config.cutoff or config.reevaluate) and evaluation.recorded(con, cutoff):
+                context.log.info(f"the evaluation of {cutoff} is recorded; kept until the weekly retraining")
+                return dg.MaterializeResult(metadata={"cutoff": str(cutoff), "kept": True})
             result = evaluation.evaluate(con, warehouse.warehouse_file, cutoff)
         except ValueError as error:
             # Too little history for a time split (a new warehouse): nothing to report yet, the rest of the run
@@ -116,9 +133,15 @@ def risk_model_evaluation(
 
 risk_retrain_job = dg.define_asset_job(
     "risk_retrain_job",
-    selection=dg.AssetSelection.assets(risk_model_runs, risk_line_scores).downstream(),
-    description="Retrain the line model on the outcomes known today and rescore the lines (then everything that "
-    "reads the scores).",
+    selection=dg.AssetSelection.assets(risk_model_runs, risk_line_scores, risk_model_evaluation).downstream(),
+    description="Retrain the line model on the outcomes known today, re-evaluate it and rescore the lines (then "
+    "everything that reads the scores).",
+    config={
+        "ops": {
+            "risk__model_runs": {"config": {"retrain": True}},
+            "risk__model_evaluation": {"config": {"reevaluate": True}},
+        }
+    },
 )
 
 risk_retrain_schedule = dg.ScheduleDefinition(
