@@ -5,10 +5,13 @@ Asset keys are the relations the models build (`marts.fct_entry_lines`), and dbt
 """
 
 from collections.abc import Mapping
+from functools import cached_property
+from importlib.metadata import version as installed_version
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from packaging.version import Version
 
 from orchestration.dbt_project import dbt_executable, dbt_project
 from orchestration.resources import EAGER_WHEN_CHECKS_PASS, WRITER_POOL
@@ -44,6 +47,18 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     yield from dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context).stream()
 
 
+class WarehouseDbtResource(DbtCliResource):
+    """dagster-dbt's resource, told the dbt version instead of asking: it runs `dbt --version` in a subprocess on
+    every run (4 s of a tiny day's run, the dbt import) to learn what the package metadata of the dbt beside this
+    interpreter (`dbt_executable`) already says."""
+
+    @cached_property
+    def _cli_version(self) -> Version:
+        return Version(installed_version("dbt-core"))
+
+
 @dg.definitions
 def dbt_resources() -> dg.Definitions:
-    return dg.Definitions(resources={"dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())})
+    return dg.Definitions(
+        resources={"dbt": WarehouseDbtResource(project_dir=dbt_project, dbt_executable=dbt_executable())}
+    )

@@ -7,13 +7,15 @@ with
 
 entry_lines as (
 
-    select * from {{ ref('stg_raw__entries') }}
+    -- The current lines from the incremental fact, not from the staging view: the view ranks every version ever
+    -- delivered again on every run, the fact holds the current lines already.
+    select * from {{ ref('fct_entry_lines') }}
 
 ),
 
 exams as (
 
-    select * from {{ ref('stg_raw__exams') }}
+    select * from {{ ref('fct_exams') }}
 
 ),
 
