@@ -15,6 +15,7 @@ import dagster as dg
 import pytest
 
 from benchmarks.crash_trials import (
+    PHASES,
     differing_tables,
     kill_during,
     rows_without,
@@ -63,28 +64,49 @@ def _recovers(folder: Path, landing: Path, reference) -> str:
     return log
 
 
-@pytest.mark.parametrize("phase", ["ingest", "dbt"])
-def test_a_run_killed_inside_a_phase_is_cleared_and_the_next_run_matches_an_uninterrupted_one(
-    phase, landing, reference, tmp_path
+def _leave_a_half_publish(folder: Path) -> None:
+    """What a publish killed half-way leaves: its private staging folder (a copy and its write-ahead log), or, from
+    an older version, a `.new` copy beside the analyst copy."""
+    (folder / ".publish").mkdir(mode=0o700, exist_ok=True)
+    (folder / ".publish" / "warehouse.entitled.duckdb").write_bytes(b"half a copy")
+    (folder / ".publish" / "warehouse.entitled.duckdb.wal").write_bytes(b"a stale log")
+    (folder / "warehouse.analyst.duckdb.new").write_bytes(b"half a copy")
+    (folder / "warehouse.analyst.duckdb.new.wal").write_bytes(b"a stale log")
+
+
+def _unfinished(folder: Path) -> list[dg.DagsterRun]:
+    return [run for run in _runs(folder) if not run.is_finished]
+
+
+def test_runs_killed_inside_ingest_then_dbt_are_each_cleared_by_the_next_and_the_last_matches_an_uninterrupted_one(
+    landing, reference, tmp_path
 ):
-    killed_in, _ = kill_during(tmp_path, landing, phase, 0, phase_window=1.0)
+    """One warehouse, three runs: SIGKILL inside ingest, SIGKILL inside dbt, then a run to the end. Each run clears
+    what the one before left (its run marked failed, the writer pool freed, half a publish removed) and the last
+    one reaches exactly the tables of a run never interrupted. In one chain, not one test per phase: every run of
+    the platform costs about a minute of the suite."""
+    killed_in, _ = kill_during(tmp_path, landing, "ingest", 0, phase_window=1.0)
     assert killed_in != "before any step"
-    unfinished = [run for run in _runs(tmp_path) if not run.is_finished]
-    assert unfinished, "the kill should leave the run it interrupted marked started"
-    # A publish killed half-way leaves its private staging folder (a copy and its write-ahead log) behind, or, from
-    # an older version, a `.new` copy beside the analyst copy: the next run removes them all.
-    (tmp_path / ".publish").mkdir(mode=0o700)
-    (tmp_path / ".publish" / "warehouse.entitled.duckdb").write_bytes(b"half a copy")
-    (tmp_path / ".publish" / "warehouse.entitled.duckdb.wal").write_bytes(b"a stale log")
-    (tmp_path / "warehouse.analyst.duckdb.new").write_bytes(b"half a copy")
-    (tmp_path / "warehouse.analyst.duckdb.new.wal").write_bytes(b"a stale log")
+    in_ingest = _unfinished(tmp_path)
+    assert in_ingest, "the kill should leave the run it interrupted marked started"
+    _leave_a_half_publish(tmp_path)
+
+    killed_in, _ = kill_during(tmp_path, landing, "dbt", 0, phase_window=1.0)
+    log = (tmp_path / "run.log").read_text()
+    # The second run got past the first one's leftovers into dbt before it was killed.
+    assert f"({in_ingest[0].job_name}) was left unfinished: process" in log
+    assert killed_in.startswith(PHASES["dbt"])
+    in_dbt = [run for run in _unfinished(tmp_path) if run.run_id not in {r.run_id for r in in_ingest}]
+    assert in_dbt, "the kill inside dbt should leave its run marked started"
+    _leave_a_half_publish(tmp_path)
+
     log = _recovers(tmp_path, landing, reference)
-    assert f"({unfinished[0].job_name}) was left unfinished: process" in log
+    assert f"({in_dbt[0].job_name}) was left unfinished: process" in log
     assert "removed warehouse.analyst.duckdb.new" in log and "removed warehouse.entitled.duckdb.wal" in log
     assert not (tmp_path / "warehouse.analyst.duckdb.new.wal").exists()
     assert not (tmp_path / ".publish").exists()
     statuses = {run.run_id: run.status for run in _runs(tmp_path)}
-    assert all(statuses[run.run_id] == dg.DagsterRunStatus.FAILURE for run in unfinished)
+    assert all(statuses[run.run_id] == dg.DagsterRunStatus.FAILURE for run in [*in_ingest, *in_dbt])
 
 
 def test_sigterm_stops_a_run_within_seconds_marks_it_canceled_and_frees_the_writer_pool(landing, reference, tmp_path):
