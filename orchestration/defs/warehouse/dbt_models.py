@@ -4,6 +4,7 @@ Asset keys are the relations the models build (`marts.fct_entry_lines`), and dbt
 `meta.dagster.asset_key` (`raw.entries`, `reference.ports`), so lineage from the feed assets needs no mapping.
 """
 
+import subprocess
 from collections.abc import Mapping
 from functools import cached_property
 from importlib.metadata import version as installed_version
@@ -40,6 +41,8 @@ class WarehouseTranslator(DagsterDbtTranslator):
 # day's load of 20 s. The mart tables built from those views carry the same key tests, so a daily load runs those
 # and leaves the views' to the weekly job.
 VIEW_TESTS_TAG = "on_view"
+# How long dbt may take to end after the SIGINT an interrupt forwards to it, before it is killed.
+DBT_STOP_SECONDS = 5
 
 
 class DbtBuildConfig(dg.Config):
@@ -59,7 +62,20 @@ def warehouse_models(context: dg.AssetExecutionContext, config: DbtBuildConfig, 
     args = ["build", "--exclude-resource-type", "unit_test"]
     if not config.view_tests:
         args += ["--exclude", f"tag:{VIEW_TESTS_TAG}"]
-    yield from dbt.cli(args, context=context).stream()
+    invocation = dbt.cli(args, context=context)
+    # On Ctrl-C or SIGTERM dagster-dbt forwards SIGINT to dbt and waits for it to end (25 s by default). dbt ends
+    # within a second, except that a SIGINT arriving while it is still starting up can be lost: dbt then ran to the
+    # end, the wait timed out, and the run failed (rc 1) instead of stopping. Wait less, then kill dbt (it must not
+    # go on writing the warehouse), and let the interrupt go on as itself.
+    invocation.termination_timeout_seconds = DBT_STOP_SECONDS
+    try:
+        yield from invocation.stream()
+    except subprocess.TimeoutExpired as error:
+        invocation.process.kill()
+        invocation.process.wait()
+        if error.__context__ is not None:
+            raise error.__context__ from None
+        raise
 
 
 warehouse_view_tests_job = dg.define_asset_job(
