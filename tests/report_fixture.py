@@ -174,11 +174,13 @@ def report_card_rows() -> pd.DataFrame:
     for port, (hits, n) in PORTS.items():
         for period, factor in (("FY2025", 1.2), ("FY2026", 1.0)):
             row = rate_row("mtd_rate_lines", "fiscal_year", period, "port", port, min(hits, n), n)
+            prior = min(hits, n) / n * 1.2 if period == "FY2026" else None
             row.update(
+                rank_direction="lower_is_better",
                 rank=ranked.index(port) + 1 if port in ranked else None,
                 rank_of=len(ranked),
-                prior_estimate=min(hits, n) / n * factor if period == "FY2026" else None,
-                trend="improving" if period == "FY2026" else None,
+                prior_estimate=prior,
+                trend=min(hits, n) / n * factor - prior if prior is not None else None,
             )
             rows.append(row)
     return suppress_small_cells(pd.DataFrame(rows))

@@ -175,7 +175,7 @@ def test_one_day_of_feeds_gives_every_table_suppressing_what_it_cannot_estimate(
         assert len(index) and set(index["period"]) == {"FY2026", "FY2026Q1"}
         assert index.loc[index["suppressed"], "note"].str.startswith("suppressed: no goods type").all()
     result = build_report(tmp_path / "w" / "warehouse.duckdb", tmp_path / "report", live=True)
-    html = result.index.read_text(encoding="utf-8")
+    html = "".join(p.read_text(encoding="utf-8") for p in result.pages)
     assert result.figures == html.count('<figure class="tw-chart') > 0
     assert set(result.not_computed) == {"risk.model_evaluation"}
 
@@ -262,7 +262,7 @@ def test_dagster_materialises_every_metric_asset_and_the_report_on_an_empty_ware
     assert done == {f"metrics/{t}" for t in TABLES} | {"report/leadership_report"}
     with connect(warehouse, read_only=True) as con:
         assert_full_schema_and_explained_suppressions(con)
-    html = (tmp_path / "w" / "report" / "index.html").read_text(encoding="utf-8")
+    html = "".join(p.read_text(encoding="utf-8") for p in sorted((tmp_path / "w" / "report").glob("*.html")))
     assert html.count("No data yet: the table was computed but holds no rows") == len(TABLES) - 1  # not deterrence
     assert "No data yet: no entry lines are loaded in the marts." in html
     assert re.search(r">\s*(nan|None|inf)\s*<", html) is None  # missing values print as a dash

@@ -74,17 +74,16 @@ def render(frame: pd.DataFrame) -> tuple[str, int]:
             points = [curve_point(rows.loc[k], curve, k, selector) for k in ks if k in rows.index]
             series.append(Series(titles.selector_title(selector), points))
         title = f"{titles.measure_title(curve)} at each inspection rate"
-        parts.append(
-            trend_chart(
-                slug("fig", "risk", "model-evaluation", curve),
-                title,
-                f"{title}, risk model against targeting rules and random selection, on the held-out period.",
-                series,
-                "rate",
-                caption=escape(f"{title}.{cutoff_note} {INTERVAL_NOTE.get(curve, NO_INTERVAL)}"),
-            )
+        chart = trend_chart(
+            slug("fig", "risk", "model-evaluation", curve),
+            title,
+            f"{title}, risk model against targeting rules and random selection, on the held-out period.",
+            series,
+            "rate",
+            caption=escape(f"{title}.{cutoff_note} {INTERVAL_NOTE.get(curve, NO_INTERVAL)}"),
         )
-        figures += 1
+        parts.append(chart)
+        figures += bool(chart)
     if "auc" in latest.columns:
         rows = [
             [escape(titles.selector_title(s)), escape(formats.cell(latest.loc[latest["selector"] == s, "auc"].iloc[0]))]

@@ -1,39 +1,40 @@
-"""One report section per metric table, rendered from the shared estimate layout (warehouse/metrics/estimates.py)
-whatever measures, periods and breakouts the table holds.
+"""A metric table's pages, from the shared estimate layout (warehouse/metrics/estimates.py) whatever measures,
+periods and breakouts the table holds:
 
-Per measure: a trend of the overall estimate when there are two or more periods; for each breakout, the estimates
-of the headline period (the latest fiscal year, else the latest period) beside the overall one; measures named
-`<x>_before` / `<x>_after` are also drawn side by side. Then every row of the measure in a collapsible table.
+- the summary (`summary`): each measure's overall figure for its latest fiscal quarter (else year) with its
+  interval, n and change from the period before, a trend chart per measure once there are two periods or more, and
+  the lead measure's first breakout;
+- the detail (`detail`), behind a link: every measure by every breakout for the latest period (the 25 values with
+  the largest samples drawn; the rest in the table), before/after pairs side by side, and every row of the table
+  in collapsible tables. Method wording stays in the methods appendix (methods.py); a cell's own note (why it is
+  suppressed or has no interval) stays beside it.
 """
 
 from __future__ import annotations
 
-import math
 from html import escape
 
 import pandas as pd
 
 from warehouse.metrics.estimates import ESTIMATE_COLUMNS
-from warehouse.report import formats, titles
-from warehouse.report.charts import Point, Series, row_chart, trend_chart
+from warehouse.report import formats, methods, titles
+from warehouse.report.charts import BAR_UNITS, Point, Series, interval_chart, trend_chart
 from warehouse.report.html_parts import frame_table, slug, table
 
 # Period kinds for the headline, most preferred first; trends prefer the finest kind with two or more periods.
-HEADLINE_KINDS = ("fiscal_year", "all", "fiscal_quarter")
+HEADLINE_KINDS = ("fiscal_quarter", "fiscal_year", "all")
 TREND_KINDS = ("fiscal_quarter", "fiscal_year")
-BAR_UNITS = {"usd", "hours", "count", "days"}  # magnitudes are bars from zero; rates, ratios and indexes are dots
-MAX_ROWS = 40  # breakout values drawn per chart (the largest samples); every value is in the table and exports
-MAX_SUPPRESSED = 10  # suppressed values drawn per chart, to say they exist without filling the chart
+MAX_ROWS = 25  # breakout values drawn per chart (the largest samples); every value is in the table and exports
 DETAIL_ROWS = 200  # rows of a measure listed in the page; the exports hold them all
-
+SIGNIFICANCE = 0.05
 
 EMPTY_TABLE = (
     '<p class="not-computed">No data yet: the table was computed but holds no rows, as the warehouse has nothing to '
     "compute it from (no entries, exams or random-sample lines loaded for it).</p>"
 )
 NOTHING_PUBLISHED = (
-    '<p class="not-computed">No data yet: no estimate of this measure is published (each cell is suppressed or not '
-    "estimable; the notes below say why), so there is nothing to chart.</p>"
+    '<p class="not-computed">No estimate of this measure is published yet (each cell is suppressed or not '
+    "estimable; the table says why).</p>"
 )
 
 
@@ -84,48 +85,23 @@ def unit_of(rows: pd.DataFrame) -> str | None:
 
 
 def headline_rows(frame: pd.DataFrame) -> list[dict]:
-    """Each measure's overall estimate for its headline period (one dict per measure, in measure order)."""
+    """Each measure's overall estimate for its latest fiscal quarter and its latest fiscal year (the year to date),
+    else for its latest period of another kind; in measure order."""
     found = []
     for measure in measures_of(frame):
         overall = frame[(frame["measure"] == measure) & (frame["domain"] == "overall")]
-        chosen = headline_period(overall) if len(overall) else None
-        if chosen:
-            kind, period = chosen
-            row = overall[(overall["period_kind"] == kind) & (overall["period"] == period)].iloc[0]
-            found.append(row.to_dict())
+        kinds = [k for k in TREND_KINDS if k in set(overall["period_kind"])]
+        if not kinds and len(overall):
+            kinds = [headline_period(overall)[0]]
+        for kind in kinds:
+            of_kind = overall[overall["period_kind"] == kind]
+            found.append(of_kind[of_kind["period"] == of_kind["period"].max()].iloc[0].to_dict())
     return found
 
 
-def headline_table(frame: pd.DataFrame) -> str:
-    rows = headline_rows(frame)
-    if not rows:
-        return ""
-    has_change = "change" in frame.columns
-    headers = ["measure", "period", "estimate", "95% interval", "std. error", "n", "note"]
-    if has_change:
-        headers += ["change from prior", "p-value"]
-    body = []
-    for r in rows:
-        unit = r["unit"]
-        suppressed = bool(r["suppressed"]) if not formats.is_missing(r["suppressed"]) else False
-        cells = [
-            escape(titles.measure_title(r["measure"])),
-            escape(str(r["period"])),
-            formats.SUPPRESSED if suppressed else escape(formats.value(r["estimate"], unit)),
-            escape(formats.interval(r["ci_low"], r["ci_high"], unit)),
-            escape(formats.value(r["std_error"], unit)),
-            formats.count(r["n_sampled"]),
-            escape("" if formats.is_missing(r["note"]) else str(r["note"])),
-        ]
-        if has_change:
-            change = r.get("change")
-            prior = r.get("prior_period")
-            text = formats.DASH
-            if not formats.is_missing(change):
-                text = f"{_signed(change, unit)} vs {prior} (s.e. {formats.value(r.get('change_std_error'), unit)})"
-            cells += [escape(text), escape(formats.p_value(r.get("change_p_value")))]
-        body.append(cells)
-    return table(headers, body, numeric={2, 3, 4, 5}, cls="data headline")
+def cell_note(note) -> str:
+    """A row's note when it speaks of that cell (suppressed, interval withheld); '' for method wording."""
+    return "" if formats.is_missing(note) or methods.is_method_note(note) else str(note)
 
 
 def _signed(x, unit: str | None) -> str:
@@ -135,56 +111,47 @@ def _signed(x, unit: str | None) -> str:
     return ("+" if float(x) >= 0 else "-") + text
 
 
-def report_card_table(frame: pd.DataFrame, labels: dict | None = None) -> str:
-    """One row per domain value (port, issue): each measure's headline estimate with interval, n, rank and trend."""
-    if not all(c in frame.columns for c in ("rank", "rank_of")):
+def headline_table(table_name: str, frame: pd.DataFrame) -> str:
+    rows = headline_rows(frame)
+    if not rows:
         return ""
-    cards = frame[frame["domain"] != "overall"]
-    if not len(cards):
-        return ""
-    measures = measures_of(cards)
-    chosen = {m: headline_period(cards[cards["measure"] == m]) for m in measures}
-    # Ordered by rank on the first measure in its headline period; unranked (suppressed) values last.
-    kind, period = chosen[measures[0]]
-    first = cards[(cards["measure"] == measures[0]) & (cards["period_kind"] == kind) & (cards["period"] == period)]
-    ranks = {str(v): r for v, r in zip(first["domain_value"], first["rank"], strict=True) if not formats.is_missing(r)}
-    values = sorted(set(cards["domain_value"].astype(str)), key=lambda v: (ranks.get(v, math.inf), v))
-    headers = [escape(titles.domain_title(cards["domain"].iloc[0]))] + [
-        escape(f"{titles.measure_title(m)} ({chosen[m][1]})") for m in measures
-    ]
-    # One pass over the rows (a filter per cell is quadratic: hundreds of ports times ten measures).
-    cell_rows = {}
-    for r in cards.to_dict("records"):
-        if chosen[r["measure"]] == (r["period_kind"], r["period"]):
-            cell_rows.setdefault((r["measure"], str(r["domain_value"])), r)
-    names = (labels or {}).get(cards["domain"].iloc[0])
+    has_change = "change" in frame.columns
+    headers = ["measure", "period", "estimate", "95% interval", "n", "note"]
+    if has_change:
+        headers += ["change from the period before"]
     body = []
-    for value in values:
-        cells = [escape(titles.value_title(value, names))]
-        for m in measures:
-            hit = cell_rows.get((m, value))
-            cells.append(_card_cell(hit) if hit else formats.DASH)
+    for r in rows:
+        unit = r["unit"]
+        suppressed = bool(r["suppressed"]) if not formats.is_missing(r["suppressed"]) else False
+        cells = [
+            f'<a href="{slug(table_name)}-detail.html#{slug(table_name, r["measure"])}">'
+            f"{escape(titles.measure_title(r['measure']))}</a>",
+            escape(str(r["period"])),
+            formats.SUPPRESSED if suppressed else escape(formats.value(r["estimate"], unit)),
+            escape(formats.interval(r["ci_low"], r["ci_high"], unit)),
+            formats.count(r["n_sampled"]),
+            escape(cell_note(r["note"])),
+        ]
+        if has_change:
+            cells.append(escape(change_words(r, unit)))
         body.append(cells)
-    return table(headers, body, cls="data cards")
+    return table(headers, body, numeric={2, 3, 4}, cls="data headline")
 
 
-def _card_cell(r: dict) -> str:
-    unit = r["unit"]
-    if not formats.is_missing(r["suppressed"]) and bool(r["suppressed"]):
-        n = formats.count(r["n_sampled"])
-        return f'<span class="suppressed">{formats.SUPPRESSED}</span><br><small>n = {n}</small>'
-    rank = ""
-    if not formats.is_missing(r.get("rank")):
-        rank = f"rank {int(r['rank'])} of {formats.count(r.get('rank_of'))}"
-    trend = "" if formats.is_missing(r.get("trend")) else f" · {escape(str(r['trend']))}"
-    prior = ""
-    if not formats.is_missing(r.get("prior_estimate")):
-        prior = f" · prior {escape(formats.value(r['prior_estimate'], unit))}"
-    return (
-        f"<b>{escape(formats.value(r['estimate'], unit))}</b><br><small>95% CI "
-        f"{escape(formats.interval(r['ci_low'], r['ci_high'], unit))} · n = {formats.count(r['n_sampled'])}<br>"
-        f"{rank}{trend}{prior}</small>"
+def change_words(r: dict, unit: str | None) -> str:
+    change, p = r.get("change"), r.get("change_p_value")
+    if formats.is_missing(change):
+        return "no earlier period to compare"
+    verdict = (
+        ""
+        if formats.is_missing(p)
+        else (
+            f": real (p = {formats.p_value(p)})"
+            if float(p) < SIGNIFICANCE
+            else f": within sampling error (p = {formats.p_value(p)})"
+        )
     )
+    return f"{_signed(change, unit)} vs {r.get('prior_period')}{verdict}"
 
 
 def trend_figure(table_name: str, measure: str, rows: pd.DataFrame) -> str:
@@ -198,10 +165,10 @@ def trend_figure(table_name: str, measure: str, rows: pd.DataFrame) -> str:
             return trend_chart(
                 slug("fig", table_name, measure, "trend", kind),
                 title,
-                f"Trend of {title.lower()}, with 95% intervals as a band and whiskers, from metrics.{table_name}.",
+                f"Trend of {title.lower()}, with 95% intervals as a band, from metrics.{table_name}.",
                 [Series(titles.measure_title(measure), points)],
                 unit_of(series_rows),
-                caption=escape(title) + ". Band and whiskers: 95% interval; \u00d7: suppressed period.",
+                caption=escape(title) + ". Band: 95% interval. " + methods.link(table_name),
             )
     return ""
 
@@ -210,7 +177,7 @@ def breakout_figure(
     table_name: str, measures: list[str], frame: pd.DataFrame, domain: str, labels: dict | None = None
 ) -> str:
     """The headline period's estimates by `domain` value, beside the overall one; several measures (before/after)
-    become several series."""
+    become several series. '' when nothing would be compared."""
     first = frame[(frame["measure"] == measures[0]) & (frame["domain"] == domain)]
     chosen = headline_period(first)
     if chosen is None:
@@ -218,17 +185,11 @@ def breakout_figure(
     kind, period = chosen
     in_period = frame[(frame["period_kind"] == kind) & (frame["period"] == period)]
     values = in_period[(in_period["measure"] == measures[0]) & (in_period["domain"] == domain)]
-    # The values drawn: the published ones with the largest samples when there are too many, then a few suppressed
-    # ones (the rest are in the table); ordered by estimate, suppressed last.
-    values = values.sort_values(["n_sampled", "domain_value"], ascending=[False, True])
-    hidden = values["suppressed"].fillna(False).astype(bool)
-    published = values[~hidden].head(MAX_ROWS)
-    values = pd.concat([published, values[hidden].head(min(MAX_SUPPRESSED, MAX_ROWS - len(published)))])
-    values = values.assign(_order=values["estimate"].fillna(-1e300)).sort_values(
-        ["_order", "domain_value"], ascending=[False, True]
-    )
-    total = int(((in_period["measure"] == measures[0]) & (in_period["domain"] == domain)).sum())
-    shown = list(values["domain_value"].astype(str))
+    # Drawn: the published values with the largest samples, ordered by estimate; suppressed ones are only counted.
+    published = values[is_published(values)].sort_values(["n_sampled", "domain_value"], ascending=[False, True])
+    drawn = published.head(MAX_ROWS).sort_values(["estimate", "domain_value"], ascending=[False, True])
+    shown = list(drawn["domain_value"].astype(str))
+    names = (labels or {}).get(domain)
     series = []
     for measure in measures:
         mrows = in_period[in_period["measure"] == measure]
@@ -237,45 +198,28 @@ def breakout_figure(
         if len(overall):
             points.append(point(overall.iloc[0].to_dict(), "All (overall)"))
         by_value = {str(r["domain_value"]): r for r in mrows[mrows["domain"] == domain].to_dict("records")}
-        names = (labels or {}).get(domain)
         points += [point(by_value[v], titles.value_title(v, names)) for v in shown if v in by_value]
         series.append(Series(titles.measure_title(measure), points))
     unit = unit_of(frame[frame["measure"] == measures[0]])
-    name = (
-        " vs ".join(titles.measure_title(m) for m in measures)
-        if len(measures) > 1
-        else titles.measure_title(measures[0])
-    )
+    name = " vs ".join(titles.measure_title(m) for m in measures)
     when = "all periods" if period == "all" else period
     title = f"{name}: by {titles.domain_title(domain).lower()}, {when}"
-    cut = f" Showing {len(shown)} of {total} values (the largest samples)." if total > len(shown) else ""
-    return row_chart(
+    suppressed = int((~is_published(values)).sum())
+    smaller = len(published) - len(shown)
+    cut = ""
+    if smaller:
+        cut += f" Drawn: the {len(shown)} values with the largest samples; {smaller} more are in the table below."
+    if suppressed:
+        cut += f" Not drawn: {suppressed} suppressed (fewer than 30 sampled units) or not estimable."
+    bars = "Bars" if unit in BAR_UNITS else "Dots"
+    return interval_chart(
         slug("fig", table_name, *measures, domain, period),
         title,
         f"Estimates of {title.lower()} with 95% intervals and sample sizes, from metrics.{table_name}.",
         series,
         unit,
-        style="bar" if unit in BAR_UNITS else "dot",
-        caption=escape(title) + ". Whiskers: 95% interval." + escape(cut),
-    )
-
-
-def overall_figure(table_name: str, measure: str, rows: pd.DataFrame) -> str:
-    """A measure with no breakouts and a single period: its overall estimate(s) as one small chart."""
-    overall = rows[rows["domain"] == "overall"].sort_values(["period_kind", "period"])
-    if not len(overall):
-        return ""
-    points = [point(r, str(r["period"])) for r in overall.to_dict("records")]
-    unit = unit_of(overall)
-    title = f"{titles.measure_title(measure)}: overall"
-    return row_chart(
-        slug("fig", table_name, measure, "overall"),
-        title,
-        f"{title} with its 95% interval and sample size, from metrics.{table_name}.",
-        [Series(titles.measure_title(measure), points)],
-        unit,
-        style="bar" if unit in BAR_UNITS else "dot",
-        caption=escape(title) + ". Whiskers: 95% interval.",
+        caption=f"{escape(title)}. {bars}: estimate; lines: 95% interval; n: sampled units.{escape(cut)} "
+        + methods.link(table_name),
     )
 
 
@@ -287,20 +231,42 @@ def paired_measures(measures: list[str]) -> list[tuple[str, str]]:
     ]
 
 
-def render_table(table_name: str, frame: pd.DataFrame, labels: dict | None = None) -> tuple[str, int]:
-    """The body of a metric table's section and the number of figures in it; `labels` names breakout codes
-    (value_labels.py)."""
+def summary(table_name: str, frame: pd.DataFrame, labels: dict | None = None) -> tuple[str, int]:
+    """A table's part of its family page, and the number of charts in it."""
     if not is_estimate_table(frame):
         return '<p class="note">Not in the shared estimate layout; shown as a table.</p>' + frame_table(frame), 0
     if not len(frame):
         return EMPTY_TABLE, 0
-    parts = [headline_table(frame), report_card_table(frame, labels)]
-    figures = 0
+    parts = [headline_table(table_name, frame)]
+    measures = measures_of(frame)
+    charts = [trend_figure(table_name, m, frame[frame["measure"] == m]) for m in measures]
+    lead = frame[frame["measure"] == measures[0]]
+    # The lead measure's breakout with the fewest values (programmes, modes, environments): a picture that fits on
+    # the page; the long ones (ports, chapters) are on the detail page and the report cards.
+    sizes = {d: lead.loc[lead["domain"] == d, "domain_value"].nunique() for d in domains_of(lead)}
+    if sizes and is_published(lead).any():
+        smallest = min(sizes, key=lambda d: (sizes[d] < 2, sizes[d]))
+        charts.append(breakout_figure(table_name, [measures[0]], lead, smallest, labels))
+    charts = [c for c in charts if c]
+    detail = f"{slug(table_name)}-detail.html"
+    parts += charts
+    parts.append(
+        f'<p><a href="{detail}">Every measure by every breakout, and every estimate</a> \u00b7 '
+        f"{methods.link(table_name)}</p>"
+    )
+    return "".join(parts), len(charts)
+
+
+def detail(table_name: str, frame: pd.DataFrame, labels: dict | None = None) -> tuple[str, int]:
+    """A table's detail page body, and the number of charts in it."""
+    if not is_estimate_table(frame):
+        return frame_table(frame), 0
+    if not len(frame):
+        return EMPTY_TABLE, 0
+    parts, figures = [], 0
     measures = measures_of(frame)
     for before, after in paired_measures(measures):
         pair = frame[frame["measure"].isin([before, after])]
-        if not is_published(pair).any():  # a chart of suppressed cells only says nothing the tables don't
-            continue
         for domain in domains_of(pair):
             html = breakout_figure(table_name, [before, after], pair, domain, labels)
             parts.append(html)
@@ -308,36 +274,19 @@ def render_table(table_name: str, frame: pd.DataFrame, labels: dict | None = Non
     for measure in measures:
         rows = frame[frame["measure"] == measure]
         parts.append(f'<h3 id="{slug(table_name, measure)}">{escape(titles.measure_title(measure))}</h3>')
-        if is_published(rows).any():
-            charts = [trend_figure(table_name, measure, rows)]
-            charts += [breakout_figure(table_name, [measure], rows, d, labels) for d in domains_of(rows)]
-            charts = [c for c in charts if c]
-            if not charts:
-                charts = [overall_figure(table_name, measure, rows)]
-        else:
-            charts = []
+        charts = [trend_figure(table_name, measure, rows)]
+        charts += [breakout_figure(table_name, [measure], rows, d, labels) for d in domains_of(rows)]
+        charts = [c for c in charts if c]
+        if not is_published(rows).any():
             parts.append(NOTHING_PUBLISHED)
         parts += charts
-        figures += sum(bool(c) for c in charts)
+        figures += len(charts)
         extra = [c for c in frame.columns if c not in ESTIMATE_COLUMNS]
-        shown = rows[
-            [
-                "period_kind",
-                "period",
-                "domain",
-                "domain_value",
-                "estimate",
-                "std_error",
-                "ci_low",
-                "ci_high",
-                "n_sampled",
-                "suppressed",
-                "note",
-                *extra,
-            ]
-        ]
+        columns = ["period_kind", "period", "domain", "domain_value", "estimate", "std_error", "ci_low", "ci_high"]
+        columns += ["n_sampled", "suppressed", "note", *extra]
+        listed = rows.assign(note=rows["note"].map(cell_note))[columns]
         parts.append(
-            f"<details><summary>All {len(rows):,} estimates of this measure</summary>"
-            f"{frame_table(shown, DETAIL_ROWS)}</details>"
+            f'<details><summary>All {len(rows):,} estimates of this measure</summary><div class="scroll">'
+            f"{frame_table(listed, DETAIL_ROWS)}</div></details>"
         )
     return "".join(parts), figures

@@ -8,7 +8,7 @@ from html import escape
 from pathlib import Path
 
 from warehouse.report import formats
-from warehouse.report.charts import Point, Series, row_chart
+from warehouse.report.charts import Point, Series, interval_chart
 from warehouse.report.html_parts import not_computed, table
 from warehouse.report.source import has_table
 
@@ -21,7 +21,8 @@ select q.* from ops.quality_results q join latest using (asset, check_name, chec
 """
 
 
-def render(con, data_docs: Path, out: Path) -> tuple[str, int]:
+def render(con, data_docs: Path, out: Path) -> tuple[str, int, str]:
+    """The page body, its number of charts, and the one-line status (for the front page; '' without checks)."""
     parts = []
     if data_docs.exists():
         href = os.path.relpath(data_docs, out).replace(os.sep, "/")
@@ -29,7 +30,7 @@ def render(con, data_docs: Path, out: Path) -> tuple[str, int]:
     else:
         parts.append('<p class="note">No Data Docs site beside this warehouse.</p>')
     if not has_table(con, "ops", "quality_results"):
-        return "".join(parts) + not_computed("ops.quality_results (no quality checks have run)"), 0
+        return "".join(parts) + not_computed("ops.quality_results (no quality checks have run)"), 0, ""
     suites = con.execute(
         f"""select suite, count(*) as expectations, count(*) filter (success) as passed,
                count(*) filter (not success and severity = 'error') as failed_errors,
@@ -42,7 +43,7 @@ def render(con, data_docs: Path, out: Path) -> tuple[str, int]:
         from ({LATEST}) where not success order by severity, suite, expectation"""
     ).fetchall()
     if not suites:
-        return "".join(parts) + '<p class="not-computed">ops.quality_results is empty.</p>', 0
+        return "".join(parts) + '<p class="not-computed">ops.quality_results is empty.</p>', 0, ""
     blocking = sum(s[3] for s in suites)
     last = max(s[5] for s in suites)
     status = (
@@ -55,18 +56,16 @@ def render(con, data_docs: Path, out: Path) -> tuple[str, int]:
         Series("passed", [Point(s[0], float(s[2]), n=s[1]) for s in suites]),
         Series("failed", [Point(s[0], float(s[3] + s[4]), n=s[1]) for s in suites]),
     ]
-    parts.append(
-        row_chart(
-            "fig-quality-suites",
-            "Expectations passed and failed, by suite",
-            "Counts of expectations that passed and failed at the latest run of each suite's checks.",
-            series,
-            "count",
-            style="bar",
-            caption="Expectations passed and failed at each suite's latest run (counts: a census, no interval; "
-            "n = expectations in the suite).",
-        )
+    chart = interval_chart(
+        "fig-quality-suites",
+        "Expectations passed and failed, by suite",
+        "Counts of expectations that passed and failed at the latest run of each suite's checks.",
+        series,
+        "count",
+        caption="Expectations passed and failed at each suite's latest run (counts of every expectation; "
+        "n = expectations in the suite).",
     )
+    parts.append(chart)
     rows = [
         [
             escape(s[0]),
@@ -100,4 +99,4 @@ def render(con, data_docs: Path, out: Path) -> tuple[str, int]:
         parts.append(
             table(["suite", "expectation", "severity", "unexpected rows", "delivery dates"], rows, numeric={3})
         )
-    return "".join(parts), 1
+    return "".join(parts), int(bool(chart)), status

@@ -115,6 +115,7 @@ DOMAIN_VALUES: dict[str, str] = {
     "entry": "Entry",
     "post_release": "Post-release",
     "all": "All",
+    "none": "None",
 }
 
 PERIOD_KINDS: dict[str, str] = {"fiscal_year": "fiscal year", "fiscal_quarter": "fiscal quarter", "all": "all periods"}

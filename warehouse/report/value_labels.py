@@ -25,6 +25,9 @@ def value_labels(con) -> dict[str, dict[str, str]]:
                 f'where "{code}" is not null order by 1'
             ).fetchall()
             labels[domain] = {c: f"{c} {n}" if n else c for c, n in rows}
+    if has_table(con, "reference", "hs_codes"):
+        rows = con.execute("select hscode, description from reference.hs_codes where level = 2 order by 1").fetchall()
+        labels["hs_chapter"] = {c: f"{c} {n}" if n else c for c, n in rows}
     if "hs_section" in labels:
         labels["goods_type"] = labels["hs_section"]  # clearance speed's type of goods is the HS section
     return labels

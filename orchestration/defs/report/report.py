@@ -22,8 +22,9 @@ METRIC_TABLES = tuple(TABLES)
     automation_condition=EAGER_WHEN_CHECKS_PASS,
 )
 def leadership_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    """Static HTML report with inline SVG charts (opens with no server and no network) and every metric table as
-    CSV and Parquet, written to `report/` beside the warehouse."""
+    """Static HTML report (a front page of headline measures, a page per measure family and its detail, report
+    cards, methods; charts drawn at build time as inline SVG: opens with no server and no network) and every metric
+    table as CSV and Parquet, written to `report/` beside the warehouse."""
     from expectations.runner import build_docs_index  # imports Great Expectations: only when the report is built
 
     # The quality suites render their own pages; the index the report links to is built once per run, here and at
@@ -36,6 +37,7 @@ def leadership_report(context: dg.AssetExecutionContext, warehouse: WarehouseRes
         metadata={
             "path": dg.MetadataValue.path(str(result.index)),
             "charts": result.figures,
+            "pages": len(result.pages),
             "tables_exported": len(result.exports),
             "not_computed": ", ".join(result.not_computed) or "none",
             "read_from": str(result.source),
