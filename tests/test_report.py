@@ -292,6 +292,8 @@ def test_cli_writes_the_report_beside_the_warehouse_by_default(tmp_path, capsys)
     quality = (tmp_path / "report" / "quality.html").read_text(encoding="utf-8")
     assert '<a href="../data_docs/index.html">Data Docs</a>' in quality  # relative: the folder can move whole
     assert "No dbt documentation beside this warehouse yet." in quality
+    front = (tmp_path / "report" / "index.html").read_text(encoding="utf-8")
+    assert '<a href="../data_docs/index.html">Data Docs' in front and "dbt_docs" not in front
     assert (tmp_path / "report" / "index.html").exists()
     assert (tmp_path / "report" / "tables" / "compliance_rate.parquet").exists()
     assert f"open {tmp_path / 'report' / 'index.html'}" in capsys.readouterr().out

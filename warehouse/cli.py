@@ -126,6 +126,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"  {tradewh} sql --warehouse {warehouse}    # SQL on the read-only analyst copy")
     print(f"  open {config.data_dir(warehouse) / 'report' / 'index.html'}     # leadership report (offline)")
     print(f"  open {config.data_dir(warehouse) / 'data_docs' / 'index.html'}     # data quality report (offline)")
+    print(f"  open {config.data_dir(warehouse) / 'dbt_docs' / 'index.html'}     # how each table is built (offline)")
     return 0
 
 

@@ -117,7 +117,8 @@ def build_report(
         pages.append(Page("methods.html", "Methods", methods.render(frames, _method_titles(frames))))
 
         cards, shown = front_page.headline_cards(frames, facts["last"] if facts and facts["lines"] else None)
-        front = Page("index.html", "Summary", _front(cards, shown, facts, status, families, frames))
+        sites = _sites(docs, out)
+        front = Page("index.html", "Summary", _front(cards, shown, facts, status, families, sites))
         pages.insert(0, front)
 
     dated = _dated(facts, generated_at, opened.path.name)
@@ -165,7 +166,21 @@ def _cards(table_name: str, frames: dict[str, pd.DataFrame], labels: dict) -> st
     return head + html + export + " " + methods.link(table_name) + "</p>"
 
 
-def _front(cards: str, shown: int, facts, status: str, families, frames) -> str:
+def _sites(docs: Path, out: Path) -> list[str]:
+    """Links to the two documentation sites beside the warehouse, those that exist."""
+    found = []
+    for folder, text in (
+        ("data_docs", "Data Docs: every quality check of every load, and its failing rows"),
+        ("dbt_docs", "dbt docs: how every warehouse table is built, its columns and tests"),
+    ):
+        if (docs / folder / "index.html").exists():
+            found.append(
+                f'<li><a href="{escape(_relative(docs / folder / "index.html", out))}">{escape(text)}</a></li>'
+            )
+    return found
+
+
+def _front(cards: str, shown: int, facts, status: str, families, sites: list[str]) -> str:
     quarter = "the latest fiscal quarter" if shown else "no measure computed yet"
     parts = [f"<h2>How are we doing? Headline measures for {quarter}</h2>", cards, facts_html(facts)]
     if status:
@@ -183,6 +198,7 @@ def _front(cards: str, shown: int, facts, status: str, families, frames) -> str:
         '<li><a href="risk-model.html">Risk model</a>: how well the risk model picks lines to examine.</li>',
         '<li><a href="quality.html">Data quality</a>: checks on every load, and the Data Docs.</li>',
         '<li><a href="methods.html">Methods</a>: how each figure is estimated.</li>',
+        *sites,
     ]
     parts.append(f'<h2>Read more</h2><ul class="families">{"".join(links)}</ul>')
     return "".join(parts)

@@ -65,9 +65,11 @@ def analyst_copy(context: dg.AssetExecutionContext, warehouse: WarehouseResource
 
 warehouse_job = dg.define_asset_job(
     "warehouse_job",
-    selection=dg.AssetSelection.groups("staging", "intermediate", "marts", "risk", "metrics", "report", "access"),
+    selection=dg.AssetSelection.groups(
+        "staging", "intermediate", "marts", "risk", "metrics", "report", "access", "docs"
+    ),
     description=(
         "Build and test the dbt models, score risk, compute the performance measures and the report, then publish "
-        "the analysts' read-only copy."
+        "the analysts' read-only copy and the dbt documentation."
     ),
 )
