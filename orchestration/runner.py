@@ -16,6 +16,7 @@ from pathlib import Path
 
 from orchestration import run_state
 from orchestration.dbt_project import prepare_manifest
+from warehouse import config
 from warehouse.config import analyst_path, data_dir, quarantine_dir
 
 DAGSTER_HOME_ENV = "DAGSTER_HOME"
@@ -134,8 +135,10 @@ def run_platform(
             return outcome
         run_state.forget(warehouse)
         if days:
-            os.environ["TRADEWH_WAREHOUSE"] = str(warehouse)
-            os.environ["TRADEWH_LANDING"] = str(landing)
+            # Dagster's definitions build their resources from these when they load, and dbt's profile reads the
+            # warehouse from them (dbt_project/profiles.yml).
+            os.environ[config.WAREHOUSE_ENV] = str(warehouse)
+            os.environ[config.LANDING_ENV] = str(landing)
             ensure_dagster_home(warehouse)
             prepare_manifest()
             from orchestration.partitions import delivery_dates

@@ -19,11 +19,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tradewh.cli import main
 from warehouse.access.masking import masked_expression
 from warehouse.access.masking_key import MaskingKeyError, key_path
 from warehouse.access.policy import DBT_MODELS, PolicyError, Tagged, is_declared, load_policy
 from warehouse.access.publish import PublishError, publish_copies
-from warehouse.cli import main
 from warehouse.config import ENTITLED_GROUP_ENV, analyst_path, entitled_path
 from warehouse.db import connect, open_analyst_copy
 from warehouse.generator import generate

@@ -139,7 +139,7 @@ CASES: dict[str, Callable[[Path], None] | None] = {
 
 
 def _run(landing: Path, tmp_path: Path, monkeypatch, capsys) -> tuple[int, str, Path]:
-    from warehouse.cli import main
+    from tradewh.cli import main
 
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
     warehouse = tmp_path / "w.duckdb"

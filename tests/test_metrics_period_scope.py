@@ -169,7 +169,7 @@ def test_an_appended_day_through_tradewh_run_remeasures_only_the_periods_it_touc
     """Three days of FY2025Q4 loaded, then three days of FY2026Q1 appended: the second run re-measures FY2026 and
     FY2026Q1, and FY2025 only if the new exams relabelled the PTI tags of a code FY2025's lines use; then only
     its PTI breakouts may change. Either way the table equals a measurement of everything."""
-    from warehouse.cli import main
+    from tradewh.cli import main
     from warehouse.generator import generate
 
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))

@@ -124,7 +124,7 @@ def test_contiguous_ranges_split_on_gaps():
 def test_tradewh_run_goes_end_to_end_and_records_its_runs_where_dagster_dev_looks(
     landing, tmp_path, monkeypatch, capsys
 ):
-    from warehouse.cli import main
+    from tradewh.cli import main
 
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
     warehouse = tmp_path / "w.duckdb"

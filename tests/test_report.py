@@ -23,7 +23,7 @@ from generated_warehouse import copy_warehouse
 from report_fixture import MISSING, PORTS, TABLES, build_metrics_warehouse
 
 from orchestration.resources import WarehouseResource
-from warehouse import cli
+from tradewh import cli
 from warehouse.access.publish import publish_copies
 from warehouse.config import analyst_path
 from warehouse.db import connect

@@ -18,8 +18,8 @@ from orchestration.defs.risk.line_model import (
     risk_profiles,
 )
 from orchestration.resources import WarehouseResource
+from tradewh.cli import main as tradewh
 from warehouse.access.publish import publish_copies
-from warehouse.cli import main as tradewh
 from warehouse.db import connect
 from warehouse.risk.evaluation import K_PCTS, at_k, auc, evaluate
 from warehouse.risk.features import FEATURES, build_features

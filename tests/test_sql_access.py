@@ -8,8 +8,8 @@ import json
 import duckdb
 import pytest
 
+from tradewh.cli import main
 from warehouse.access.publish import publish_copies
-from warehouse.cli import main
 from warehouse.config import analyst_path
 from warehouse.db import connect, open_analyst_copy
 from warehouse.sql.shell import interactive

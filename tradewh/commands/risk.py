@@ -1,4 +1,4 @@
-"""`tradewh risk ...` commands (registered by warehouse/cli.py)."""
+"""`tradewh risk ...` commands (registered by tradewh/cli.py)."""
 
 import argparse
 import sys

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from warehouse import config
 
-# Command groups that live beside the code they run; each module has `add_commands(subparsers, common)`.
-COMMAND_MODULES = ("warehouse.risk.commands", "warehouse.report.commands")
+# Command groups, one module each with `add_commands(subparsers, common)`.
+COMMAND_MODULES = ("tradewh.commands.risk", "tradewh.commands.report")
 
 DEMO_START = date(2025, 10, 1)  # first day of federal fiscal year 2026
 DEMO_DAYS = 30
