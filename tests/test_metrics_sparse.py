@@ -31,6 +31,7 @@ from warehouse.metrics.partnership import partnership
 from warehouse.metrics.targeting import targeting_effectiveness
 from warehouse.reference import load_reference
 from warehouse.report.build import build_report
+from warehouse.report.front_page import HEADLINES
 
 DAY = date(2025, 11, 4)  # FY2026Q1
 # Each table's own columns beyond the shared layout, as its module declares them (the assets write them so).
@@ -265,6 +266,9 @@ def test_dagster_materialises_every_metric_asset_and_the_report_on_an_empty_ware
     html = "".join(p.read_text(encoding="utf-8") for p in sorted((tmp_path / "w" / "report").glob("*.html")))
     assert html.count("No data yet: the table was computed but holds no rows") == len(TABLES) - 1  # not deterrence
     assert "No data yet: no entry lines are loaded in the marts." in html
+    front = (tmp_path / "w" / "report" / "index.html").read_text(encoding="utf-8")
+    assert "Not measurable yet: no headline measure has an estimate" in front
+    assert front.count('<p class="value not-computed">no data yet</p>') == len(HEADLINES)  # computed, no rows
     assert re.search(r">\s*(nan|None|inf)\s*<", html) is None  # missing values print as a dash
 
 

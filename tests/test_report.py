@@ -30,7 +30,7 @@ from warehouse.db import connect
 from warehouse.report import formats
 from warehouse.report.build import build_report
 from warehouse.report.charts import Point, Series, axis_limits, compares_something
-from warehouse.report.front_page import HEADLINES, change_text, fiscal_quarter, latest_figure
+from warehouse.report.front_page import HEADLINES, card, change_text, fiscal_quarter, latest_figure
 from warehouse.report.source import WarehouseUnavailable
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -149,6 +149,19 @@ def test_the_front_page_answers_how_are_we_doing(built):
     assert 'href="compliance.html"' in card
     revenue = re.search(r'<div class="card" data-measure="revenue_collected_rate">.*?</div>', front, re.S).group(0)
     assert "<small>FY2026</small>" in revenue and "No earlier period to compare with yet." in revenue  # a year
+
+
+def test_a_card_whose_interval_is_withheld_says_so_and_a_census_says_it_is_one():
+    row = dict(measure="mtd_rate_value", unit="rate", period_kind="fiscal_quarter", period="FY2026Q1")
+    row |= dict(domain="overall", domain_value="all", estimate=0.0076, std_error=0.004, ci_low=None, ci_high=None)
+    withheld = "interval withheld: 3 sampled lines with a discrepancy carry the estimate (fewer than 10)"
+    row |= dict(n_sampled=53, suppressed=False, note=withheld)
+    headline = next(h for h in HEADLINES if h.measure == "mtd_rate_value")
+    html = card(headline, latest_figure(pd.DataFrame([row]), "mtd_rate_value"))
+    assert "Interval withheld: 3 sampled lines" in html and "census" not in html
+    census = {**row, "measure": "clearance_speed_index", "unit": "index", "std_error": None, "note": "Laspeyres"}
+    index = next(h for h in HEADLINES if h.measure == "clearance_speed_index")
+    assert "a census: no sampling interval" in card(index, latest_figure(pd.DataFrame([census]), census["measure"]))
 
 
 def test_a_real_change_is_called_real_and_its_direction_good_or_bad():

@@ -181,8 +181,12 @@ def _sites(docs: Path, out: Path) -> list[str]:
 
 
 def _front(cards: str, shown: int, facts, status: str, families, sites: list[str]) -> str:
-    quarter = "the latest fiscal quarter" if shown else "no measure computed yet"
-    parts = [f"<h2>How are we doing? Headline measures for {quarter}</h2>", cards, facts_html(facts)]
+    heading = (
+        "How are we doing? Headline measures for the latest fiscal quarter"
+        if shown
+        else "How are we doing? Not measurable yet: no headline measure has an estimate"
+    )
+    parts = [f"<h2>{heading}</h2>", cards, facts_html(facts)]
     if status:
         parts.append(status)
     links = [

@@ -189,21 +189,26 @@ def change_text(figure: Figure, better: str) -> tuple[str, str]:
     return f"{arrow} {direction} {size} from {figure.prior}: {verdict}.", "change"
 
 
-def card(headline: Headline, figure: Figure | None) -> str:
+def card(headline: Headline, figure: Figure | None, computed: bool = True) -> str:
+    """One headline's card; `computed`: its metric table exists (False: the measure was never computed)."""
     link = f'<a href="{headline.page}">Details</a>'
-    if figure is None:
+    if figure is None and not computed:
         body = '<p class="value not-computed">not computed</p>'
+    elif figure is None:
+        body = '<p class="value not-computed">no data yet</p>'
     elif figure.suppressed:
         body = f'<p class="value suppressed">{formats.SUPPRESSED}</p>'
     elif figure.estimate is None:
         body = f'<p class="value not-computed">no estimate</p><p class="interval">{escape(figure.note)}</p>'
     else:
         interval = formats.interval(figure.low, figure.high, figure.unit)
-        spread = (
-            f"95% interval {escape(interval)}"
-            if figure.low is not None and figure.high is not None
-            else "a census: no sampling interval"
-        )
+        if figure.low is not None and figure.high is not None:
+            spread = f"95% interval {escape(interval)}"
+        elif figure.note.lower().startswith("interval withheld"):
+            # The sample cannot say how precise this one is (too few discrepant lines, or a few large ones).
+            spread = escape(figure.note[:1].upper() + figure.note[1:])
+        else:
+            spread = "a census: no sampling interval"
         n = f" \u00b7 n = {figure.n:,}" if figure.n is not None else ""
         text, cls = change_text(figure, headline.better)
         body = (
@@ -228,5 +233,5 @@ def headline_cards(frames: dict[str, pd.DataFrame], last_filed=None) -> tuple[st
         frame = frames.get(headline.table)
         figure = latest_figure(frame, headline.measure, until) if frame is not None else None
         shown += bool(figure and figure.estimate is not None)
-        cards.append(card(headline, figure))
+        cards.append(card(headline, figure, computed=frame is not None))
     return f'<div class="cards">{"".join(cards)}</div>', shown

@@ -4,6 +4,7 @@ suite, the expectations failing now, and a link to the Data Docs site when it ex
 from __future__ import annotations
 
 import os
+from datetime import UTC
 from html import escape
 from pathlib import Path
 
@@ -49,7 +50,7 @@ def render(con, data_docs: Path, out: Path) -> tuple[str, int, str]:
     status = (
         f'<p class="status {"bad" if blocking else "good"}">'
         + (f"{blocking} blocking (error) expectations failing" if blocking else "Every blocking expectation passed")
-        + f" at each check's latest run; {sum(s[4] for s in suites)} warnings. Last check: {escape(str(last))}.</p>"
+        + f" at each check's latest run; {_warnings(sum(s[4] for s in suites))}. Last check: {escape(_when(last))}.</p>"
     )
     parts.append(status)
     series = [
@@ -100,3 +101,14 @@ def render(con, data_docs: Path, out: Path) -> tuple[str, int, str]:
             table(["suite", "expectation", "severity", "unexpected rows", "delivery dates"], rows, numeric={3})
         )
     return "".join(parts), int(bool(chart)), status
+
+
+def _when(moment) -> str:
+    """A check's time to the minute, in UTC (the stored value carries microseconds and an offset)."""
+    if hasattr(moment, "astimezone") and getattr(moment, "tzinfo", None) is not None:
+        return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return str(moment)[:16]
+
+
+def _warnings(count: int) -> str:
+    return "1 warning" if count == 1 else f"{count:,} warnings"
