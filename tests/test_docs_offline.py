@@ -20,31 +20,14 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from browser import launch
 from generated_warehouse import copy_warehouse
 
 from expectations.data_docs import CDN_FILES, CHART_EXPECTATIONS, VENDOR, external_references, make_offline
 
-# The system Chromium, as tests/test_report.py launches it: no browser is ever downloaded.
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 FIRST_DAY, LAST_DAY = date(2025, 7, 1), date(2025, 7, 2)
 FEEDS_VALIDATED = ("entries", "exams", "seizures")
 MART_VALIDATED = "fct_seizures"
-
-
-def _launch(playwright):
-    if not CHROMIUM.exists():
-        if os.environ.get("TRADEWH_REQUIRE_BROWSER"):
-            pytest.fail(f"{CHROMIUM} is missing and TRADEWH_REQUIRE_BROWSER is set")
-        pytest.skip(f"no system Chromium at {CHROMIUM} (install Debian's chromium; no browser is downloaded)")
-    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +35,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        launched = _launch(playwright)
+        launched = launch(playwright)
         yield launched
         launched.close()
 

@@ -19,6 +19,7 @@ import dagster as dg
 import duckdb
 import pandas as pd
 import pytest
+from browser import launch
 from generated_warehouse import copy_warehouse
 from report_fixture import MISSING, PORTS, TABLES, build_metrics_warehouse
 
@@ -33,15 +34,6 @@ from warehouse.report.charts import Point, Series, axis_limits, compares_somethi
 from warehouse.report.front_page import HEADLINES, card, change_text, fiscal_quarter, latest_figure
 from warehouse.report.source import WarehouseUnavailable
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PORT_FIGURE = "fig-compliance-rate-mtd-rate-lines-port-fy2026"
 
 
@@ -330,14 +322,6 @@ def test_the_dagster_asset_writes_the_report_after_the_metric_tables(tmp_path):
     assert materialisation.metadata["tables_exported"].value == len(TABLES) + 1
 
 
-def _launch(playwright):
-    if not CHROMIUM.exists():
-        if os.environ.get("TRADEWH_REQUIRE_BROWSER"):
-            pytest.fail(f"{CHROMIUM} is missing and TRADEWH_REQUIRE_BROWSER is set")
-        pytest.skip(f"no system Chromium at {CHROMIUM} (install Debian's chromium; no browser is downloaded)")
-    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-
-
 # Per page, measured in Chromium: the page's width and height, the headline cards' boxes, and per figure its SVG
 # box, the drawn marks (`<fig>-pt-<i>` groups) and whether each lies inside the plotting area (`<fig>-axes`).
 MEASURE_PAGE = """() => {
@@ -370,7 +354,7 @@ def render_pages(pages: list[Path], shots: Path | None = None) -> dict[str, dict
 
     found = {}
     with sync_playwright() as playwright:
-        browser = _launch(playwright)
+        browser = launch(playwright)
         try:
             tab = browser.new_page(viewport={"width": 1280, "height": 800})
             errors, outside = [], []
@@ -428,7 +412,7 @@ def test_sorting_a_report_card_column_in_the_browser(built):
     _, result = built
     column = "n => [...document.querySelectorAll('table.sortable tbody tr')].map(r => r.cells[n].textContent)"
     with sync_playwright() as playwright:
-        browser = _launch(playwright)
+        browser = launch(playwright)
         try:
             tab = browser.new_page()
             tab.goto((result.index.parent / "ports.html").as_uri())
