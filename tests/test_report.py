@@ -11,7 +11,7 @@ import pkgutil
 import re
 import subprocess
 import sys
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
 
@@ -31,8 +31,9 @@ from warehouse.db import connect
 from warehouse.report import formats
 from warehouse.report.build import build_report
 from warehouse.report.charts import Point, Series, axis_limits, compares_something
-from warehouse.report.front_page import HEADLINES, card, change_text, fiscal_quarter, latest_figure
+from warehouse.report.front_page import HEADLINES, card, change_text, latest_figure
 from warehouse.report.source import WarehouseUnavailable
+from warehouse.report.warehouse_facts import warehouse_facts
 
 PORT_FIGURE = "fig-compliance-rate-mtd-rate-lines-port-fy2026"
 
@@ -466,7 +467,11 @@ def test_the_report_on_the_generated_warehouse_after_the_metric_assets(generated
     card = re.search(r'<div class="card" data-measure="mtd_rate_lines">.*?</div>', front, re.S).group(0)
     assert formats.value(estimate, "rate") in card and formats.interval(low, high, "rate") in card
     assert f"n = {n:,}" in card
-    # Every card speaks of the quarter of the latest filing (2025-12-31: FY2026Q1), exams included.
+    # Every card speaks of the quarter of the latest filing (2025-12-31: FY2026Q1, from marts.dim_dates), exams
+    # included; fiscal quarters start in October.
+    with connect(warehouse, read_only=True) as con:
+        facts = warehouse_facts(con)
+    assert (str(facts["last"]), facts["last_quarter"]) == ("2025-12-31", "FY2026Q1")
     assert set(re.findall(r"<h3>[^<]*<small>(FY\d{4}Q\d)</small>", front)) == {"FY2026Q1"}
     for table, rows in counts.items():
         assert rows > 0 and f"Not computed: metrics.{table}" not in html, table
@@ -491,8 +496,3 @@ def test_the_report_on_the_generated_warehouse_after_the_metric_assets(generated
     assert_pages_render(measured)
     assert sum(len(m["figures"]) for m in measured.values()) == html.count('<figure class="tw-chart"') > 10
     assert max(measured["index.html"]["cards"]) <= 800
-
-
-def test_fiscal_quarters_start_in_october():
-    days = [date(2025, 9, 30), date(2025, 10, 1), date(2025, 12, 31), date(2026, 1, 1), date(2026, 7, 1)]
-    assert [fiscal_quarter(d) for d in days] == ["FY2025Q4", "FY2026Q1", "FY2026Q1", "FY2026Q2", "FY2026Q4"]

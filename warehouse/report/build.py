@@ -116,7 +116,7 @@ def build_report(
         pages.append(Page("tables.html", "Tables and exports", _exports_html(exports)))
         pages.append(Page("methods.html", "Methods", methods.render(frames, _method_titles(frames))))
 
-        cards, shown = front_page.headline_cards(frames, facts["last"] if facts and facts["lines"] else None)
+        cards, shown = front_page.headline_cards(frames, facts["last_quarter"] if facts else None)
         sites = _sites(docs, out)
         front = Page("index.html", "Summary", _front(cards, shown, facts, status, families, sites))
         pages.insert(0, front)

@@ -11,6 +11,7 @@ from html import escape
 import pandas as pd
 
 from warehouse.report import formats, titles
+from warehouse.report.metric_sections import headline_period
 
 # The measures a card shows, in order; the first present is the one the card ranks by.
 KEY_MEASURES = (
@@ -51,12 +52,11 @@ SHORT = {
 
 
 def _latest(rows: pd.DataFrame) -> pd.DataFrame:
-    """Rows of the latest fiscal quarter (else fiscal year, else any period) of one measure."""
-    for kind in ("fiscal_quarter", "fiscal_year"):
-        of_kind = rows[rows["period_kind"] == kind]
-        if len(of_kind):
-            return of_kind[of_kind["period"] == of_kind["period"].max()]
-    return rows[rows["period"] == rows["period"].max()] if len(rows) else rows
+    """Rows of the headline period (latest fiscal quarter, else year, else any) of one measure."""
+    chosen = headline_period(rows) if len(rows) else None
+    if chosen is None:
+        return rows
+    return rows[(rows["period_kind"] == chosen[0]) & (rows["period"] == chosen[1])]
 
 
 def _suppressed(r: dict) -> bool:

@@ -105,12 +105,6 @@ def _overall(frame: pd.DataFrame, measure: str) -> pd.DataFrame:
     return quarters if len(quarters) else rows[rows["period_kind"] == "fiscal_year"]
 
 
-def fiscal_quarter(day) -> str:
-    """The federal fiscal quarter of a date: FY2026Q1 is October to December 2025."""
-    year = day.year + 1 if day.month >= 10 else day.year
-    return f"FY{year}Q{(day.month - 10) % 12 // 3 + 1}"
-
-
 def latest_figure(frame: pd.DataFrame, measure: str, until: str | None = None) -> Figure | None:
     """The measure's overall estimate for its latest fiscal quarter (else year), with the change from the period
     before when both have an estimate: the table's own change test where it has one, else a z-test of two
@@ -224,10 +218,9 @@ def card(headline: Headline, figure: Figure | None, computed: bool = True) -> st
     )
 
 
-def headline_cards(frames: dict[str, pd.DataFrame], last_filed=None) -> tuple[str, int]:
-    """The cards (for the quarter of `last_filed`, the latest filing date, when known), and how many hold an
+def headline_cards(frames: dict[str, pd.DataFrame], until: str | None = None) -> tuple[str, int]:
+    """The cards (for the fiscal quarter `until`, that of the latest filing date, when known), and how many hold an
     estimate."""
-    until = fiscal_quarter(last_filed) if last_filed is not None else None
     cards, shown = [], 0
     for headline in HEADLINES:
         frame = frames.get(headline.table)
