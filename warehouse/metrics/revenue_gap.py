@@ -40,7 +40,7 @@ METHOD_NOTE = (
     "cm_random sample, cm_weight; HT total, Taylor variance with replacement, strata cm_stratum within period; "
     "Hall's skewness-corrected 95% interval (design skewness)"
 )
-WITHHELD_NOTE = "interval withheld: the net gap's interval is (see the net gap's note)"
+WITHHELD_NOTE = "interval withheld, as the net gap's is (its note says why)"
 COLLECTED_NOTE = (
     "declared total known (fct_entry_lines) / (declared + estimated net gap); interval mapped from the gap's"
 )
