@@ -210,9 +210,9 @@ def test_revenue_collected_rate_uses_the_known_declared_total(built):
 
 @pytest.mark.slow
 def test_value_rate_and_gap_intervals_are_withheld_where_few_discrepant_lines_or_a_high_skewness_carry_them(built):
-    """Count the sampled lines with a discrepancy per cell straight from the sample: every cell with fewer than the
-    threshold has its interval withheld with the count note (both kinds of cell occur); a cell with enough lines is
-    withheld only for its design skewness, and says so."""
+    """Count per cell straight from the sample the lines with a discrepancy it would hold at its period's overall
+    rate: every cell below the threshold has its interval withheld with the count note (both kinds of cell occur);
+    a cell above it is withheld only for its design skewness, and says so."""
     con, _ = built
     sample = load_sample(con)
     amounts = {
@@ -222,22 +222,27 @@ def test_value_rate_and_gap_intervals_are_withheld_where_few_discrepant_lines_or
     checked = {"mtd_rate_value": ("compliance_rate", "hs_section"), "revenue_gap_net_usd": ("revenue_gap", "port")}
     for measure, (table, domain) in checked.items():
         lines = sample.assign(discrepant=amounts[measure] != 0)
+        rates = pd.concat(
+            lines.groupby(f"{kind}_label")["discrepant"].mean() for kind in ("fiscal_year", "fiscal_quarter")
+        )
         cells = pd.concat(
             lines.groupby([f"{kind}_label", column])
-            .agg(n=("discrepant", "size"), discrepant=("discrepant", "sum"))
+            .agg(n=("discrepant", "size"))
             .rename_axis(["period", "domain_value"])
             .assign(domain=name)
             for kind in ("fiscal_year", "fiscal_quarter")
             for name, column in (("overall", "overall"), (domain, domain))
         )
+        expected = cells["n"] * rates.reindex(cells.index.get_level_values("period")).to_numpy()
+        cells = cells.assign(expected=expected)
         cells = cells[cells["n"] >= MIN_SAMPLED].set_index("domain", append=True)
-        thin = cells["discrepant"] < thin_cells.MIN_DISCREPANT_LINES[measure]
+        thin = cells["expected"] < thin_cells.MIN_DISCREPANT_LINES[measure]
         frame = _frame(con, table).query(f"measure == '{measure}'")
         frame = frame.set_index(["period", "domain_value", "domain"]).loc[cells.index]
         withheld = frame["ci_low"].isna() & frame["estimate"].notna()
         assert thin.any() and (~thin).any(), measure
         assert withheld[thin].all(), measure
-        assert frame.loc[thin, "note"].str.contains("with a discrepancy carr").all(), measure
+        assert frame.loc[thin, "note"].str.contains("would hold about").all(), measure
         skewed = withheld & ~thin
         assert frame.loc[skewed, "note"].str.contains("design skewness").all(), measure
         assert (~withheld[~thin]).any(), measure  # the rule publishes some cells with enough lines
@@ -245,7 +250,11 @@ def test_value_rate_and_gap_intervals_are_withheld_where_few_discrepant_lines_or
 
 def test_thin_cells_lose_their_interval_but_keep_estimate_and_error_and_say_why():
     members = survey.exclusive([0, 0, 0, 1, 1])
-    assert thin_cells.discrepant_lines(members, [5.0, 0.0, -2.0, 0.0, 0.0]).tolist() == [2, 0]
+    # 2 of 5 sampled lines have a discrepancy: at that rate the 3 lines of domain 0 would hold 1.2, domain 1's 2 lines
+    # 0.8, though domain 1 found none (the count follows the domain's size, not what its sample found).
+    assert thin_cells.expected_discrepant_lines(members, [5.0, 0.0, -2.0, 0.0, 0.0]).tolist() == pytest.approx(
+        [1.2, 0.8]
+    )
     frame = pd.DataFrame(
         {
             "measure": [
@@ -264,7 +273,8 @@ def test_thin_cells_lose_their_interval_but_keep_estimate_and_error_and_say_why(
             "ci_low": [0.01, 0.02, 3e5, 0.0, None, 4e5, 3e5, 0.012, 3e5],
             "ci_high": [0.04, 0.05, 1.5e6, 0.03, None, 1.2e6, 1.1e6, 0.04, 1.1e6],
             "note": ["method"] * 9,
-            thin_cells.COLUMN: [9, 10, 1, 0, 0, 40, 40, 40, 40],
+            "n_sampled": [400, 500, 1200, 300, 0, 900, 900, 900, 900],
+            thin_cells.COLUMN: [9.0, 10.0, 0.6, 0, 0, 40, 40, 40, 40],
             thin_cells.SKEWNESS_COLUMN: [0.1, 0.4, 0.2, np.nan, np.nan, 1.37, -0.6, 0.5, 0.5],
             # Values spread: 1.62 above the limit withholds a moderately skewed cell; NaN (no stratum sampled below
             # 100%) does not.
@@ -276,11 +286,13 @@ def test_thin_cells_lose_their_interval_but_keep_estimate_and_error_and_say_why(
     assert out.loc[0, ["ci_low", "ci_high"]].isna().all() and out.loc[0, "estimate"] == 0.02
     assert out.loc[0, "std_error"] == 0.01
     assert out.loc[0, "note"] == (
-        "interval withheld: 9 sampled lines with a discrepancy carry the estimate (fewer than 10)"
+        "interval withheld: at the sample's overall rate its 400 sampled lines would hold about 9 with a discrepancy, "
+        "fewer than the 10 an interval needs"
     )
     assert out.loc[1, "ci_low"] == 0.02 and out.loc[1, "note"] == "method"  # 10 lines, skewness 0.4: published
     assert np.isnan(out.loc[2, "ci_low"]) and out.loc[2, "note"] == (
-        "interval withheld: 1 sampled line with a discrepancy carries the estimate (fewer than 10)"
+        "interval withheld: at the sample's overall rate its 1,200 sampled lines would hold about 0.6 with a "
+        "discrepancy, fewer than the 10 an interval needs"
     )
     assert out.loc[3, "ci_low"] == 0.0 and out.loc[3, "note"] == "method"  # a measure the rule does not cover
     assert out.loc[4, "note"] == "method"  # nothing estimated, nothing to withhold
@@ -299,23 +311,52 @@ def test_thin_cells_lose_their_interval_but_keep_estimate_and_error_and_say_why(
 
 def test_stratified_total_and_variance_match_a_hand_computation():
     # Two strata: A (w=10; y = 1, 3) and B (w=5; y = 2, 2, 8). Total = 10*4 + 5*12 = 100.
-    # Var = sum_h n_h/(n_h-1) sum_i (w y_i - mean_h)^2: A: 2 * ((10-20)^2 + (30-20)^2) = 400;
-    # B: 3/2 * ((10-20)^2 * 2 + (40-20)^2) = 900. se = sqrt(1300).
+    # Sampling: sum_h (1 - f_h) n_h/(n_h-1) sum_i (w y_i - mean_h)^2: A (f = 2/20): 0.9 * 2 * ((10-20)^2 +
+    # (30-20)^2) = 360; B (f = 3/15): 0.8 * 3/2 * ((10-20)^2 * 2 + (40-20)^2) = 720. Exam: f (1 - 1/2) (w y)^2 per
+    # line with an amount: A 0.1 * 0.5 * (100 + 900) = 50; B 0.2 * 0.5 * (100 + 100 + 1600) = 180. se = sqrt(1310).
     design = survey.design(["A", "A", "B", "B", "B"], [10, 10, 5, 5, 5])
     est = survey.totals(design, survey.everyone(5), [1, 3, 2, 2, 8])
     assert est.estimate[0] == pytest.approx(100)
-    assert est.std_error[0] == pytest.approx(np.sqrt(1300))
+    assert est.std_error[0] == pytest.approx(np.sqrt(1310))
 
 
 def test_a_domain_is_estimated_by_zeroing_outside_it_not_by_reweighting():
-    # Domain = units 0 and 2. Zeroed y in A: (1, 0) -> 2 * ((10-5)^2 + (0-5)^2) = 100; in B: (2, 0, 0) ->
-    # 3/2 * ((10 - 10/3)^2 + 2 * (10/3)^2) = 100. A re-weighted (domain-as-stratum) variance would be 0.
+    # Domain = units 0 and 2. Zeroed y in A: (1, 0) -> 0.9 * 2 * ((10-5)^2 + (0-5)^2) = 90, exam 0.1 * 0.5 * 100 = 5;
+    # in B: (2, 0, 0) -> 0.8 * 3/2 * ((10 - 10/3)^2 + 2 * (10/3)^2) = 80, exam 0.2 * 0.5 * 100 = 10. A re-weighted
+    # (domain-as-stratum) variance would be 0.
     design = survey.design(["A", "A", "B", "B", "B"], [10, 10, 5, 5, 5])
     members = survey.exclusive([0, -1, 0, -1, -1])
     est = survey.totals(design, members, [1, 3, 2, 2, 8])
     assert est.estimate[0] == pytest.approx(20)
-    assert est.std_error[0] == pytest.approx(np.sqrt(200))
+    assert est.std_error[0] == pytest.approx(np.sqrt(185))
     assert est.n_sampled[0] == 2
+
+
+@pytest.mark.parametrize("detection", [0.5, 0.85, 1.0])
+def test_a_totals_variance_is_at_least_the_true_one_for_an_exam_that_finds_half_or_more(detection):
+    """Repeated samples of a population with a take-all stratum of large lines and a stratum sampled at 10%, each
+    line's amount found by the exam with probability `detection`: the mean estimated variance is at least the
+    variance of the estimates (within 5% Monte Carlo slack), and not the with-replacement formula's excess (which
+    would count the take-all stratum's spread as sampling error)."""
+    rng = np.random.default_rng(14)
+    large = rng.lognormal(10, 0.5, 40) * (rng.random(40) < 0.5)  # take-all: every line examined
+    small = rng.lognormal(6, 1.0, 2000) * (rng.random(2000) < 0.1)  # 200 of 2,000 examined
+    strata = np.r_[np.zeros(40), np.ones(200)]
+    weight = np.r_[np.ones(40), np.full(200, 10.0)]
+    design = survey.design(strata, weight)
+    estimates, variances, with_replacement = [], [], []
+    for _ in range(4000):
+        y = np.r_[large, rng.choice(small, 200, replace=False)]
+        y = y * (rng.random(y.size) < detection)
+        est = survey.totals(design, survey.everyone(y.size), y)
+        estimates.append(est.estimate[0])
+        variances.append(est.std_error[0] ** 2)
+        with_replacement.append(survey._variance(design, survey.everyone(y.size), weight * y)[0])
+    true = np.var(estimates)
+    assert np.mean(variances) >= 0.95 * true
+    if detection == 0.5:  # the bound is exact where the exam finds exactly half
+        assert np.mean(variances) == pytest.approx(true, rel=0.1)
+    assert np.mean(with_replacement) > np.mean(variances)
 
 
 def test_a_ratio_has_the_linearised_variance():

@@ -147,11 +147,14 @@ def test_the_front_page_answers_how_are_we_doing(built):
 def test_a_card_whose_interval_is_withheld_says_so_and_a_census_says_it_is_one():
     row = dict(measure="mtd_rate_value", unit="rate", period_kind="fiscal_quarter", period="FY2026Q1")
     row |= dict(domain="overall", domain_value="all", estimate=0.0076, std_error=0.004, ci_low=None, ci_high=None)
-    withheld = "interval withheld: 3 sampled lines with a discrepancy carry the estimate (fewer than 10)"
+    withheld = (
+        "interval withheld: at the sample's overall rate its 53 sampled lines would hold about 3 with a discrepancy, "
+        "fewer than the 10 an interval needs"
+    )
     row |= dict(n_sampled=53, suppressed=False, note=withheld)
     headline = next(h for h in HEADLINES if h.measure == "mtd_rate_value")
     html = card(headline, latest_figure(pd.DataFrame([row]), "mtd_rate_value"))
-    assert "Interval withheld: 3 sampled lines" in html and "census" not in html
+    assert "Interval withheld: at the sample" in html and "census" not in html
     census = {**row, "measure": "clearance_speed_index", "unit": "index", "std_error": None, "note": "Laspeyres"}
     index = next(h for h in HEADLINES if h.measure == "clearance_speed_index")
     assert "a census: no sampling interval" in card(index, latest_figure(pd.DataFrame([census]), census["measure"]))

@@ -13,8 +13,9 @@ design strata collapsed over the days of the period; single-unit strata pooled),
 by line Korn-Graubard (Clopper-Pearson at the effective sample size, at most the sampled lines; degrees of freedom
 = the domain's sampled lines - the strata holding them); by value Hall's skewness-corrected interval with the
 design skewness of `skewness.py` (for a breakout the larger of its own and the whole sample's scaled to its
-discrepant lines, `skewness.judged_skewness`), kept inside [0, 1], and only where at least 10 sampled lines with a
-discrepancy carry it, that skewness is at most 0.7 and the values' log spread within strata is at most 1.4
+discrepant lines, `skewness.judged_skewness`), kept inside [0, 1], and only where its sampled lines would hold at
+least 10 with a discrepancy at the whole sample's rate, that skewness is at most 0.7 and the values' log spread
+within strata is at most 1.4
 (`thin_cells.py`), else withheld with a note. Breakouts are domains (zeroed outside), never re-weighted.
 """
 
@@ -74,7 +75,7 @@ def period_estimates(sample: pd.DataFrame, domains=DOMAINS) -> pd.DataFrame:
                 # The numerator's skewness drives the ratio's (the denominator, all value, is far less variable).
                 # The linearised ratio variable y - R x gives a 1-6% smaller skewness and wider intervals still.
                 own = skewness.design_skewness(design, members, value, material > 0)
-                discrepant = thin_cells.discrepant_lines(members, y)
+                discrepant = thin_cells.expected_discrepant_lines(members, y)
                 skew = skewness.judged_skewness(own, discrepant, whole, whole_lines)
                 # The interval allows for the skewness the withhold rule judges, in its direction, not the breakout's
                 # own alone: that is lowest in the samples that missed the tail, whose intervals missed high (the

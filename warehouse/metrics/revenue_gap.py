@@ -17,10 +17,10 @@ bound of the true gap.
 
 Totals: Taylor (here exact) variance with replacement, variance strata = cm_stratum within the period; Hall's
 skewness-corrected 95% interval with the design skewness (`skewness.py`; for a breakout the larger of its own and
-the whole sample's scaled to its discrepant lines, `skewness.judged_skewness`), published only where at least 10
-sampled lines with a discrepancy carry the total, that skewness is at most 0.7 and the values' log spread within
-strata at most 1.4 (`thin_cells.py`), else withheld with a note (the estimate and its standard error stay).
-docs/metrics.md reports the coverage over eight population shapes.
+the whole sample's scaled to its discrepant lines, `skewness.judged_skewness`), published only where its sampled
+lines would hold at least 10 with a discrepancy at the whole sample's rate, that skewness is at most 0.7 and the
+values' log spread within strata at most 1.4 (`thin_cells.py`), else withheld with a note (the estimate and its
+standard error stay). docs/metrics.md reports the coverage over eight population shapes.
 """
 
 from __future__ import annotations
@@ -112,7 +112,7 @@ def period_gap(sample: pd.DataFrame, domains=DOMAINS) -> pd.DataFrame:
             # direction from the sample (a net gap of overpayments leans the other way).
             own = skewness.design_skewness(design, members, value, y != 0)
             own = own * skewness.sample_third_moment_sign(design, members, y)
-            discrepant = thin_cells.discrepant_lines(members, y)
+            discrepant = thin_cells.expected_discrepant_lines(members, y)
             # The skewness the withhold rule judges, for the interval too: a breakout's own is lowest in the samples
             # that missed the tail (the generator's gap breakouts: 97.0% covered with their own, 98.6% with this,
             # conservative; the section whose own leaned the wrong way 91.5% -> 98.4%).

@@ -91,7 +91,9 @@ def hall_interval(estimate, std_error, skewness, z: float = Z95) -> tuple[np.nda
 def judged_skewness(skew, lines, whole_skew: float, whole_lines: int) -> np.ndarray:
     """The skewness the withhold rule (`thin_cells.py`) judges, and Hall's interval allows for, for each domain: the
     larger in size of the domain's own design skewness and the whole sample's scaled to the domain's discrepant
-    lines, |g_all| sqrt(k_all / k_d) (a sum of k like draws has skewness in 1/sqrt(k)), each in its own direction (a
+    lines, |g_all| sqrt(k_all / k_d) (a sum of k like draws has skewness in 1/sqrt(k); k_d the lines the domain
+    would hold at the whole sample's rate, `thin_cells.expected_discrepant_lines`, so that it does not fall in the
+    samples that found more than the domain has), each in its own direction (a
     breakout like the whole leans the way the whole does). Why: a breakout's own value is computed from its own few
     sampled values, and where the tail is heavy it comes out low exactly in the samples that missed the large lines;
     on the heavy synthetic shapes (sigma 1.3, take-all, amounts independent of value) the breakout intervals it
