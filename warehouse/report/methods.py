@@ -33,8 +33,9 @@ GENERAL = (
     (
         "withheld",
         "Withheld intervals",
-        "Where too few discrepant lines, or a few very large ones, carry an estimate, its interval is withheld "
-        "and the estimate shown alone: the sample cannot say how precise it is, which is not the same as zero.",
+        "Where a group is too small to expect ten discrepant lines at the overall rate, or a few very large lines "
+        "carry an estimate, its interval is withheld and the estimate shown alone: the sample cannot say how "
+        "precise it is, which is not the same as zero.",
     ),
     (
         "suppressed",
