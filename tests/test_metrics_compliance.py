@@ -309,6 +309,26 @@ def test_thin_cells_lose_their_interval_but_keep_estimate_and_error_and_say_why(
     assert out.loc[8, "ci_low"] == 3e5 and out.loc[8, "note"] == "method"
 
 
+def test_a_kind_of_discrepancy_the_sample_never_found_says_so_rather_than_about_zero_lines():
+    frame = pd.DataFrame(
+        {
+            "measure": ["revenue_overpaid_usd"],
+            "estimate": [0.0],
+            "std_error": [0.0],
+            "ci_low": [0.0],
+            "ci_high": [0.0],
+            "note": ["method"],
+            "n_sampled": [3308],
+            thin_cells.COLUMN: [0.0],
+            thin_cells.SKEWNESS_COLUMN: [np.nan],
+            thin_cells.SPREAD_COLUMN: [1.0],
+        }
+    )
+    out = thin_cells.withhold_thin_intervals(frame)
+    assert out.loc[0, ["ci_low", "ci_high"]].isna().all() and out.loc[0, "estimate"] == 0.0
+    assert out.loc[0, "note"] == "interval withheld: no sampled line of the period has a discrepancy of this kind"
+
+
 def test_stratified_total_and_variance_match_a_hand_computation():
     # Two strata: A (w=10; y = 1, 3) and B (w=5; y = 2, 2, 8). Total = 10*4 + 5*12 = 100.
     # Sampling: sum_h (1 - f_h) n_h/(n_h-1) sum_i (w y_i - mean_h)^2: A (f = 2/20): 0.9 * 2 * ((10-20)^2 +

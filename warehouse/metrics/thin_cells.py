@@ -59,6 +59,7 @@ NOTE = (
     "interval withheld: at the sample's overall rate its {} sampled lines would hold about {} with a discrepancy, "
     "fewer than the {} an interval needs"
 )
+NONE_NOTE = "interval withheld: no sampled line of the period has a discrepancy of this kind"
 SKEWED_NOTE = (
     "interval withheld: a few large lines carry the estimate, so a 95% interval would miss too often "
     "(design skewness {}, above {})"
@@ -78,6 +79,8 @@ def expected_discrepant_lines(members: Membership, amounts) -> np.ndarray:
 
 
 def _note(sampled: int, lines: float, minimum: int) -> str:
+    if lines == 0:  # the period's sample found none at all (e.g. no overpayment): no rate to scale
+        return NONE_NOTE
     shown = f"{lines:.1f}" if lines < 1 else f"{lines:,.0f}"
     return NOTE.format(f"{sampled:,}", shown, minimum)
 
