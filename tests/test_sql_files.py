@@ -14,8 +14,10 @@ from warehouse import sql_files
 from warehouse.metrics.period_scope import method_files
 
 ROOT = Path(__file__).resolve().parents[1]
-# Folders whose SQL has moved to files; a module named here is not converted yet (another change edits it).
+# Folders (and single modules of folders not done yet) whose SQL has moved to files; a module named in NOT_YET is not
+# converted yet (another change edits it).
 CONVERTED = ("warehouse/risk", "warehouse/metrics")
+CONVERTED += tuple(f"warehouse/loading/{name}.py" for name in ("ops_tables", "load_log", "tables"))
 NOT_YET = {"compliance.py", "revenue_gap.py", "thin_cells.py", "skewness.py", "survey.py"}
 MAX_LINES = 3
 # A statement: its verb, then (anywhere after) what it reads or writes.
@@ -56,8 +58,9 @@ def sql_strings(path: Path, source: str | None = None) -> list[str]:
     return sorted(found, key=lambda s: (s.rsplit(":", 1)[0], int(s.rsplit(":", 1)[1])))
 
 
-def _modules(folders=CONVERTED) -> list[Path]:
-    return [p for folder in folders for p in sorted((ROOT / folder).rglob("*.py")) if p.name not in NOT_YET]
+def _modules(converted=CONVERTED) -> list[Path]:
+    paths = [p for c in converted for p in ([ROOT / c] if c.endswith(".py") else sorted((ROOT / c).rglob("*.py")))]
+    return [p for p in paths if p.name not in NOT_YET]
 
 
 def test_no_sql_strings_left_in_the_converted_folders():
