@@ -1,6 +1,7 @@
-"""The SQL the library runs, kept as `.sql` files in a `sql/` folder beside the module that runs it.
+"""The SQL that Python runs, kept as `.sql` files in a `sql/` folder beside the module that runs it (in warehouse/,
+expectations/ and orchestration/).
 
-As files, sqlfluff lints them (`warehouse/.sqlfluff` says how) and they ship in the wheel as package data.
+As files, sqlfluff lints them (the root `.sqlfluff` says how) and they ship in the wheel as package data.
 Values go in as DuckDB prepared parameters (`$name`) when the statement runs; only identifiers or fragments that
 genuinely vary (a schema, a table, a column list) are `{{ name }}` placeholders, filled here with Jinja. Undefined
 placeholders fail (StrictUndefined) rather than rendering as empty SQL.
