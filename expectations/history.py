@@ -9,29 +9,12 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-QUALITY_RESULTS_DDL = """create table if not exists ops.quality_results (
-    checked_at TIMESTAMPTZ not null,
-    run_id VARCHAR,
-    asset VARCHAR not null,
-    check_name VARCHAR not null,
-    suite VARCHAR not null,
-    expectation VARCHAR not null,
-    expectation_type VARCHAR not null,
-    column_name VARCHAR,
-    severity VARCHAR not null,
-    partition_start DATE,
-    partition_end DATE,
-    success BOOLEAN not null,
-    observed_value JSON,
-    unexpected_count BIGINT,
-    sample JSON,
-    exception VARCHAR
-)"""
+from warehouse.sql_files import query
 
 
 def ensure_history(con) -> None:
     con.execute("create schema if not exists ops")
-    con.execute(QUALITY_RESULTS_DDL)
+    con.execute(query(__package__, "history_table"))
 
 
 def record(

@@ -34,6 +34,7 @@ import duckdb
 
 from orchestration.dbt_project import DBT_DIR, dbt_executable, dbt_project
 from warehouse.config import data_dir
+from warehouse.sql_files import query
 
 # The files of the project that the page shows or that decide what dbt compiles.
 PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "packages.yml", "selectors.yml")
@@ -95,18 +96,6 @@ def _documented_relations() -> set[tuple[str, str]]:
     return found
 
 
-_CATALOGUE_SQL = """
-select schema_name, table_name, column_index, column_name, data_type, comment
-from duckdb_columns() where database_name = current_database()
-union all
-select schema_name, table_name, 0, null, 'table', comment from duckdb_tables() where database_name = current_database()
-union all
-select schema_name, view_name, 0, null, 'view', comment
-from duckdb_views() where database_name = current_database() and not internal
-order by all
-"""
-
-
 def _catalogue(warehouse: Path) -> list[tuple] | None:
     """Columns, types and comments of the documented relations in the warehouse; None when it cannot be read (the
     page is then regenerated: correct, only slower)."""
@@ -115,7 +104,7 @@ def _catalogue(warehouse: Path) -> list[tuple] | None:
     relations = _documented_relations()
     try:
         with duckdb.connect(str(warehouse), read_only=True) as con:
-            rows = con.execute(_CATALOGUE_SQL).fetchall()
+            rows = con.execute(query(__package__, "dbt_docs_catalogue")).fetchall()
     except duckdb.Error:
         return None
     return [row for row in rows if (row[0], row[1]) in relations]

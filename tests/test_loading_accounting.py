@@ -132,8 +132,11 @@ def test_files_of_folders_that_are_not_a_date_are_logged_once(wh):
 def test_an_existing_warehouse_is_migrated(tmp_path):
     """A warehouse made before `detail` and the nullable `delivery_date`: ensure_schema adds and relaxes them."""
     con = connect(tmp_path / "old.duckdb")
-    old_ddl = [s.replace("    delivery_date DATE,", "    delivery_date DATE not null,") for s in OPS_DDL]
-    old_ddl = [s.replace("    detail VARCHAR,\n", "") for s in old_ddl]
+    # The current DDL must hold the lines undone here, or the "old" warehouse would be a current one.
+    for line in ("    delivery_date date,\n", "    detail varchar,\n"):
+        assert sum(line in s for s in OPS_DDL) == 1
+    old_ddl = [s.replace("    delivery_date date,", "    delivery_date date not null,") for s in OPS_DDL]
+    old_ddl = [s.replace("    detail varchar,\n", "") for s in old_ddl]
     for statement in old_ddl:
         con.execute(statement)
     con.execute(

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from warehouse.contract import FEEDS
+from warehouse.sql_files import query
 
 LOADED = "loaded"
 DUPLICATE = "duplicate"
@@ -155,15 +156,6 @@ def first_load(con, sha256: str) -> tuple[str, date, str] | None:
     return con.execute("select feed, delivery_date, path from ops.files where file_sha256 = ?", [sha256]).fetchone()
 
 
-def _actual_counts_sql(feeds) -> str:
-    raw = " union all ".join(
-        f"select '{name}' as feed, _file_sha256 as sha, count(*) as n from raw.{name} group by _file_sha256"
-        for name in feeds
-    )
-    return f"""with actual_raw as ({raw}),
-    actual_quarantine as (select file_sha256 as sha, count(*) as n from ops.quarantine group by file_sha256)"""
-
-
 def reconcile(con, feed: str | None = None) -> list[dict]:
     """Loaded files (of `feed`, or of every feed) whose counts do not reconcile; empty when every row is in exactly
     one place.
@@ -172,19 +164,12 @@ def reconcile(con, feed: str | None = None) -> list[dict]:
     quarantine really hold rows_loaded and rows_quarantined rows of that file.
     """
     feeds = [feed] if feed else list(FEEDS)
-    rows = con.execute(
-        f"""{_actual_counts_sql(feeds)}
-        select l.load_id, l.file_sha256, l.feed, l.delivery_date, l.path, l.rows_read, l.rows_loaded,
-            l.rows_quarantined, coalesce(r.n, 0) as raw_rows, coalesce(q.n, 0) as quarantine_rows
-        from ops.load_log l
-        left join actual_raw r on r.feed = l.feed and r.sha = l.file_sha256
-        left join actual_quarantine q on q.sha = l.file_sha256
-        where l.status = '{LOADED}' and l.feed in (select unnest(?)) and (
-            l.rows_read <> l.rows_loaded + l.rows_quarantined
-            or coalesce(r.n, 0) <> l.rows_loaded
-            or coalesce(q.n, 0) <> l.rows_quarantined)
-        order by l.load_id""",
-        [feeds],
+    # One count per feed's raw table: the union is built here, the feeds being the contract's.
+    raw_counts = " union all ".join(
+        f"select '{name}' as feed, _file_sha256 as sha, count(*) as n from raw.{name} group by _file_sha256"
+        for name in feeds
     )
+    statement = query(__package__, "load_log_reconcile", raw_counts=raw_counts)
+    rows = con.execute(statement, {"loaded": LOADED, "feeds": feeds})
     names = [d[0] for d in rows.description]
     return [dict(zip(names, row, strict=True)) for row in rows.fetchall()]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from warehouse.contract import FEEDS
 from warehouse.contract.schema import Feed
+from warehouse.sql_files import query
 
 LINEAGE_COLUMNS = (
     ("_file_sha256", "VARCHAR"),
@@ -30,20 +31,11 @@ def current_view_ddl(feed: Feed) -> str:
     the latest load: several delivery dates loaded in one batch share one `_loaded_at`."""
     key = ", ".join(feed.key)
     by_load = "_delivery_date desc, _loaded_at desc, _file_sha256 desc, _row_number desc"
+    fragments = {"feed": feed.name, "feed_key": key}
     if feed.versioning == "entry":
-        # A higher entry_version replaces every line of the entry, including lines it no longer has.
-        return f"""create or replace view raw.{feed.name}_current as
-select * exclude (_version_rank)
-from (
-    select *, dense_rank() over (partition by entry_number order by entry_version desc) as _version_rank
-    from raw.{feed.name}
-)
-where _version_rank = 1
-qualify row_number() over (partition by {key} order by {by_load}) = 1"""
+        return query(__package__, "tables_current_view_by_entry", **fragments, order_by=by_load)
     order = f"{feed.version_column} desc, {by_load}" if feed.versioning == "latest" else by_load
-    return f"""create or replace view raw.{feed.name}_current as
-select * from raw.{feed.name}
-qualify row_number() over (partition by {key} order by {order}) = 1"""
+    return query(__package__, "tables_current_view", **fragments, order_by=order)
 
 
 def create_raw_tables(con) -> None:

@@ -25,6 +25,7 @@ import pandas as pd
 
 from warehouse.metrics.estimates import MIN_SAMPLED, Z95, empty_estimates, suppress_small_cells
 from warehouse.metrics.periods import period_sql
+from warehouse.sql_files import query
 
 SPEED_TABLE = "clearance_speed"
 INDEX_TABLE = "clearance_index"
@@ -33,84 +34,17 @@ SPEED_NOTE = "census of released entries with no material discrepancy found; ord
 INDEX_EXTRA_COLUMNS = {"goods_types": "bigint", "base_period": "varchar"}
 INDEX_NOTE = "Laspeyres: 100 * sum(base entries x median arrival-to-release) / same in base period {base}; census"
 
-UNITS_SQL = f"""
-with principal_line as (
-    select entry_number, hts_code,
-        row_number() over (partition by entry_number order by entered_value_usd desc, line_number) as rank
-    from marts.fct_entry_lines
-)
-select
-    {period_sql("d")},
-    e.mode_of_transport as mode,
-    e.port_code as port,
-    coalesce(c.hs_section, 'unknown') as goods_type,
-    cast(lc.arrival_to_release_hours as double) as arrival_to_release_hours,
-    cast(lc.filing_to_release_hours as double) as filing_to_release_hours
-from marts.mart_entry_lifecycle as lc
-join marts.fct_entries as e on e.entry_number = lc.entry_number
-join marts.dim_dates as d on d.date_day = e.filed_date
-left join principal_line as p on p.entry_number = e.entry_number and p.rank = 1
-left join marts.dim_commodities as c on c.hts_code = p.hts_code
-where lc.is_released and not coalesce(lc.has_material_discrepancy, false)
-"""
-
-# Unpivot (domain, period kind, hours measure), then per group the quantiles and the sorted hours, whose 1-based
-# elements at the interval's ranks are the bounds (quantile_cont wants a constant quantile, hence one per column).
-QUANTILE_SQL = """
-with by_domain as (
-    select fiscal_year_label, fiscal_quarter_label, 'mode' as domain, mode as domain_value,
-        arrival_to_release_hours, filing_to_release_hours
-    from clearance_units
-    union all
-    select fiscal_year_label, fiscal_quarter_label, 'goods_type', goods_type,
-        arrival_to_release_hours, filing_to_release_hours
-    from clearance_units
-    union all
-    select fiscal_year_label, fiscal_quarter_label, 'port', port,
-        arrival_to_release_hours, filing_to_release_hours
-    from clearance_units
-),
-by_period as (
-    select 'fiscal_year' as period_kind, fiscal_year_label as period,
-        * exclude (fiscal_year_label, fiscal_quarter_label)
-    from by_domain
-    union all
-    select 'fiscal_quarter', fiscal_quarter_label, * exclude (fiscal_year_label, fiscal_quarter_label) from by_domain
-),
-long as (
-    select period_kind, period, domain, domain_value, 'arrival_to_release_hours' as metric,
-        arrival_to_release_hours as hours
-    from by_period
-    union all
-    select period_kind, period, domain, domain_value, 'filing_to_release_hours', filing_to_release_hours
-    from by_period
-),
-grouped as (
-    select period_kind, period, domain, domain_value, metric, count(*) as n,
-        quantile_cont(hours, 0.5) as median, quantile_cont(hours, 0.9) as p90,
-        list(hours order by hours) as sorted
-    from long
-    where hours is not null
-    group by all
-)
-select period_kind, period, domain, domain_value, metric, q, n,
-    case q when 0.5 then median else p90 end as estimate,
-    sorted[cast(greatest(1, least(n, floor(n * q - $z * sqrt(n * q * (1 - q))))) as bigint)] as ci_low,
-    sorted[cast(greatest(1, least(n, ceil(n * q + $z * sqrt(n * q * (1 - q))) + 1)) as bigint)] as ci_high
-from grouped, (select unnest([0.5, 0.9]::double[]) as q)
-"""
-
 
 def load_units(con) -> pd.DataFrame:
     """One row per compliant released entry: its periods, mode, goods type and hours."""
-    return con.execute(UNITS_SQL).df()
+    return con.execute(query(__package__, "clearance_units", period_columns=period_sql("d"))).df()
 
 
 def quantile_estimates(con, units: pd.DataFrame) -> pd.DataFrame:
     """Median and p90 with order-statistic intervals per period, domain (mode, goods_type, port) and hours measure."""
     con.register("clearance_units", units)
     try:
-        return con.execute(QUANTILE_SQL, {"z": Z95}).df()
+        return con.execute(query(__package__, "clearance_quantiles"), {"z": Z95}).df()
     finally:
         con.unregister("clearance_units")
 
@@ -118,7 +52,7 @@ def quantile_estimates(con, units: pd.DataFrame) -> pd.DataFrame:
 def clearance_speed(con, units: pd.DataFrame) -> pd.DataFrame:
     """The metrics.clearance_speed table."""
     q = quantile_estimates(con, units)
-    name = {0.5: "median", 0.9: "p90"}  # the two quantiles QUANTILE_SQL computes
+    name = {0.5: "median", 0.9: "p90"}  # the two quantiles clearance_quantiles.sql computes
     frame = pd.DataFrame(
         {
             "measure": q["metric"] + "_" + q["q"].round(1).map(name),

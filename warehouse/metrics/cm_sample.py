@@ -12,55 +12,16 @@ import pandas as pd
 
 from warehouse.metrics.periods import period_sql
 from warehouse.metrics.survey import Membership
+from warehouse.sql_files import query
 
 # Breakouts; `program` and `pti` are lists (an importer may be in two programmes, a commodity under two issues).
 DOMAINS = ("overall", "program", "hs_section", "hs_chapter", "country_of_origin", "port", "pti")
 LIST_DOMAINS = ("program", "pti")
 
-SAMPLE_SQL = f"""
-with programs as (
-    select l.entry_number, l.line_number, list(distinct p.program order by p.program) as programs
-    from marts.fct_exams as x
-    join marts.fct_entry_lines as l on x.entry_number = l.entry_number and x.line_number = l.line_number
-    join marts.dim_programs as p
-      on p.importer_number = l.importer_number
-     and p.enrolled_on <= l.filed_date and (p.left_on is null or p.left_on > l.filed_date)
-    where x.is_cm_sample
-    group by all
-)
-select
-    x.exam_id, x.entry_number, x.line_number,
-    x.cm_stratum, cast(x.cm_weight as double) as cm_weight,
-    coalesce(x.is_material, false) as is_material,
-    cast(l.entered_value_usd as double) as value_usd,
-    cast(x.declared_duty_usd as double) as declared_duty_usd,
-    cast(x.correct_duty_usd as double) as correct_duty_usd,
-    {period_sql("d")},
-    'all' as overall,
-    coalesce(pr.programs, ['none']) as program,
-    c.hs_section, l.hs_chapter, l.country_of_origin, l.port_code as port,
-    case when coalesce(c.pti_tags, '') = '' then ['none'] else string_split(c.pti_tags, ',') end as pti
-from marts.fct_exams as x
-join marts.fct_entry_lines as l on x.entry_number = l.entry_number and x.line_number = l.line_number
-join marts.dim_dates as d on d.date_day = l.filed_date
-left join marts.dim_commodities as c on c.hts_code = l.hts_code
-left join programs as pr on pr.entry_number = x.entry_number and pr.line_number = x.line_number
-where x.is_cm_sample
-order by x.exam_id, x.entry_number, x.line_number
-"""
+# The SQL is rendered once: SIGNATURE_SQL, which reads the sample, goes to period_scope.plan as a statement.
+SAMPLE_SQL = query(__package__, "cm_sample_lines", period_columns=period_sql("d"))
 
 
-# Every fiscal period with filed lines: the periods a measure from the sample owes a row, sampled or not.
-FILED_PERIODS_SQL = f"""
-with labels as (
-    select distinct {period_sql("d")}
-    from marts.fct_entry_lines as l join marts.dim_dates as d on d.date_day = l.filed_date
-)
-select 'fiscal_year' as period_kind, fiscal_year_label as period from labels
-union
-select 'fiscal_quarter', fiscal_quarter_label from labels
-order by all
-"""
 NO_SAMPLE_NOTE = "suppressed: no cm_random sample line in the period (no compliance-measurement exam of its lines)"
 
 
@@ -69,43 +30,12 @@ NO_SAMPLE_NOTE = "suppressed: no cm_random sample line in the period (no complia
 # filed lines (their keys, versions and load times: a line changes only by a new version or load) with the section
 # and PTI labels of their tariff codes, by which the declared totals are broken out. Only what a period's own lines
 # use counts: the dimensions grow every day (new tariff codes, new enrolments) without touching the old periods.
-SIGNATURE_SQL = f"""
-with sample as ({SAMPLE_SQL}),
-sample_periods as (
-    select 'fiscal_year' as period_kind, fiscal_year_label as period, count(*) as n, sum(hash(sample)::hugeint) as h
-    from sample group by all
-    union all
-    select 'fiscal_quarter', fiscal_quarter_label, count(*), sum(hash(sample)::hugeint) from sample group by all
-),
-line_days as (
-    -- per filed day and tariff code first (a small table), then joined to the commodity labels in use
-    select filed_date, hts_code, count(*) as n,
-        sum(hash(entry_number, line_number, entry_version, loaded_at)::hugeint) as h
-    from marts.fct_entry_lines group by all
-),
-labelled_days as (
-    select {period_sql("d")}, n, hash(h, c.hs_section, c.pti_tags)::hugeint as h
-    from line_days
-    join marts.dim_dates as d on d.date_day = line_days.filed_date
-    left join marts.dim_commodities as c on c.hts_code = line_days.hts_code
-),
-line_periods as (
-    select 'fiscal_year' as period_kind, fiscal_year_label as period, sum(n) as n, sum(h) as h
-    from labelled_days group by all
-    union all
-    select 'fiscal_quarter', fiscal_quarter_label, sum(n), sum(h) from labelled_days group by all
-)
-select period_kind, period,
-    (coalesce(l.n, 0) + coalesce(s.n, 0))::bigint as rows_in,
-    hash(coalesce(l.n, 0), coalesce(l.h, 0), coalesce(s.n, 0), coalesce(s.h, 0)) as signature
-from line_periods as l
-full join sample_periods as s using (period_kind, period)
-"""
+SIGNATURE_SQL = query(__package__, "cm_sample_signature", sample_query=SAMPLE_SQL, period_columns=period_sql("d"))
 
 
 def filed_periods(con, years: list[str] | None = None) -> pd.DataFrame:
     """(period_kind, period) of every fiscal year and quarter with filed lines (with `years`, of those years)."""
-    periods = con.execute(FILED_PERIODS_SQL).df()
+    periods = con.execute(query(__package__, "cm_sample_filed_periods", period_columns=period_sql("d"))).df()
     return periods if years is None else periods[periods["period"].str[:6].isin(years)].reset_index(drop=True)
 
 

@@ -26,6 +26,7 @@ import pandas as pd
 
 from warehouse.metrics.estimates import MIN_SAMPLED
 from warehouse.metrics.targeting import estimate_row, rows_frame
+from warehouse.sql_files import query
 
 EVENT_TYPES = ("penalty", "seizure", "audit_finding")
 DEFAULT_WINDOW_DAYS = 180
@@ -33,86 +34,6 @@ BOOTSTRAP_REPLICATES = 2000
 BOOTSTRAP_SEED = 20250701
 # The table's own columns, typed: with no event at all `line_source` is NULL on every row and would have no type.
 EXTRA_COLUMNS = {"importers": "bigint", "line_source": "varchar", "window_days": "bigint"}
-
-
-def _counts_sql(window_days: int) -> str:
-    return f"""
-        with bounds as (select min(exam_date) as lo, max(exam_date) as hi from marts.fct_exams),
-        events as (
-            select importer_number, 'penalty' as event_type, assessed_on as d from marts.fct_penalties
-            where importer_number is not null and assessed_on is not null
-            union all
-            select importer_number, 'seizure', seized_on from marts.fct_seizures where importer_number is not null
-            union all
-            select importer_number, 'audit_finding', closed_on from marts.fct_audits
-            where has_findings and closed_on is not null
-        ),
-        first_events as (
-            select event_type, importer_number, min(d) as d from events group by all
-            union all
-            select 'any', importer_number, min(d) from events group by all
-        ),
-        windows as (
-            select f.event_type, f.importer_number,
-                   greatest(f.d - {int(window_days)}, b.lo) as b_from, f.d - 1 as b_to,
-                   f.d + 1 as a_from, least(f.d + {int(window_days)}, b.hi) as a_to
-            from first_events f, bounds b
-            where f.d - 1 >= b.lo and f.d + 1 <= b.hi
-        ),
-        lines as (
-            select f.importer_number, x.exam_date as day,
-                   count(*) as n_all, count(*) filter (where x.is_material) as d_all,
-                   count(*) filter (where x.is_cm_sample) as n_cm,
-                   count(*) filter (where x.is_cm_sample and x.is_material) as d_cm
-            from marts.fct_exams x join marts.fct_entries f using (entry_number)
-            group by all
-        ),
-        section_value as (
-            select l.importer_number, c.hs_section, sum(l.entered_value_usd) as v
-            from marts.fct_entry_lines l left join marts.dim_commodities c using (hts_code)
-            group by all
-        ),
-        profile as (
-            select importer_number, ntile(5) over (order by sum(v), importer_number) as band,
-                   arg_max(coalesce(hs_section, '?'), v) as section
-            from section_value group by importer_number
-        ),
-        comparables as (
-            select * from profile where importer_number not in (select importer_number from events)
-        ),
-        treated as (
-            select w.*, p.band, p.section,
-                   exists (select 1 from comparables c where c.band = p.band and c.section = p.section) as exact
-            from windows w join profile p using (importer_number)
-        ),
-        own as (
-            select t.event_type, t.importer_number,
-                   {_window_sums("l")}
-            from treated t left join lines l on l.importer_number = t.importer_number
-            group by all
-        ),
-        comparison as (
-            select t.event_type, t.importer_number, bool_or(t.exact) as exact_match,
-                   {_window_sums("l", prefix="c")}
-            from treated t
-            join comparables c on c.band = t.band and (not t.exact or c.section = t.section)
-            left join lines l on l.importer_number = c.importer_number
-            group by all
-        )
-        select * from own left join comparison using (event_type, importer_number)
-        order by event_type, importer_number
-    """
-
-
-def _window_sums(alias: str, prefix: str = "") -> str:
-    parts = []
-    for source in ("all", "cm"):
-        for side, lo, hi in (("b", "b_from", "b_to"), ("a", "a_from", "a_to")):
-            inside = f"{alias}.day between t.{lo} and t.{hi}"
-            for kind in ("n", "d"):
-                name = f"{prefix}{kind}_{side}_{source}"
-                parts.append(f"coalesce(sum({alias}.{kind}_{source}) filter (where {inside}), 0) as {name}")
-    return ",\n                   ".join(parts)
 
 
 def _rates(sums: np.ndarray) -> np.ndarray:
@@ -170,7 +91,7 @@ def deterrence(
     con, window_days: int = DEFAULT_WINDOW_DAYS, replicates: int = BOOTSTRAP_REPLICATES, seed: int = BOOTSTRAP_SEED
 ) -> pd.DataFrame:
     """metrics.deterrence rows: domain `event_type` (penalty, seizure, audit_finding) and `overall` (any event)."""
-    counts = con.execute(_counts_sql(window_days)).df()
+    counts = con.execute(query(__package__, "deterrence_counts"), {"window_days": int(window_days)}).df()
     rows = []
     for event_type in ("any", *EVENT_TYPES):
         group = counts[counts.event_type == event_type]

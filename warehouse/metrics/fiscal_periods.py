@@ -4,6 +4,8 @@ label them: `FY2026` (period_kind `fiscal_year`) and `FY2026Q1` (period_kind `fi
 
 from __future__ import annotations
 
+from warehouse.sql_files import query
+
 
 def fiscal_year_sql(date_sql: str) -> str:
     return f"(year({date_sql}) + case when month({date_sql}) >= 10 then 1 else 0 end)"
@@ -27,19 +29,6 @@ def period_rows_sql(date_sql: str) -> str:
 def periods_table_sql(date_table_sql: str, date_column: str) -> str:
     """Every fiscal period (both kinds) in which `date_column` of `date_table_sql` has a value, with its first and
     last calendar day (the whole fiscal period, not just the days with data)."""
-    fy = fiscal_year_sql("d")
-    fq = fiscal_quarter_sql("d")
-    return f"""
-        with days as (select distinct {date_column} as d from {date_table_sql} where {date_column} is not null),
-        keyed as (
-            select {fy} as fy, {fq} as fq from days group by all
-        )
-        select 'fiscal_year' as period_kind, 'FY' || fy as period,
-               make_date(fy - 1, 10, 1) as period_start, make_date(fy, 9, 30) as period_end
-        from (select distinct fy from keyed)
-        union all
-        select 'fiscal_quarter', 'FY' || fy || 'Q' || fq,
-               (make_date(fy - 1, 10, 1) + to_months(3 * (fq - 1)))::date,
-               (make_date(fy - 1, 10, 1) + to_months(3 * fq) - interval 1 day)::date
-        from keyed
-    """
+    fragments = {"date_table": date_table_sql, "date_column": date_column}
+    fragments |= {"fiscal_year": fiscal_year_sql("d"), "fiscal_quarter": fiscal_quarter_sql("d")}
+    return query(__package__, "fiscal_periods_table", **fragments)

@@ -25,15 +25,22 @@ import pandas as pd
 from warehouse.db import table_exists
 from warehouse.metrics.estimates import insert_estimates, write_estimates
 from warehouse.metrics.periods import prior_period
+from warehouse.sql_files import query
 
 STATE_TABLE = "ops.measured_periods"
 _KEYS = ["period_kind", "period"]
 
 
+def method_files() -> list[Path]:
+    """The measuring code: every module of warehouse/metrics and every SQL file they run (sql/)."""
+    here = Path(__file__).parent
+    return sorted(here.glob("*.py")) + sorted(here.glob("sql/*.sql"))
+
+
 def method_fingerprint() -> str:
-    """A hash of every module of warehouse/metrics: when any changes, every period is re-measured once."""
+    """A hash of the measuring code (`method_files`): when any of it changes, every period is re-measured once."""
     digest = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")):
+    for path in method_files():
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -94,15 +101,8 @@ def plan(con, table: str, signature_sql: str) -> Scope:
         return Scope(table, None, "no record of the periods it was measured from")
     if stored[1]:
         return Scope(table, None, "the measuring code changed")
-    changed = con.execute(
-        f"""
-        select coalesce(n.period_kind, o.period_kind), coalesce(n.period, o.period)
-        from _signatures_now as n
-        full join (select * from {STATE_TABLE} where measure_table = ?) as o using (period_kind, period)
-        where n.signature is distinct from o.signature or n.rows_in is distinct from o.rows_in
-        """,
-        [table],
-    ).fetchall()
+    statement = query(__package__, "period_scope_changed", state_table=STATE_TABLE)
+    changed = con.execute(statement, {"measure_table": table}).fetchall()
     if not changed:
         return Scope(table, frozenset(), "no period's inputs changed")
     return Scope(table, frozenset(changed), "inputs changed in these periods")

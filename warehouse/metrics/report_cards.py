@@ -21,6 +21,7 @@ from warehouse.metrics.estimates import ESTIMATE_COLUMNS
 from warehouse.metrics.fiscal_periods import period_rows_sql
 from warehouse.metrics.periods import prior_period
 from warehouse.metrics.targeting import census_row, enforcement_rows, rows_frame
+from warehouse.sql_files import query
 
 CARDS = {"port": ("report_card_ports", "port_code"), "pti": ("report_card_ptis", "pti")}
 UPSTREAM_TABLES = ("compliance_rate", "clearance_speed")
@@ -51,8 +52,8 @@ def rank_direction(measure: str) -> str:
 
 
 def _table_exists(con, table: str) -> bool:
-    query = "select count(*) from information_schema.tables where table_schema = 'metrics' and table_name = ?"
-    return con.execute(query, [table]).fetchone()[0] > 0
+    statement = "select count(*) from information_schema.tables where table_schema = 'metrics' and table_name = ?"
+    return con.execute(statement, [table]).fetchone()[0] > 0
 
 
 def upstream_rows(con, domain: str) -> tuple[pd.DataFrame, list[str]]:
@@ -71,22 +72,15 @@ def upstream_rows(con, domain: str) -> tuple[pd.DataFrame, list[str]]:
 def _enforcement_counts(con, domain: str, column: str) -> list[dict]:
     """Seizures by port / issue and, for issues, penalty cases: census counts and values per period."""
     rows = []
-    seizures = con.execute(f"""
-        select period_kind, period, {column}::varchar as v, count(*) as n,
-               coalesce(sum(domestic_value_usd), 0)::double as value
-        from (select *, unnest({period_rows_sql("seized_on")}, recursive := true) from marts.fct_seizures)
-        where {column} is not null group by all
-    """).fetchall()
+    fragments = {"domain_column": column, "seizure_periods": period_rows_sql("seized_on")}
+    seizures = con.execute(query(__package__, "report_cards_seizures", **fragments)).fetchall()
     for kind, period, value, n, usd in seizures:
         key = (kind, period, domain, value)
         rows.append(census_row("seizures", "count", *key, n, n, "seizures"))
         rows.append(census_row("seizure_domestic_value_usd", "usd", *key, usd, n, "domestic value of seized goods"))
     if domain == "pti":
-        penalties = con.execute(f"""
-            select period_kind, period, pti, count(*) as n
-            from (select *, unnest({period_rows_sql("opened_on")}, recursive := true) from marts.fct_penalties)
-            where pti is not null group by all
-        """).fetchall()
+        fragments = {"penalty_periods": period_rows_sql("opened_on")}
+        penalties = con.execute(query(__package__, "report_cards_penalties", **fragments)).fetchall()
         for kind, period, value, n in penalties:
             rows.append(census_row("penalty_cases", "count", kind, period, domain, value, n, n, "penalty cases opened"))
     return rows

@@ -30,50 +30,17 @@ import pandas as pd
 
 from warehouse.metrics.estimates import MIN_SAMPLED, Z95, empty_estimates, wilson_interval
 from warehouse.metrics.fiscal_periods import period_rows_sql
+from warehouse.sql_files import query
 
 PRIORITY_PTIS = ("adcvd", "agriculture", "import_safety", "ipr", "penalties", "textiles")
 ENVIRONMENTS = ("pre_entry", "entry", "post_release")
-_PTI_LIST = ", ".join(f"'{p}'" for p in PRIORITY_PTIS)
-
-
-def _exam_lines_sql(domain_sql: str) -> str:
-    return f"""
-        select *, {domain_sql} as domain_value
-        from (select *, unnest({period_rows_sql("exam_date")}, recursive := true) from marts.fct_exams)
-    """
 
 
 def exam_stats(con, domain_sql: str) -> pd.DataFrame:
     """Per period and domain value: census sums, the targeted lines' hits, and the sums over targeted exams the
     clustered variance of the hit rate needs (exams; sum h^2, h m, m^2 of each exam's hits h and lines m)."""
-    return con.execute(f"""
-        with lines as ({_exam_lines_sql(domain_sql)}),
-        by_exam as (
-            select period_kind, period, domain_value::varchar as domain_value, exam_id,
-                   count(*) filter (where is_material)::double as h, count(*)::double as m
-            from lines where not is_cm_sample
-            group by all
-        ),
-        clusters as (
-            select period_kind, period, domain_value, count(*) as targeted_exams,
-                   sum(h * h) as s_hh, sum(h * m) as s_hm, sum(m * m) as s_mm
-            from by_exam group by all
-        ),
-        totals as (
-            select period_kind, period, domain_value::varchar as domain_value,
-                   count(*) as exam_lines,
-                   count(*) filter (where not is_cm_sample) as targeted_lines,
-                   count(*) filter (where not is_cm_sample and is_material) as targeted_hits,
-                   coalesce(sum(officer_hours), 0)::double as officer_hours,
-                   coalesce(sum(duty_difference_usd), 0)::double as revenue_found_usd
-            from lines
-            group by all
-        )
-        select t.*, coalesce(c.targeted_exams, 0) as targeted_exams,
-               coalesce(c.s_hh, 0) as s_hh, coalesce(c.s_hm, 0) as s_hm, coalesce(c.s_mm, 0) as s_mm
-        from totals as t
-        left join clusters as c using (period_kind, period, domain_value)
-    """).df()
+    fragments = {"exam_periods": period_rows_sql("exam_date"), "exam_domain": domain_sql}
+    return con.execute(query(__package__, "targeting_exam_stats", **fragments)).df()
 
 
 def clustered_rate(hits: int, lines: int, exams: int, s_hh: float, s_hm: float, s_mm: float):
@@ -89,13 +56,8 @@ def clustered_rate(hits: int, lines: int, exams: int, s_hh: float, s_hm: float, 
 
 def random_strata(con, domain_sql: str) -> pd.DataFrame:
     """Per period, domain value and cm_stratum: the sums the weighted material rate and its variance need."""
-    return con.execute(f"""
-        select period_kind, period, domain_value::varchar as domain_value, cm_stratum,
-               count(*) as n, sum(w) as s_w, sum(w * y) as s_wy, sum(w * w) as s_w2, sum(w * w * y) as s_w2y
-        from (select *, cm_weight::double as w, is_material::int::double as y
-              from ({_exam_lines_sql(domain_sql)}) where is_cm_sample)
-        group by all
-    """).df()
+    fragments = {"exam_periods": period_rows_sql("exam_date"), "exam_domain": domain_sql}
+    return con.execute(query(__package__, "targeting_random_strata", **fragments)).df()
 
 
 def weighted_rates(strata: pd.DataFrame) -> dict[tuple, tuple[float, float, int]]:
@@ -209,17 +171,8 @@ def lift_row(period_kind, period, domain, value, hits, n_targeted, hit_se, basel
 
 def audit_stats(con, domain_sql: str) -> pd.DataFrame:
     """Per period and domain value: audits opened, their hours and revenue, and closed audits with findings."""
-    return con.execute(f"""
-        select period_kind, period, domain_value::varchar as domain_value,
-               count(*) as audits,
-               coalesce(sum(audit_hours), 0)::double as audit_hours,
-               coalesce(sum(revenue_loss_usd), 0)::double as audit_revenue_found_usd,
-               count(*) filter (where is_closed) as closed_audits,
-               count(*) filter (where is_closed and has_findings) as closed_with_findings
-        from (select *, {domain_sql} as domain_value
-              from (select *, unnest({period_rows_sql("opened_on")}, recursive := true) from marts.fct_audits))
-        group by all
-    """).df()
+    fragments = {"audit_periods": period_rows_sql("opened_on"), "audit_domain": domain_sql}
+    return con.execute(query(__package__, "targeting_audit_stats", **fragments)).df()
 
 
 def enforcement_rows(con, domain: str, exam_domain_sql: str, audit_domain_sql: str | None) -> list[dict]:
@@ -300,20 +253,10 @@ def enforcement_rows(con, domain: str, exam_domain_sql: str, audit_domain_sql: s
 
 def hours_share_rows(con, domain: str, exam_domain_sql: str, audit_domain_sql: str) -> list[dict]:
     """pti_hours_share per period and domain value, over exam lines and audits together (units weighted by hours)."""
-    frame = con.execute(f"""
-        with units as (
-            select period_kind, period, {exam_domain_sql}::varchar as domain_value,
-                   coalesce(officer_hours, 0)::double as h, (pti in ({_PTI_LIST}))::int::double as p
-            from (select *, unnest({period_rows_sql("exam_date")}, recursive := true) from marts.fct_exams)
-            union all
-            select period_kind, period, {audit_domain_sql}::varchar,
-                   coalesce(audit_hours, 0)::double, (coalesce(pti, '') in ({_PTI_LIST}))::int::double
-            from (select *, unnest({period_rows_sql("opened_on")}, recursive := true) from marts.fct_audits)
-        )
-        select period_kind, period, domain_value, count(*) as n, sum(h) as s_h, sum(h * p) as s_hp,
-               sum(h * h) as s_h2, sum(h * h * p) as s_h2p
-        from units group by all
-    """).df()
+    fragments = {"exam_periods": period_rows_sql("exam_date"), "audit_periods": period_rows_sql("opened_on")}
+    fragments |= {"exam_domain": exam_domain_sql, "audit_domain": audit_domain_sql}
+    statement = query(__package__, "targeting_hours_share", **fragments)
+    frame = con.execute(statement, {"priority_ptis": list(PRIORITY_PTIS)}).df()
     rows = []
     for f in frame.itertuples(index=False):
         key = (f.period_kind, f.period, domain, f.domain_value)

@@ -12,14 +12,7 @@ from warehouse.report import formats
 from warehouse.report.charts import Point, Series, interval_chart
 from warehouse.report.html_parts import not_computed, table
 from warehouse.report.source import has_table
-
-# The latest run of each check (asset, check name): its rows are the current status of its expectations.
-LATEST = """
-with latest as (
-    select asset, check_name, max(checked_at) as checked_at from ops.quality_results group by asset, check_name
-)
-select q.* from ops.quality_results q join latest using (asset, check_name, checked_at)
-"""
+from warehouse.sql_files import query
 
 
 def render(con, data_docs: Path, out: Path) -> tuple[str, int, str]:
@@ -32,17 +25,9 @@ def render(con, data_docs: Path, out: Path) -> tuple[str, int, str]:
         parts.append('<p class="note">No Data Docs site beside this warehouse.</p>')
     if not has_table(con, "ops", "quality_results"):
         return "".join(parts) + not_computed("ops.quality_results (no quality checks have run)"), 0, ""
-    suites = con.execute(
-        f"""select suite, count(*) as expectations, count(*) filter (success) as passed,
-               count(*) filter (not success and severity = 'error') as failed_errors,
-               count(*) filter (not success and severity <> 'error') as failed_warnings,
-               max(checked_at) as last_checked
-        from ({LATEST}) group by suite order by suite"""
-    ).fetchall()
-    failing = con.execute(
-        f"""select suite, expectation, severity, unexpected_count, partition_start, partition_end
-        from ({LATEST}) where not success order by severity, suite, expectation"""
-    ).fetchall()
+    # Both at the latest run of each check (asset, check name): its rows are the current status of its expectations.
+    suites = con.execute(query(__package__, "quality_section_suites")).fetchall()
+    failing = con.execute(query(__package__, "quality_section_failing")).fetchall()
     if not suites:
         return "".join(parts) + '<p class="not-computed">ops.quality_results is empty.</p>', 0, ""
     blocking = sum(s[3] for s in suites)

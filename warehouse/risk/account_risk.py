@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from warehouse.db import table_exists
+from warehouse.sql_files import query
 
 HISTORY_PRIOR_LINES = 50.0
 MODEL_PRIOR_LINES = 20.0
@@ -35,51 +36,6 @@ BANDS = ((25.0, "low"), (50.0, "medium"), (75.0, "high"), (math.inf, "very high"
 TOP_REASONS = 3
 REASON_SEPARATOR = " | "
 
-_ACCOUNTS_SQL = """
-select a.importer_number, a.legal_name, a.line_count, a.entered_value_usd::double as entered_value_usd
-from marts.mart_importer_accounts as a
-where a.account_period = 'all_time'
-"""
-
-_HISTORY_SQL = """
-select l.importer_number,
-    count(*) as examined_lines,
-    count(*) filter (where e.is_material) as material_lines,
-    coalesce(sum(e.duty_difference_usd) filter (where e.is_material), 0)::double as revenue_found_usd
-from marts.fct_exams as e
-join marts.fct_entry_lines as l using (entry_number, line_number)
-group by all
-"""
-
-_MODEL_SQL = """
-select importer_number, count(*) as scored_lines, sum(p_material) as sum_p_material,
-    coalesce(sum(expected_revenue_usd), 0) as expected_revenue_usd
-from risk.line_scores
-group by all
-"""
-
-_EVENTS_SQL = """
-select importer_number, 'penalty' as kind, opened_on as event_on,
-    coalesce(culpability, statute) as detail, coalesce(loss_of_revenue_usd, 0)::double as amount_usd,
-    false as referral
-from marts.fct_penalties
-union all
-select importer_number, 'seizure', seized_on, violation, coalesce(domestic_value_usd, 0)::double, false
-from marts.fct_seizures
-union all
-select importer_number, 'audit_finding', coalesce(closed_on, opened_on), audit_type,
-    coalesce(revenue_loss_usd, 0)::double, is_penalty_referral
-from marts.fct_audits where has_findings
-"""
-
-_AS_OF_SQL = """
-select greatest(
-    (select max(filed_date) from marts.fct_entry_lines), (select max(exam_date) from marts.fct_exams),
-    (select max(opened_on) from marts.fct_penalties), (select max(seized_on) from marts.fct_seizures),
-    (select max(coalesce(closed_on, opened_on)) from marts.fct_audits)
-)
-"""
-
 
 def _require(con, table: str) -> None:
     if not table_exists(con, *table.split(".")):
@@ -91,12 +47,12 @@ def load_inputs(con) -> dict:
     for table in ("risk.line_scores", "risk.importer_entities"):
         _require(con, table)
     return {
-        "accounts": con.execute(_ACCOUNTS_SQL).df(),
-        "history": con.execute(_HISTORY_SQL).df(),
-        "model": con.execute(_MODEL_SQL).df(),
-        "events": con.execute(_EVENTS_SQL).df(),
+        "accounts": con.execute(query(__package__, "account_risk_accounts")).df(),
+        "history": con.execute(query(__package__, "account_risk_history")).df(),
+        "model": con.execute(query(__package__, "account_risk_model")).df(),
+        "events": con.execute(query(__package__, "account_risk_events")).df(),
         "entities": con.execute("select importer_number, entity_id from risk.importer_entities").df(),
-        "as_of": pd.Timestamp(con.execute(_AS_OF_SQL).fetchone()[0]),
+        "as_of": pd.Timestamp(con.execute(query(__package__, "account_risk_as_of")).fetchone()[0]),
     }
 
 

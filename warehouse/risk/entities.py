@@ -20,6 +20,8 @@ from datetime import date
 import duckdb
 import pandas as pd
 
+from warehouse.sql_files import query
+
 SCHEMA = "risk"
 # Pairs at or above this match probability are the same entity. The evidence of a true link is overwhelming
 # (shared phone, officer and address), so the threshold sits high to keep chance collisions of common names apart.
@@ -66,45 +68,8 @@ class TrainingImpossible(Exception):
 def registry_records(con: duckdb.DuckDBPyConnection, as_of: date | None = None) -> pd.DataFrame:
     """One linking record per registry version known on `as_of` (all when None), with normalised features and the
     importer's top manufacturers from its entry lines filed by then."""
-    cutoff = "date '9999-12-31'" if as_of is None else f"date '{as_of.isoformat()}'"
-    return con.execute(
-        f"""
-        with lines as (
-            select importer_number, manufacturer_id, count(*) as n
-            from marts.fct_entry_lines
-            where filed_date <= {cutoff} and manufacturer_id is not null
-            group by all
-        ),
-        ranked as (
-            select importer_number, manufacturer_id,
-                   row_number() over (partition by importer_number order by n desc, manufacturer_id) as rank
-            from lines
-        ),
-        manufacturers as (
-            select importer_number, list(manufacturer_id order by manufacturer_id) as manufacturers
-            from ranked where rank <= {TOP_MANUFACTURERS} group by all
-        )
-        select
-            i.importer_version_key as record_id,
-            i.importer_number,
-            i.valid_from,
-            i.legal_name,
-            nullif(trim(regexp_replace(regexp_replace(upper(i.legal_name), '[^A-Z0-9 ]', ' ', 'g'),
-                                       '{_FORM_WORDS}', ' ', 'g')), '') as name_core,
-            nullif(regexp_replace(upper(i.legal_name), '[^A-Z0-9]', '', 'g'), '') as name_compact,
-            nullif(regexp_replace(upper(i.street), '[^A-Z0-9]', '', 'g'), '') as street,
-            nullif(upper(trim(i.postal_code)), '') as postal_code,
-            nullif(regexp_replace(i.phone, '[^0-9]', '', 'g'), '') as phone,
-            nullif(regexp_replace(upper(i.officer_name), '[^A-Z]', '', 'g'), '') as officer_name,
-            nullif(trim(i.bond_number), '') as bond_number,
-            i.prior_importer_number,
-            coalesce(m.manufacturers, []::varchar[]) as manufacturers
-        from marts.dim_importers i
-        left join manufacturers m using (importer_number)
-        where i.valid_from <= {cutoff}
-        order by record_id
-        """
-    ).df()
+    params = {"as_of": as_of or date.max, "top_manufacturers": TOP_MANUFACTURERS, "form_words": _FORM_WORDS}
+    return con.execute(query(__package__, "entities_registry_records"), params).df()
 
 
 def _settings():
@@ -163,12 +128,9 @@ def training_obstacle(records: pd.DataFrame) -> str | None:
     counts = duckdb.connect()
     try:
         counts.register("linking_records", records)
-        prior_pairs = counts.execute(
-            f"""
-            select count(*) from linking_records as l join linking_records as r
-              on l.record_id < r.record_id and {" and ".join(f"l.{c} = r.{c}" for c in PRIOR_RULE)}
-            """
-        ).fetchall()[0][0]
+        same_prior_rule = " and ".join(f"l.{c} = r.{c}" for c in PRIOR_RULE)
+        prior_pairs = counts.execute(query(__package__, "entities_prior_pairs", same_prior_rule=same_prior_rule))
+        prior_pairs = prior_pairs.fetchall()[0][0]
     finally:
         counts.close()
     rule = ", ".join(PRIOR_RULE)
@@ -218,14 +180,7 @@ def score_pairs(
         model = _floor_m(linker.misc.save_model_to_json())
         linker = Linker(db_api.register("records", table_name="records_scored"), model, log_level=logging.WARNING)
         predictions = linker.inference.predict()
-        pairs = work.execute(
-            f"""
-            select record_id_l, record_id_r,
-                   importer_number_l, importer_number_r, match_probability, match_weight
-            from {predictions.physical_name}
-            order by record_id_l, record_id_r
-            """
-        ).df()
+        pairs = work.execute(query(__package__, "entities_pairs", predictions=predictions.physical_name)).df()
     finally:
         work.close()
     return pairs, model
@@ -320,41 +275,9 @@ def resolve(
 
 
 def _entities(con: duckdb.DuckDBPyConnection, members: pd.DataFrame, as_of: date | None) -> pd.DataFrame:
-    cutoff = "date '9999-12-31'" if as_of is None else f"date '{as_of.isoformat()}'"
     con.register("resolved_members", members)
     try:
-        return con.execute(
-            f"""
-            with registry as (
-                select importer_number, min(valid_from) as registered_on,
-                       arg_max(legal_name, valid_from) as legal_name, max(valid_from) as last_change_on,
-                       bool_or(prior_importer_number is not null) as declares_prior
-                from marts.dim_importers where valid_from <= {cutoff} group by all
-            ),
-            activity as (
-                select importer_number, min(filed_date) as first_filed_on, max(filed_date) as last_filed_on,
-                       count(*) as lines, sum(entered_value_usd) as entered_value_usd
-                from marts.fct_entry_lines where filed_date <= {cutoff} group by all
-            )
-            select
-                m.entity_id,
-                -- The name the entity trades under now: the current name of its most recently registered number.
-                arg_max(r.legal_name, (r.registered_on, m.importer_number)) as display_name,
-                count(*) as importer_numbers,
-                list(m.importer_number order by r.registered_on, m.importer_number) as importer_number_list,
-                min(least(r.registered_on, coalesce(a.first_filed_on, r.registered_on))) as first_seen_on,
-                max(greatest(r.last_change_on, coalesce(a.last_filed_on, r.last_change_on))) as last_seen_on,
-                coalesce(sum(a.lines), 0)::bigint as lines,
-                coalesce(sum(a.entered_value_usd), 0) as entered_value_usd,
-                bool_or(r.declares_prior) as declares_prior_number,
-                min(m.match_probability) as weakest_link_probability
-            from resolved_members m
-            join registry r using (importer_number)
-            left join activity a using (importer_number)
-            group by m.entity_id
-            order by m.entity_id
-            """
-        ).df()
+        return con.execute(query(__package__, "entities_entities"), {"as_of": as_of or date.max}).df()
     finally:
         con.unregister("resolved_members")
 
@@ -391,20 +314,8 @@ def write(con: duckdb.DuckDBPyConnection, resolution: Resolution) -> None:
     con.register("new_entities", resolution.entities)
     try:
         con.execute("begin")
-        con.execute(
-            f"""
-            create or replace table {SCHEMA}.importer_entities as
-            select {_typed(MEMBER_COLUMNS)}, current_timestamp::timestamptz as resolved_at
-            from new_importer_entities order by importer_number
-            """
-        )
-        con.execute(
-            f"""
-            create or replace table {SCHEMA}.entities as
-            select {_typed(ENTITY_COLUMNS)}, current_timestamp::timestamptz as resolved_at
-            from new_entities order by entity_id
-            """
-        )
+        fragments = {"member_columns": _typed(MEMBER_COLUMNS), "entity_columns": _typed(ENTITY_COLUMNS)}
+        con.execute(query(__package__, "entities_write", **fragments))
         con.execute("commit")
     except Exception:
         con.execute("rollback")
@@ -439,16 +350,7 @@ def pairwise_score(predicted: pd.DataFrame, truth: pd.DataFrame) -> PairwiseScor
     con = duckdb.connect()
     try:
         con.register("both_ids", both)
-        row = con.execute(
-            """
-            select count(*) filter (where a.entity_id_t = b.entity_id_t),
-                   count(*) filter (where a.entity_id_p = b.entity_id_p),
-                   count(*) filter (where a.entity_id_t = b.entity_id_t and a.entity_id_p = b.entity_id_p)
-            from both_ids a join both_ids b
-              on a.importer_number < b.importer_number
-             and (a.entity_id_t = b.entity_id_t or a.entity_id_p = b.entity_id_p)
-            """
-        ).fetchall()[0]
+        row = con.execute(query(__package__, "entities_pairwise_score")).fetchall()[0]
     finally:
         con.close()
     return PairwiseScore(int(row[0]), int(row[1]), int(row[2]))

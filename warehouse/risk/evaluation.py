@@ -38,6 +38,7 @@ from warehouse.risk.line_model import (
     training_obstacle,
 )
 from warehouse.risk.rule_baseline import rule_scores
+from warehouse.sql_files import query
 
 K_PCTS = (1, 2, 5, 10)
 SELECTORS = ("model", "rules", "random")
@@ -124,14 +125,7 @@ def evaluate(
     lines examined after it with the model, the rules and random selection, and record risk.model_evaluation.
     With `record_results` False nothing is written (the `tradewh risk evaluate` command, on the read-only copy)."""
     # Refuse early (before building features) when the history before the cutoff is too thin.
-    positives = con.execute(
-        """
-        select count(distinct (x.entry_number, x.line_number))
-        from marts.fct_exams as x join marts.fct_entry_lines as l using (entry_number, line_number)
-        where x.is_material and cast(x.completed_at as date) < ? and l.filed_date < ?
-        """,
-        [cutoff, cutoff],
-    ).fetchall()[0][0]
+    positives = con.execute(query(__package__, "evaluation_known_positives"), {"cutoff": cutoff}).fetchall()[0][0]
     if positives < MIN_POSITIVES:
         raise ValueError(f"only {positives} material lines before {cutoff}: too few to train")
     examined = load_examined(con)
@@ -212,13 +206,7 @@ def write_json(result: Evaluation, path: Path) -> None:
 
 def default_cutoff(con: duckdb.DuckDBPyConnection, test_share: float = 0.3) -> date:
     """The Monday on or before the filing date that leaves about `test_share` of the examined lines after it."""
-    day = con.execute(
-        """
-        select quantile_disc(l.filed_date, ?)
-        from marts.fct_entry_lines as l semi join marts.fct_exams as x using (entry_number, line_number)
-        """,
-        [1 - test_share],
-    ).fetchall()[0][0]
+    day = con.execute(query(__package__, "evaluation_filing_quantile"), {"share": 1 - test_share}).fetchall()[0][0]
     if day is None:
         raise ValueError("no examined lines in the warehouse")
     return day - pd.Timedelta(days=day.weekday()).to_pytimedelta()

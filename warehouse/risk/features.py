@@ -11,6 +11,7 @@ import duckdb
 import pandas as pd
 
 from warehouse.risk.profiles import LINE_KEY_COLUMNS, create_line_profiles, create_outcomes, profile_feature_names
+from warehouse.sql_files import query
 
 LINE_FEATURES = [
     "log_value",
@@ -54,82 +55,23 @@ _NORMS = {
 MICRO = 1e6
 
 
-def _create_norm(con: duckdb.DuckDBPyConnection, name: str) -> str:
+def _create_norm(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Temp table risk_norm_<name> (the name features_lines.sql reads it by)."""
     key, value, where = _NORMS[name]
-    table = f"risk_norm_{name}"
-    con.execute(f"""
-        create or replace temp table {table} as
-        select key, day, sum(n) over w as n, sum(s) over w as s
-        from (
-            select {key} as key, filed_date as day, count(*) as n, sum({value}) as s
-            from marts.fct_entry_lines where {where} group by all
-        )
-        window w as (partition by key order by day rows between unbounded preceding and current row)
-    """).fetchall()
-    return table
+    fragments = {"norm_table": f"risk_norm_{name}", "norm_key": key, "norm_value": value, "norm_filter": where}
+    con.execute(query(__package__, "features_norm", **fragments)).fetchall()
 
 
 def build_features(con: duckdb.DuckDBPyConnection, targets: str) -> pd.DataFrame:
     """Features of the lines named in `targets` (a relation with entry_number, line_number), as a DataFrame with
     entry_number, line_number, importer_number, filed_date and every column of FEATURES."""
-    con.execute(f"""
-        create or replace temp table risk_target_lines as
-        select l.entry_number, l.line_number, l.filed_date, {LINE_KEY_COLUMNS},
-               l.entered_value_usd, l.quantity, l.gross_weight_kg, l.duty_rate, l.spi_code, l.is_preference_claimed,
-               l.adcvd_case, l.adcvd_deposit_usd, l.country_of_export, l.is_related_party, l.entry_type,
-               l.mode_of_transport, l.hts_code, l.lines_in_entry
-        from (
-            select *, count(*) over (partition by entry_number) as lines_in_entry from marts.fct_entry_lines
-        ) as l
-        semi join {targets} as t on t.entry_number = l.entry_number and t.line_number = l.line_number
-    """).fetchall()
+    line_keys = ", ".join(f"l.{column.strip()}" for column in LINE_KEY_COLUMNS.split(","))
+    con.execute(query(__package__, "features_target_lines", targets=targets, line_keys=line_keys)).fetchall()
     create_outcomes(con)
     create_line_profiles(con, "risk_target_lines")
-    norms = {name: _create_norm(con, name) for name in _NORMS}
-    # AD/CVD orders in force on the filing day whose HTS prefix covers the line.
-    con.execute("""
-        create or replace temp table risk_line_adcvd as
-        select l.entry_number, l.line_number,
-               true as under_order, bool_or(o.country_code = l.country_of_origin) as under_order_of_origin
-        from risk_target_lines as l
-        join marts.dim_adcvd_orders as o
-          on starts_with(l.hts_code, o.hts_prefix)
-         and o.effective_on <= l.filed_date and (o.revoked_on is null or o.revoked_on > l.filed_date)
-        group by all
-    """).fetchall()
-    frame = con.execute(f"""
-        select l.entry_number, l.line_number, l.importer_number, l.filed_date,
-               p.* exclude (entry_number, line_number),
-               ln(1 + cast(l.entered_value_usd as double)) as log_value,
-               case when l.quantity > 0 and l.entered_value_usd > 0
-                    then ln(l.entered_value_usd / l.quantity) - uv.s / uv.n / {MICRO} end as unit_value_vs_norm,
-               case when l.gross_weight_kg > 0 and l.entered_value_usd > 0
-                    then ln(l.entered_value_usd / l.gross_weight_kg) - kg.s / kg.n / {MICRO}
-               end as value_per_kg_vs_norm,
-               cast(l.duty_rate as double) as duty_rate,
-               cast(l.duty_rate as double) - dr.s / dr.n / {MICRO} as duty_rate_vs_chapter_norm,
-               cast(l.is_preference_claimed as integer) as is_preference_claimed,
-               case when l.spi_code is not null then coalesce(pref.n, 0) end as preference_origin_prior_lines,
-               cast(l.adcvd_case is not null as integer) as has_adcvd_case,
-               cast(l.adcvd_deposit_usd / nullif(l.entered_value_usd, 0) as double) as adcvd_deposit_rate,
-               cast(coalesce(a.under_order, false) as integer) as under_adcvd_order,
-               cast(coalesce(a.under_order_of_origin, false) as integer) as under_adcvd_order_of_origin,
-               cast(coalesce(a.under_order, false) and l.adcvd_case is null as integer) as adcvd_order_without_case,
-               cast(l.country_of_export <> l.country_of_origin as integer) as export_differs_from_origin,
-               cast(substr(l.manufacturer_id, 1, 2) <> l.country_of_origin as integer) as manufacturer_country_differs,
-               cast(l.is_related_party as integer) as is_related_party,
-               try_cast(l.entry_type as integer) as entry_type,
-               try_cast(l.mode_of_transport as integer) as mode_of_transport,
-               l.lines_in_entry
-        from risk_target_lines as l
-        join risk_line_profiles as p on p.entry_number = l.entry_number and p.line_number = l.line_number
-        left join risk_line_adcvd as a on a.entry_number = l.entry_number and a.line_number = l.line_number
-        asof left join {norms["unit_value"]} as uv on uv.key = l.hs_subheading and l.filed_date > uv.day
-        asof left join {norms["value_per_kg"]} as kg on kg.key = l.hs_subheading and l.filed_date > kg.day
-        asof left join {norms["duty_rate"]} as dr on dr.key = l.hs_chapter and l.filed_date > dr.day
-        asof left join {norms["preference_origin"]} as pref
-          on pref.key = l.spi_code || '|' || l.country_of_origin and l.filed_date > pref.day
-        order by l.filed_date, l.entry_number, l.line_number
-    """).df()
+    for name in _NORMS:
+        _create_norm(con, name)
+    con.execute(query(__package__, "features_adcvd")).fetchall()
+    frame = con.execute(query(__package__, "features_lines"), {"micro": MICRO}).df()
     frame[FEATURES] = frame[FEATURES].astype("float64")
     return frame

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from warehouse.risk.features import FEATURES, build_features
+from warehouse.sql_files import query
 
 SEED = 20250701
 CLASSIFIER_PARAMS = {
@@ -48,17 +49,8 @@ MIN_NEGATIVES = 20  # nor with fewer lines without a material discrepancy (one c
 MIN_REVENUE_POSITIVES = 50  # fewer: expected revenue uses the mean revenue of material lines instead of a booster
 TOP_REASONS = 3
 
-RUN_COLUMNS = """
-    model_id varchar primary key, purpose varchar, trained_at timestamp with time zone, train_from date,
-    train_to date, cutoff date, n_train bigint, n_positive bigint, params varchar, features varchar[],
-    model_path varchar, revenue_model_path varchar, status varchar, note varchar
-"""
 # status of a run: a model was trained, or the cutoff's training data was too thin and `note` says why (no files).
 TRAINED, SKIPPED = "trained", "skipped"
-SCORE_COLUMNS = """
-    entry_number varchar, line_number bigint, importer_number varchar, filed_date date, model_id varchar,
-    p_material double, expected_revenue_usd double, top_reasons varchar, scored_at timestamp with time zone
-"""
 # Lines scored per frame (features, prediction and reasons of about 3 KB a line).
 CHUNK_LINES = 500_000
 
@@ -68,14 +60,7 @@ def models_dir(warehouse_file: Path) -> Path:
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("create schema if not exists risk").fetchall()
-    con.execute(f"create table if not exists risk.model_runs ({RUN_COLUMNS})").fetchall()
-    # Warehouses from before runs had a status: every run they recorded trained a model.
-    con.execute(f"alter table risk.model_runs add column if not exists status varchar default '{TRAINED}'").fetchall()
-    con.execute("alter table risk.model_runs add column if not exists note varchar").fetchall()
-    con.execute(f"create table if not exists risk.line_scores ({SCORE_COLUMNS})").fetchall()
-    # Before scoring was incremental the table had no scored_at: NULL makes every such score stale, rescored once.
-    con.execute("alter table risk.line_scores add column if not exists scored_at timestamp with time zone").fetchall()
+    con.execute(query(__package__, "line_model_tables", trained=TRAINED)).fetchall()
 
 
 @dataclass
@@ -87,18 +72,8 @@ class ExaminedLines:
 
 
 def load_examined(con: duckdb.DuckDBPyConnection) -> ExaminedLines:
-    con.execute("""
-        create or replace temp table risk_examined as
-        select distinct x.entry_number, x.line_number
-        from marts.fct_exams as x semi join marts.fct_entry_lines as l using (entry_number, line_number)
-        where x.is_material is not null
-    """).fetchall()
-    exams = con.execute("""
-        select x.entry_number, x.line_number, cast(x.completed_at as date) as completed_date,
-               x.is_material as material,
-               cast(coalesce(x.correct_duty_usd - x.declared_duty_usd, 0) as double) as revenue
-        from marts.fct_exams as x semi join risk_examined as e using (entry_number, line_number)
-    """).df()
+    con.execute(query(__package__, "line_model_examined")).fetchall()
+    exams = con.execute(query(__package__, "line_model_exams")).df()
     return ExaminedLines(build_features(con, "risk_examined"), exams)
 
 
@@ -315,13 +290,7 @@ def settled_cutoffs(con: duckdb.DuckDBPyConnection, cutoffs: list[date]) -> dict
     no line has reached yet (the coming Monday's), any run at all, since it scores nothing until its week comes."""
     if not cutoffs:
         return {}
-    latest = con.execute(
-        """
-        select cutoff, arg_max(model_id, trained_at), arg_max(status, trained_at), max(trained_at)
-        from risk.model_runs where purpose = 'scoring' and list_contains(?, cutoff) group by cutoff
-        """,
-        [cutoffs],
-    ).fetchall()
+    latest = con.execute(query(__package__, "line_model_latest_runs"), {"cutoffs": cutoffs}).fetchall()
     settled = {}
     for cutoff, model_id, status, trained_at in latest:
         first_loaded = con.execute(
@@ -394,32 +363,14 @@ def score_lines(con: duckdb.DuckDBPyConnection, model_ids: list[str], chunk_line
         ).fetchall()
     con.execute("begin transaction").fetchall()
     try:
-        con.execute("""
-            create or replace temp table risk_assigned as
-            select l.entry_number, l.line_number, l.loaded_at, m.model_id
-            from marts.fct_entry_lines as l
-            asof join risk_models_in_force as m on l.filed_date >= m.cutoff
-        """).fetchall()
-        con.execute("""
-            delete from risk.line_scores as s
-            where not exists (
-                select 1 from risk_assigned as a
-                where a.entry_number = s.entry_number and a.line_number = s.line_number
-                  and a.model_id = s.model_id and a.loaded_at <= s.scored_at
-            )
-        """).fetchall()
-        con.execute("""
-            create or replace temp table risk_to_score as
-            select a.entry_number, a.line_number, a.model_id,
-                row_number() over (order by a.entry_number, a.line_number) - 1 as position
-            from risk_assigned as a
-            anti join risk.line_scores as s using (entry_number, line_number)
-        """).fetchall()
+        con.execute(query(__package__, "line_model_assign")).fetchall()
+        con.execute(query(__package__, "line_model_drop_stale")).fetchall()
+        con.execute(query(__package__, "line_model_to_score")).fetchall()
         pending = con.execute("select count(*) from risk_to_score").fetchall()[0][0]
         for start in range(0, pending, chunk_lines):
             con.execute(
                 "create or replace temp table risk_chunk as select entry_number, line_number, model_id "
-                "from risk_to_score where position >= ? and position < ?",
+                "from risk_to_score where chunk_position >= ? and chunk_position < ?",
                 [start, start + chunk_lines],
             ).fetchall()
             _score_chunk(con)

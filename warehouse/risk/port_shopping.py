@@ -17,6 +17,8 @@ from datetime import date
 import duckdb
 import pandas as pd
 
+from warehouse.sql_files import query
+
 SCHEMA = "risk"
 WINDOW_DAYS = 30
 # How far back a prior use of the second port for the same goods is looked for.
@@ -24,91 +26,17 @@ PRIOR_USE_DAYS = 90
 
 
 def alerts_sql(window_days: int = WINDOW_DAYS) -> str:
+    """The statement that (re)builds risk.port_shopping_alerts; its parameters are $window_days and
+    $prior_use_days (`build`)."""
     if window_days < 1:
         raise ValueError(f"window_days must be at least 1, not {window_days}")
-    return f"""
-with entity as (
-    select importer_number, entity_id from {SCHEMA}.importer_entities
-),
-lines as (
-    select l.entry_number, l.line_number, l.importer_number,
-           coalesce(e.entity_id, 'IMP-' || l.importer_number) as entity_id,
-           l.port_code, l.hs_subheading as hs6, l.manufacturer_id, l.filed_date, l.filed_at, l.entered_value_usd
-    from marts.fct_entry_lines l
-    left join entity e using (importer_number)
-    where l.hs_subheading is not null and l.manufacturer_id is not null and l.filed_at is not null
-),
-actions as (
-    -- moves_from: an exam's start is known to the minute; a seizure or case only by date, so from the next day.
-    select 'exam_discrepancy' as adverse_action, x.exam_id as adverse_reference, x.exam_date as adverse_on,
-           x.started_at as moves_from, x.port_code as first_port,
-           l.entry_number, l.importer_number, l.entity_id, l.hs6, l.manufacturer_id
-    from marts.fct_exams x
-    join lines l on l.entry_number = x.entry_number and l.line_number = x.line_number
-    where x.is_discrepancy and x.is_material and x.started_at is not null
-    union all
-    select 'seizure', s.seizure_id, s.seized_on, (s.seized_on + 1)::timestamptz, s.port_code,
-           l.entry_number, l.importer_number, l.entity_id, l.hs6, l.manufacturer_id
-    from marts.fct_seizures s
-    join lines l on l.entry_number = s.entry_number
-    where s.seized_on is not null
-    union all
-    select 'penalty', p.penalty_case_number, p.opened_on, (p.opened_on + 1)::timestamptz, l.port_code,
-           l.entry_number, l.importer_number, l.entity_id, l.hs6, l.manufacturer_id
-    from marts.fct_penalties p
-    join lines l on l.entry_number = p.entry_number
-    where p.opened_on is not null
-),
-goods_actions as (
-    -- One action per reference and goods (an entry can hold several lines of the same goods).
-    select distinct a.*, f.adverse_entry_filed_on
-    from actions a
-    join (select entry_number, min(filed_date) as adverse_entry_filed_on from lines group by all) f using (entry_number)
-),
-moves as (
-    select a.*, m.port_code as second_port, m.importer_number as moved_importer_number, m.entry_number as moved_entry,
-           m.filed_date as moved_on, m.entered_value_usd
-    from goods_actions a
-    join lines m
-      on m.entity_id = a.entity_id and m.hs6 = a.hs6 and m.manufacturer_id = a.manufacturer_id
-     and m.port_code <> a.first_port
-     and m.filed_at > a.moves_from and m.filed_date <= a.adverse_on + {int(window_days)}
-),
-grouped as (
-    select adverse_action, adverse_reference, adverse_on, moves_from, first_port, entry_number as adverse_entry_number,
-           adverse_entry_filed_on, importer_number, entity_id, hs6, manufacturer_id, second_port,
-           min(moved_on) as moved_on,
-           arg_min(moved_entry, (moved_on, moved_entry)) as first_moved_entry_number,
-           arg_min(moved_importer_number, (moved_on, moved_entry)) as moved_importer_number,
-           count(*) as lines, count(distinct moved_entry) as entries,
-           sum(entered_value_usd) as entered_value_usd
-    from moves
-    group by all
-)
-select
-    'PS-' || substr(md5(concat_ws('|', g.adverse_action, g.adverse_reference, g.hs6, g.manufacturer_id,
-                                   g.second_port)), 1, 16) as alert_id,
-    g.importer_number, g.entity_id, g.hs6 as hs, g.manufacturer_id, g.first_port,
-    g.adverse_action, g.adverse_reference, g.adverse_entry_number, g.adverse_entry_filed_on, g.adverse_on,
-    g.moves_from,
-    g.second_port, g.moved_on, g.moved_on - g.adverse_on as days_after, g.moved_importer_number,
-    g.first_moved_entry_number, g.entries, g.lines, g.entered_value_usd,
-    exists (
-        select 1 from lines b
-        where b.entity_id = g.entity_id and b.hs6 = g.hs6 and b.manufacturer_id = g.manufacturer_id
-          and b.port_code = g.second_port
-          and b.filed_date < g.adverse_entry_filed_on and b.filed_date >= g.adverse_entry_filed_on - {PRIOR_USE_DAYS}
-    ) as second_port_used_before,
-    {int(window_days)} as window_days
-from grouped g
-order by g.adverse_on, g.adverse_action, g.adverse_reference, g.hs6, g.manufacturer_id, g.second_port
-"""
+    return query(__package__, "port_shopping_alerts")
 
 
 def build(con: duckdb.DuckDBPyConnection, window_days: int = WINDOW_DAYS) -> int:
     """(Re)build risk.port_shopping_alerts; needs risk.importer_entities. Returns the number of alerts."""
     con.execute(f"create schema if not exists {SCHEMA}")
-    con.execute(f"create or replace table {SCHEMA}.port_shopping_alerts as {alerts_sql(window_days)}")
+    con.execute(alerts_sql(window_days), {"window_days": int(window_days), "prior_use_days": PRIOR_USE_DAYS})
     return con.execute(f"select count(*) from {SCHEMA}.port_shopping_alerts").fetchall()[0][0]
 
 
@@ -118,24 +46,7 @@ def score_against_truth(con: duckdb.DuckDBPyConnection, truth: pd.DataFrame, unt
     the events and alerts whose adverse action is on or before that date (the truth runs to the last day)."""
     con.register("planted_events", truth)
     try:
-        cutoff = "" if until is None else f"and adverse_on <= date '{until.isoformat()}'"
-        row = con.execute(
-            f"""
-            with t as (select * from planted_events where true {cutoff}),
-            a as (select * from {SCHEMA}.port_shopping_alerts where true {cutoff}),
-            hit as (
-                select a.alert_id, t.event_id, a.second_port_used_before
-                from a join t
-                  on a.adverse_entry_number = t.adverse_entry_number and a.hs = t.hs6
-                 and a.manufacturer_id = t.manufacturer_id and a.first_port = t.first_port
-                 and a.second_port = t.second_port
-            )
-            select (select count(*) from t), (select count(distinct event_id) from hit),
-                   (select count(*) from a), (select count(distinct alert_id) from hit),
-                   (select count(*) from a where not second_port_used_before),
-                   (select count(distinct alert_id) from hit where not second_port_used_before)
-            """
-        ).fetchall()[0]
+        row = con.execute(query(__package__, "port_shopping_score"), {"until": until}).fetchall()[0]
     finally:
         con.unregister("planted_events")
     events, found, alerts, true_alerts, new_port_alerts, true_new_port = (int(v) for v in row)

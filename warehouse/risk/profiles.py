@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import duckdb
 
+from warehouse.sql_files import query
+
 PRIOR_EXAMS = 20.0  # weight of the parent in exams: a key needs ~20 exams before its own rate dominates
 
 
@@ -68,41 +70,22 @@ def profile_feature_names() -> list[str]:
 
 def create_outcomes(con: duckdb.DuckDBPyConnection, table: str = "risk_outcomes") -> None:
     """One row per completed exam of a known line, with the line's profile keys (a temp table)."""
-    con.execute(f"""
-        create or replace temp table {table} as
-        select {", ".join("l." + c.strip() for c in LINE_KEY_COLUMNS.split(","))},
-               -- An outcome is known from the day after the exam ends, and never before its own line was filed (a
-               -- pre-entry exam may end first): a line never sees its own exam.
-               greatest(cast(x.completed_at as date), l.filed_date) as outcome_date,
-               cast(x.is_material as integer) as material,
-               -- Decimal, not double: sums of decimals are exact in any order, so profiles do not depend on how
-               -- DuckDB parallelises an aggregate (the model id hashes the features).
-               coalesce(x.correct_duty_usd - x.declared_duty_usd, 0) as revenue
-        from marts.fct_exams as x
-        join marts.fct_entry_lines as l using (entry_number, line_number)
-        where x.completed_at is not null and x.is_material is not null
-    """).fetchall()
+    line_keys = ", ".join("l." + c.strip() for c in LINE_KEY_COLUMNS.split(","))
+    con.execute(query(__package__, "profiles_outcomes", outcomes_table=table, line_keys=line_keys)).fetchall()
 
 
 def _create_cumulative(con: duckdb.DuckDBPyConnection, dim: Dimension, outcomes: str) -> str:
     """Daily cumulative outcome counts per key of `dim`: the state of the profile at the end of each day."""
     table = f"risk_cum_{dim.name}"
-    con.execute(f"""
-        create or replace temp table {table} as
-        select key, day,
-               sum(n) over w as n, sum(pos) over w as pos, sum(rev) over w as rev
-        from (
-            select {dim.key} as key, outcome_date as day, count(*) as n, sum(material) as pos, sum(revenue) as rev
-            from {outcomes} group by all
-        )
-        window w as (partition by key order by day rows between unbounded preceding and current row)
-    """).fetchall()
+    fragments = {"cumulative_table": table, "dimension_key": dim.key, "outcomes_table": outcomes}
+    con.execute(query(__package__, "profiles_cumulative", **fragments)).fetchall()
     return table
 
 
 def _smoothed(n: str, total: str, parent: str) -> str:
     # Without outcomes and without a parent value the profile is unknown (NULL), which the model handles as missing.
-    return f"(coalesce({total}, 0) + {PRIOR_EXAMS} * {parent}) / (coalesce({n}, 0) + {PRIOR_EXAMS})"
+    # The prior is the statement's parameter $prior_exams.
+    return f"(coalesce({total}, 0) + $prior_exams * {parent}) / (coalesce({n}, 0) + $prior_exams)"
 
 
 def create_line_profiles(
@@ -122,7 +105,8 @@ def create_line_profiles(
             lookups[(name, key)] = alias
             # `>` makes it strictly before: outcomes completed on the filing day are not yet known.
             joins.append(
-                f"asof left join {cum_tables[name]} as {alias} on {alias}.key = ({key}) and l.filed_date > {alias}.day"
+                f"asof left join {cum_tables[name]} as {alias} "
+                f"on ({key}) = {alias}.cum_key and l.filed_date > {alias}.cum_day"
             )
         return lookups[(name, key)]
 
@@ -148,24 +132,20 @@ def create_line_profiles(
             f"{dim_revenue} as {dim.name}_revenue",
             f"coalesce({alias}.n, 0) as {dim.name}_exams",
         ]
-    con.execute(f"""
-        create or replace temp table {out} as
-        select l.entry_number, l.line_number, {", ".join(selects)}
-        from {lines} as l
-        {" ".join(joins)}
-    """).fetchall()
+    fragments = {
+        "out_table": out,
+        "lines": lines,
+        "profile_columns": ", ".join(selects),
+        "profile_joins": " ".join(joins),
+    }
+    con.execute(query(__package__, "profiles_line_profiles", **fragments), {"prior_exams": PRIOR_EXAMS}).fetchall()
 
 
 def build_current_profiles(con: duckdb.DuckDBPyConnection) -> int:
     """(Re)write risk.profiles: each dimension key's smoothed profile over every outcome completed so far."""
     create_outcomes(con)
     con.execute("create schema if not exists risk").fetchall()
-    con.execute("""
-        create or replace temp table risk_profile_rows (
-            dimension varchar, key varchar, parent_dimension varchar, parent_key varchar,
-            exams bigint, material bigint, revenue_found_usd double, raw_rate double,
-            rate double, revenue_per_exam_usd double)
-    """).fetchall()
+    con.execute(query(__package__, "profiles_rows_table")).fetchall()
     overall = con.execute(
         "select count(*), coalesce(sum(material), 0), coalesce(sum(revenue), 0) from risk_outcomes"
     ).fetchall()[0]
@@ -178,28 +158,11 @@ def build_current_profiles(con: duckdb.DuckDBPyConnection) -> int:
     ).fetchall()
     for dim in DIMENSIONS:
         parent = dim.parent or "overall"
-        con.execute(
-            f"""
-            insert into risk_profile_rows
-            select '{dim.name}', k.key, '{parent}', k.parent_key, k.n, k.pos, k.rev, k.pos / k.n,
-                   {_smoothed("k.n", "k.pos", "coalesce(p.rate, ?)")},
-                   {_smoothed("k.n", "k.rev", "coalesce(p.revenue_per_exam_usd, ?)")}
-            from (
-                select {dim.key} as key, any_value({_parent_key(dim)}) as parent_key,
-                       count(*) as n, sum(material) as pos, sum(revenue) as rev
-                from risk_outcomes group by 1
-            ) as k
-            left join risk_profile_rows as p on p.dimension = '{parent}' and p.key = k.parent_key
-        """,
-            [rate0, revenue0],
-        ).fetchall()
+        fragments = {"dimension_key": dim.key, "parent_key": _parent_key(dim)}
+        params = {"dimension": dim.name, "parent_dimension": parent, "prior_exams": PRIOR_EXAMS}
+        params |= {"overall_rate": rate0, "overall_revenue": revenue0}
+        con.execute(query(__package__, "profiles_dimension_rows", **fragments), params).fetchall()
     last = con.execute("select max(outcome_date) from risk_outcomes").fetchall()[0][0]
-    con.execute(
-        """
-        create or replace table risk.profiles as
-        select *, cast(? as date) as outcomes_through, cast(? as double) as prior_exams from risk_profile_rows
-        order by dimension, key
-    """,
-        [last, PRIOR_EXAMS],
-    ).fetchall()
+    params = {"outcomes_through": last, "prior_exams": PRIOR_EXAMS}
+    con.execute(query(__package__, "profiles_publish"), params).fetchall()
     return con.execute("select count(*) from risk.profiles").fetchall()[0][0]

@@ -20,6 +20,7 @@ import duckdb
 import pandas as pd
 
 from warehouse.risk.profiles import PRIOR_EXAMS
+from warehouse.sql_files import query
 
 _CHAPTERS = re.compile(r"chapters?\s+(\d{2}(?:\s*(?:,|and|or)\s*\d{2})*)", re.IGNORECASE)
 _ORIGIN = re.compile(r"\b(or\s+)?from\s+([A-Z]{2})\b")
@@ -54,34 +55,7 @@ def create_rule_criteria(con: duckdb.DuckDBPyConnection, cutoff: date) -> None:
         rows += criteria_rows(rule_id, description)
     parsed = pd.DataFrame(rows, columns=["rule_id", "hs_chapter", "country_of_origin"], dtype="string")
     con.register("risk_parsed_rules", parsed)
-    con.execute(
-        """
-        create or replace temp table risk_rule_criteria as
-        with history as (
-            select x.rule_id, x.is_material, l.hs_chapter, l.country_of_origin
-            from marts.fct_exams as x join marts.fct_entry_lines as l using (entry_number, line_number)
-            where x.selection_reason = 'targeting_rule' and x.rule_id is not null
-              and x.completed_at is not null and cast(x.completed_at as date) < ?
-        ),
-        base as (select coalesce(avg(cast(is_material as double)), 0) as rate from history),
-        strength as (
-            select r.rule_id,
-                   (count(h.is_material) filter (where h.is_material) + ? * base.rate)
-                   / (count(h.is_material) + ?) as strength
-            from marts.dim_rules as r cross join base left join history as h using (rule_id)
-            group by r.rule_id, base.rate
-        ),
-        footprint as (
-            select distinct h.rule_id, h.hs_chapter, h.country_of_origin
-            from history as h anti join risk_parsed_rules as p using (rule_id)
-        )
-        select c.rule_id, c.hs_chapter, c.country_of_origin, r.created_on, r.retired_on, s.strength
-        from (select * from risk_parsed_rules union all select * from footprint) as c
-        join marts.dim_rules as r using (rule_id)
-        join strength as s using (rule_id)
-        """,
-        [cutoff, PRIOR_EXAMS, PRIOR_EXAMS],
-    ).fetchall()
+    con.execute(query(__package__, "rule_baseline_criteria"), {"cutoff": cutoff, "prior_exams": PRIOR_EXAMS}).fetchall()
     con.unregister("risk_parsed_rules")
 
 
@@ -89,16 +63,7 @@ def rule_scores(con: duckdb.DuckDBPyConnection, lines: pd.DataFrame, cutoff: dat
     """The rule score of each row of `lines` (entry_number, line_number), aligned with it."""
     create_rule_criteria(con, cutoff)
     con.register("risk_rule_targets", lines[["entry_number", "line_number"]])
-    scored = con.execute("""
-        select t.entry_number, t.line_number, coalesce(max(c.strength), 0) as rule_score
-        from risk_rule_targets as t
-        join marts.fct_entry_lines as l using (entry_number, line_number)
-        left join risk_rule_criteria as c
-          on (c.hs_chapter is null or c.hs_chapter = l.hs_chapter)
-         and (c.country_of_origin is null or c.country_of_origin = l.country_of_origin)
-         and c.created_on <= l.filed_date and (c.retired_on is null or c.retired_on > l.filed_date)
-        group by all
-    """).df()
+    scored = con.execute(query(__package__, "rule_baseline_scores")).df()
     con.unregister("risk_rule_targets")
     merged = lines[["entry_number", "line_number"]].merge(scored, on=["entry_number", "line_number"], how="left")
     return merged["rule_score"].fillna(0.0).astype("float64")

@@ -8,6 +8,8 @@ import os
 import re
 from pathlib import Path
 
+from warehouse.sql_files import query
+
 KEYWORDS = [
     "select",
     "from",
@@ -65,11 +67,8 @@ KEYWORDS = [
 ]
 HISTORY_ENV = "TRADEWH_SQL_HISTORY"
 HISTORY_LINES = 5000
-
-NAMES = """
-select schema_name, table_name, column_name from duckdb_columns()
-where schema_name not in ('information_schema', 'pg_catalog') and database_name = current_database()
-"""
+# Every schema, table and column name the shell completes.
+NAMES = query(__package__, "completion_names")
 
 
 def history_path() -> Path:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from warehouse.sql.formatting import Shown, pretty_table
+from warehouse.sql_files import query
 
 HELP = """\\dt [schema]     tables and views (with row counts and descriptions); .tables does the same
 \\d name          columns of a table or view (schema.name or name): type, nullable, description
@@ -14,13 +15,8 @@ HELP = """\\dt [schema]     tables and views (with row counts and descriptions);
 \\?               this help
 Statements end with ';' and may span lines. Up/down recall history, Tab completes names and keywords."""
 
-OBJECTS = """
-select t.schema_name as schema, t.table_name as name, 'table' as kind, t.estimated_size as rows, t.comment
-from duckdb_tables() as t where not t.temporary
-union all
-select v.schema_name, v.view_name, 'view', null, v.comment
-from duckdb_views() as v where not v.internal and v.schema_name not in ('information_schema', 'pg_catalog')
-"""
+# The tables and views (\dt, \d): a subquery of the commands' statements.
+OBJECTS = query(__package__, "meta_commands_objects")
 
 
 @dataclass
@@ -31,8 +27,8 @@ class Session:
     out: TextIO | None = None
 
 
-def _show(con, session: Session, query: str, parameters: list) -> None:
-    cursor = con.execute(query, parameters)
+def _show(con, session: Session, statement: str, parameters: list) -> None:
+    cursor = con.execute(statement, parameters)
     columns = [d[0] for d in cursor.description]
     rows = cursor.fetchall()
     pretty_table(columns, Shown(rows, len(rows)), session.width, session.out)

@@ -1,0 +1,150 @@
+-- Per importer with a first enforcement event (of each type, and of any type) and exam data on both sides of it:
+-- its examined and materially discrepant lines in the window of window_days days before and after the event, all
+-- exams and the compliance-measurement random ones, and the same for its comparison importers (no event, same size
+-- band and HS section; same band only when no such importer exists): deterrence.py turns them into rates.
+with bounds as (
+    select
+        min(exam_date) as lo,
+        max(exam_date) as hi
+    from marts.fct_exams
+),
+
+events as (
+    select
+        importer_number,
+        'penalty' as event_type,
+        assessed_on as d
+    from marts.fct_penalties
+    where importer_number is not null and assessed_on is not null
+    union all
+    select
+        importer_number,
+        'seizure' as event_type,
+        seized_on as d
+    from marts.fct_seizures
+    where importer_number is not null
+    union all
+    select
+        importer_number,
+        'audit_finding' as event_type,
+        closed_on as d
+    from marts.fct_audits
+    where has_findings and closed_on is not null
+),
+
+first_events as (
+    select
+        event_type,
+        importer_number,
+        min(d) as d
+    from events
+    group by all
+    union all
+    select
+        'any' as event_type,
+        importer_number,
+        min(d) as d
+    from events
+    group by all
+),
+
+windows as (
+    select
+        f.event_type,
+        f.importer_number,
+        greatest(f.d - $window_days, b.lo) as b_from,
+        f.d - 1 as b_to,
+        f.d + 1 as a_from,
+        least(f.d + $window_days, b.hi) as a_to
+    from first_events as f, bounds as b
+    where f.d - 1 >= b.lo and f.d + 1 <= b.hi
+),
+
+lines as (
+    select
+        f.importer_number,
+        x.exam_date as exam_day,
+        count(*) as n_all,
+        count(*) filter (where x.is_material) as d_all,
+        count(*) filter (where x.is_cm_sample) as n_cm,
+        count(*) filter (where x.is_cm_sample and x.is_material) as d_cm
+    from marts.fct_exams as x inner join marts.fct_entries as f using (entry_number)
+    group by all
+),
+
+section_value as (
+    select
+        l.importer_number,
+        c.hs_section,
+        sum(l.entered_value_usd) as v
+    from marts.fct_entry_lines as l left join marts.dim_commodities as c using (hts_code)
+    group by all
+),
+
+profile as (
+    select
+        importer_number,
+        ntile(5) over (order by sum(v), importer_number) as band,
+        arg_max(coalesce(hs_section, '?'), v) as section
+    from section_value
+    group by importer_number
+),
+
+comparables as (
+    select p.* from profile as p
+    where p.importer_number not in (select e.importer_number from events as e)
+),
+
+treated as (
+    select
+        w.*,
+        p.band,
+        p.section,
+        exists(
+            select 1 from comparables as c
+            where c.band = p.band and c.section = p.section
+        ) as exact
+    from windows as w inner join profile as p using (importer_number)
+),
+
+own as (
+    select
+        t.event_type,
+        t.importer_number,
+        coalesce(sum(l.n_all) filter (where l.exam_day between t.b_from and t.b_to), 0) as n_b_all,
+        coalesce(sum(l.d_all) filter (where l.exam_day between t.b_from and t.b_to), 0) as d_b_all,
+        coalesce(sum(l.n_all) filter (where l.exam_day between t.a_from and t.a_to), 0) as n_a_all,
+        coalesce(sum(l.d_all) filter (where l.exam_day between t.a_from and t.a_to), 0) as d_a_all,
+        coalesce(sum(l.n_cm) filter (where l.exam_day between t.b_from and t.b_to), 0) as n_b_cm,
+        coalesce(sum(l.d_cm) filter (where l.exam_day between t.b_from and t.b_to), 0) as d_b_cm,
+        coalesce(sum(l.n_cm) filter (where l.exam_day between t.a_from and t.a_to), 0) as n_a_cm,
+        coalesce(sum(l.d_cm) filter (where l.exam_day between t.a_from and t.a_to), 0) as d_a_cm
+    from treated as t left join lines as l on t.importer_number = l.importer_number
+    group by all
+),
+
+comparison as (
+    select
+        t.event_type,
+        t.importer_number,
+        bool_or(t.exact) as exact_match,
+        coalesce(sum(l.n_all) filter (where l.exam_day between t.b_from and t.b_to), 0) as cn_b_all,
+        coalesce(sum(l.d_all) filter (where l.exam_day between t.b_from and t.b_to), 0) as cd_b_all,
+        coalesce(sum(l.n_all) filter (where l.exam_day between t.a_from and t.a_to), 0) as cn_a_all,
+        coalesce(sum(l.d_all) filter (where l.exam_day between t.a_from and t.a_to), 0) as cd_a_all,
+        coalesce(sum(l.n_cm) filter (where l.exam_day between t.b_from and t.b_to), 0) as cn_b_cm,
+        coalesce(sum(l.d_cm) filter (where l.exam_day between t.b_from and t.b_to), 0) as cd_b_cm,
+        coalesce(sum(l.n_cm) filter (where l.exam_day between t.a_from and t.a_to), 0) as cn_a_cm,
+        coalesce(sum(l.d_cm) filter (where l.exam_day between t.a_from and t.a_to), 0) as cd_a_cm
+    from treated as t
+    inner join comparables as c on t.band = c.band and (not t.exact or t.section = c.section)
+    left join lines as l on c.importer_number = l.importer_number
+    group by all
+)
+
+select
+    o.*,
+    c.* exclude (event_type, importer_number)
+from own as o
+left join comparison as c using (event_type, importer_number)
+order by event_type, importer_number

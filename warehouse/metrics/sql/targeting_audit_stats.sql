@@ -1,0 +1,27 @@
+-- Per period and domain value: audits opened, their hours and revenue, and closed audits with findings.
+with audit_periods as (
+    select
+        *,
+        -- One row per period kind: unnest spreads the struct into period_kind and period (no alias to give).
+        unnest({{ audit_periods }}, recursive := true)  -- noqa: AL03
+    from marts.fct_audits
+),
+
+audits as (
+    select
+        *,
+        {{ audit_domain }} as domain_value
+    from audit_periods
+)
+
+select
+    period_kind,
+    period,
+    domain_value::varchar as domain_value,
+    count(*) as audits,
+    coalesce(sum(audit_hours), 0)::double as audit_hours,
+    coalesce(sum(revenue_loss_usd), 0)::double as audit_revenue_found_usd,
+    count(*) filter (where is_closed) as closed_audits,
+    count(*) filter (where is_closed and has_findings) as closed_with_findings
+from audits
+group by all
