@@ -33,11 +33,13 @@ from warehouse.metrics.cm_sample import membership, with_unsampled_periods
 from warehouse.metrics.compliance import by_period
 from warehouse.metrics.estimates import suppress_small_cells
 from warehouse.metrics.periods import period_sql
+from warehouse.sql_files import query
 
 TABLE = "revenue_gap"
 DOMAINS = ("overall", "port", "pti")
 METHOD_NOTE = (
-    "cm_random sample, cm_weight; HT total, Taylor variance with replacement, strata cm_stratum within period; "
+    "cm_random sample, cm_weight; HT total, variance without replacement plus the exam's (detection >= 50%), "
+    "strata cm_stratum within period; "
     "Hall's skewness-corrected 95% interval (design skewness)"
 )
 WITHHELD_NOTE = "interval withheld, as the net gap's is (its note says why)"
@@ -45,31 +47,7 @@ COLLECTED_NOTE = (
     "declared total known (fct_entry_lines) / (declared + estimated net gap); interval mapped from the gap's"
 )
 
-# The declared population total per period and domain value, the same domain definitions as cm_sample.
-DECLARED_SQL = f"""
-with lines as (
-    select
-        {period_sql("d")},
-        l.port_code as port,
-        case when coalesce(c.pti_tags, '') = '' then ['none'] else string_split(c.pti_tags, ',') end as pti,
-        cast(l.total_paid_usd as double) as declared
-    from marts.fct_entry_lines as l
-    join marts.dim_dates as d on d.date_day = l.filed_date
-    left join marts.dim_commodities as c on c.hts_code = l.hts_code
-    where $years is null or list_contains($years, d.fiscal_year_label)
-),
-by_domain as (
-    select fiscal_year_label, fiscal_quarter_label, 'overall' as domain, 'all' as domain_value, declared from lines
-    union all
-    select fiscal_year_label, fiscal_quarter_label, 'port', port, declared from lines
-    union all
-    select fiscal_year_label, fiscal_quarter_label, 'pti', unnest(pti), declared from lines
-)
-select 'fiscal_year' as period_kind, fiscal_year_label as period, domain, domain_value, sum(declared) as declared
-from by_domain group by all
-union all
-select 'fiscal_quarter', fiscal_quarter_label, domain, domain_value, sum(declared) from by_domain group by all
-"""
+DECLARED_SQL = query(__package__, "revenue_gap_declared", period_columns=period_sql("d"))
 
 
 def declared_totals(con, years: list[str] | None = None) -> pd.DataFrame:
