@@ -85,3 +85,13 @@ def template_db(tmp_path_factory) -> Path:
     ensure_schema(con)
     con.close()
     return path
+
+
+@pytest.fixture
+def wh(tmp_path, template_db):
+    """A copy of the schema-only warehouse file wrapped for the loader tests (tests/feed_deliveries.py)."""
+    from feed_deliveries import Warehouse
+
+    warehouse = Warehouse(tmp_path, template_db)
+    yield warehouse
+    warehouse.con.close()
