@@ -44,7 +44,16 @@ REUSE_GENERATED_ENV = "TRADEWH_TEST_GENERATED_DIR"
 
 
 @pytest.fixture(scope="session")
-def generated_warehouse(tmp_path_factory):
+def dbt(tmp_path_factory):
+    """Runs a dbt command on a warehouse file: `dbt(path, "build")` returns a DbtResult (tests/dbt_runner.py) whose
+    `failures` lists the nodes that failed. The one way tests run dbt: one runner per session keeps dbt's parse."""
+    from dbt_runner import DbtRunner
+
+    return DbtRunner(tmp_path_factory.mktemp("dbt"))
+
+
+@pytest.fixture(scope="session")
+def generated_warehouse(tmp_path_factory, dbt):
     """Six months of generated feeds, loaded and built with dbt (tests/generated_warehouse.py). Read-only: copy the
     file with `copy_warehouse` before writing to it."""
     from generated_warehouse import DAYS, SCALE, SEED, START, GeneratedWarehouse, build_generated_warehouse
@@ -56,9 +65,9 @@ def generated_warehouse(tmp_path_factory):
         return GeneratedWarehouse(root / "warehouse.duckdb", landing, landing / "truth", START, DAYS, SCALE, SEED)
     if reuse:
         Path(reuse).mkdir(parents=True, exist_ok=True)
-        return build_generated_warehouse(Path(reuse))
+        return build_generated_warehouse(Path(reuse), dbt=dbt)
     if not os.environ.get("PYTEST_XDIST_WORKER"):
-        return build_generated_warehouse(tmp_path_factory.mktemp("generated_warehouse"))
+        return build_generated_warehouse(tmp_path_factory.mktemp("generated_warehouse"), dbt=dbt)
     # Under pytest-xdist every worker asks for it: the first builds it in the run's temporary folder, which the
     # workers share (each has its own folder inside it), while the others wait on a lock; then all read the same
     # file (tests copy it before writing).
@@ -68,7 +77,7 @@ def generated_warehouse(tmp_path_factory):
     with (shared.parent / "generated_warehouse.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not done.exists():
-            build_generated_warehouse(shared)
+            build_generated_warehouse(shared, dbt=dbt)
             done.touch()
     landing = shared / "landing"
     return GeneratedWarehouse(shared / "warehouse.duckdb", landing, landing / "truth", START, DAYS, SCALE, SEED)

@@ -18,7 +18,7 @@ import dagster as dg
 import duckdb
 import pandas as pd
 import pytest
-from generated_warehouse import build_generated_warehouse, run_dbt
+from generated_warehouse import build_generated_warehouse
 
 from orchestration.definitions import defs
 from orchestration.resources import WarehouseResource
@@ -138,13 +138,13 @@ def test_old_model_runs_tables_gain_a_status(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def one_day(tmp_path_factory) -> Path:
+def one_day(tmp_path_factory, dbt) -> Path:
     """The bug report's delivery, generated, loaded and built with dbt (read-only: copy it)."""
-    return build_generated_warehouse(tmp_path_factory.mktemp("one_day"), **ONE_DAY).warehouse
+    return build_generated_warehouse(tmp_path_factory.mktemp("one_day"), **ONE_DAY, dbt=dbt).warehouse
 
 
 @pytest.fixture(scope="module")
-def empty(tmp_path_factory) -> Path:
+def empty(tmp_path_factory, dbt) -> Path:
     """A warehouse built by dbt over no delivery at all: every mart exists and holds no row."""
     root = tmp_path_factory.mktemp("empty")
     warehouse = root / "warehouse.duckdb"
@@ -154,8 +154,7 @@ def empty(tmp_path_factory) -> Path:
         load_reference(con)
     finally:
         con.close()
-    proc = run_dbt(warehouse, "build", target=root / "dbt_target")
-    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert dbt(warehouse, "build").failures == []
     return warehouse
 
 
