@@ -30,7 +30,22 @@ LONGEST_FIRST = (
 )
 
 
+# The test tiers: a test that uses one of these fixtures, directly or through another fixture, is marked `slow`
+# (`./dev check` runs the others). A test that is slow without such a fixture (it runs `tradewh run` itself, or
+# computes for long) carries `@pytest.mark.slow` by hand. The cost is each fixture's set-up on the 2-core machine.
+SLOW_FIXTURES = {
+    "dbt": "runs the real dbt CLI: ~10 s a command, its first parse ~8 s more",
+    "generated_warehouse": "six months of feeds generated, loaded and built by dbt: 80-150 s",
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest's own hook deselects by `-m`
 def pytest_collection_modifyitems(config, items):
+    for item in items:
+        used = SLOW_FIXTURES.keys() & set(getattr(item, "fixturenames", ()))
+        if used and not item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.slow)
+
     def rank(item) -> int:
         name = item.path.name
         return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)

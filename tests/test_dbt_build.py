@@ -23,8 +23,6 @@ from warehouse.db import connect
 from warehouse.loading.tables import create_raw_tables
 from warehouse.reference import load_reference
 
-pytestmark = pytest.mark.slow
-
 ACME = "12-3456789AB"
 PACIFIC = "98-7654321CD"
 DELTA = "120515-12345"

@@ -18,8 +18,6 @@ from warehouse.loading import load_partition
 from warehouse.loading.tables import create_raw_tables
 from warehouse.reference import load_reference
 
-pytestmark = pytest.mark.slow
-
 START = date(2012, 9, 28)  # FY2012 ends on 30 September: the five days span FY2012 and FY2013
 DAYS = 5
 

@@ -24,8 +24,6 @@ from generated_warehouse import build_generated_warehouse
 from expectations.mart_docs import mart_models
 from warehouse.db import connect
 
-pytestmark = pytest.mark.slow
-
 START = date(2025, 10, 1)
 DAYS = 3
 
