@@ -36,6 +36,7 @@ LONGEST_FIRST = (
 SLOW_FIXTURES = {
     "dbt": "runs the real dbt CLI: ~10 s a command, its first parse ~8 s more",
     "generated_warehouse": "six months of feeds generated, loaded and built by dbt: 80-150 s",
+    "coverage_cells": "Monte Carlo replicates of four populations for interval coverage: ~20 s",
 }
 
 
