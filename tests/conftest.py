@@ -30,7 +30,23 @@ LONGEST_FIRST = (
 )
 
 
+# The test tiers: a test that uses one of these fixtures, directly or through another fixture, is marked `slow`
+# (`./dev check` runs the others). A test that is slow without such a fixture (it runs `tradewh run` itself, or
+# computes for long) carries `@pytest.mark.slow` by hand. The cost is each fixture's set-up on the 2-core machine.
+SLOW_FIXTURES = {
+    "dbt": "runs the real dbt CLI: ~10 s a command, its first parse ~8 s more",
+    "generated_warehouse": "six months of feeds generated, loaded and built by dbt: 80-150 s",
+    "coverage_cells": "Monte Carlo replicates of four populations for interval coverage: ~20 s",
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest's own hook deselects by `-m`
 def pytest_collection_modifyitems(config, items):
+    for item in items:
+        used = SLOW_FIXTURES.keys() & set(getattr(item, "fixturenames", ()))
+        if used and not item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.slow)
+
     def rank(item) -> int:
         name = item.path.name
         return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
@@ -44,7 +60,16 @@ REUSE_GENERATED_ENV = "TRADEWH_TEST_GENERATED_DIR"
 
 
 @pytest.fixture(scope="session")
-def generated_warehouse(tmp_path_factory):
+def dbt(tmp_path_factory):
+    """Runs a dbt command on a warehouse file: `dbt(path, "build")` returns a DbtResult (tests/dbt_runner.py) whose
+    `failures` lists the nodes that failed. The one way tests run dbt: one runner per session keeps dbt's parse."""
+    from dbt_runner import DbtRunner
+
+    return DbtRunner(tmp_path_factory.mktemp("dbt"))
+
+
+@pytest.fixture(scope="session")
+def generated_warehouse(tmp_path_factory, dbt):
     """Six months of generated feeds, loaded and built with dbt (tests/generated_warehouse.py). Read-only: copy the
     file with `copy_warehouse` before writing to it."""
     from generated_warehouse import DAYS, SCALE, SEED, START, GeneratedWarehouse, build_generated_warehouse
@@ -56,9 +81,9 @@ def generated_warehouse(tmp_path_factory):
         return GeneratedWarehouse(root / "warehouse.duckdb", landing, landing / "truth", START, DAYS, SCALE, SEED)
     if reuse:
         Path(reuse).mkdir(parents=True, exist_ok=True)
-        return build_generated_warehouse(Path(reuse))
+        return build_generated_warehouse(Path(reuse), dbt=dbt)
     if not os.environ.get("PYTEST_XDIST_WORKER"):
-        return build_generated_warehouse(tmp_path_factory.mktemp("generated_warehouse"))
+        return build_generated_warehouse(tmp_path_factory.mktemp("generated_warehouse"), dbt=dbt)
     # Under pytest-xdist every worker asks for it: the first builds it in the run's temporary folder, which the
     # workers share (each has its own folder inside it), while the others wait on a lock; then all read the same
     # file (tests copy it before writing).
@@ -68,7 +93,7 @@ def generated_warehouse(tmp_path_factory):
     with (shared.parent / "generated_warehouse.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not done.exists():
-            build_generated_warehouse(shared)
+            build_generated_warehouse(shared, dbt=dbt)
             done.touch()
     landing = shared / "landing"
     return GeneratedWarehouse(shared / "warehouse.duckdb", landing, landing / "truth", START, DAYS, SCALE, SEED)
@@ -85,3 +110,13 @@ def template_db(tmp_path_factory) -> Path:
     ensure_schema(con)
     con.close()
     return path
+
+
+@pytest.fixture
+def wh(tmp_path, template_db):
+    """A copy of the schema-only warehouse file wrapped for the loader tests (tests/feed_deliveries.py)."""
+    from feed_deliveries import Warehouse
+
+    warehouse = Warehouse(tmp_path, template_db)
+    yield warehouse
+    warehouse.con.close()

@@ -1,27 +1,24 @@
 """A generated, loaded and dbt-built warehouse for the downstream (risk, metrics, report) tests.
 
-`build_generated_warehouse` runs the real generator, the real loader and a real `dbt build` (no Dagster: the
-orchestration tests cover that path). The conftest fixture `generated_warehouse` builds it once per test session;
-tests that write to it must work on a copy (`copy_warehouse`).
+`build_generated_warehouse` runs the real generator, the real loader and a real `dbt build` (tests/dbt_runner.py;
+no Dagster: the orchestration tests cover that path). The conftest fixture `generated_warehouse` builds it once per
+test session; tests that write to it must work on a copy (`copy_warehouse`).
 """
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+
+from dbt_runner import DbtRunner
 
 from warehouse.contract import FEEDS
 from warehouse.db import connect
 from warehouse.generator import generate
 from warehouse.loading import discover, ensure_schema, load_partitions
 from warehouse.reference import load_reference
-
-DBT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
 
 # Six months at a small scale, FY2025 Q4 and FY2026 Q1 (Jul - Dec 2025; ~380k lines, ~24k exams): enough exams for
 # a time-split model evaluation and enough random-sample lines per quarter for interval estimates. ~80 s to build.
@@ -42,23 +39,18 @@ class GeneratedWarehouse:
     seed: int
 
 
-def run_dbt(warehouse: Path, *args: str, target: Path) -> subprocess.CompletedProcess:
-    env = {
-        **os.environ,
-        "TRADEWH_WAREHOUSE": str(warehouse),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
-        "DBT_TARGET_PATH": str(target),
-        "DBT_LOG_PATH": str(target / "logs"),
-    }
-    command = [str(Path(sys.executable).parent / "dbt"), *args, "--project-dir", str(DBT_DIR)]
-    command += ["--profiles-dir", str(DBT_DIR)]
-    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=900, check=False)
-
-
 def build_generated_warehouse(
-    root: Path, start: date = START, days: int = DAYS, scale: float = SCALE, seed: int = SEED, dirt_rate: float = 0.0
+    root: Path,
+    start: date = START,
+    days: int = DAYS,
+    scale: float = SCALE,
+    seed: int = SEED,
+    dirt_rate: float = 0.0,
+    dbt: DbtRunner | None = None,
 ) -> GeneratedWarehouse:
-    """Generate `days` of feeds into root/landing, load them into root/warehouse.duckdb and `dbt build` it."""
+    """Generate `days` of feeds into root/landing, load them into root/warehouse.duckdb and `dbt build` it. Tests
+    pass the session's runner (the conftest fixture `dbt`, whose parse later commands reuse); a script may leave it
+    out and get a runner of its own in root/dbt."""
     landing = root / "landing"
     generate(landing, start=start, days=days, scale=scale, seed=seed, fmt="csv", dirt_rate=dirt_rate)
     warehouse = root / "warehouse.duckdb"
@@ -72,10 +64,9 @@ def build_generated_warehouse(
                 load_partitions(con, landing, feed, sorted(found[feed]), root / "quarantine")
     finally:
         con.close()
-    proc = run_dbt(warehouse, "build", target=root / "dbt_target")
-    if proc.returncode != 0:
-        detail = f"{proc.stdout[-5000:]}\n{proc.stderr[-2000:]}"
-        raise RuntimeError(f"dbt build failed on the generated warehouse:\n{detail}")
+    failures = (dbt or DbtRunner(root / "dbt"))(warehouse, "build").failures
+    if failures:
+        raise RuntimeError("dbt build failed on the generated warehouse:\n" + "\n".join(failures))
     return GeneratedWarehouse(warehouse, landing, landing / "truth", start, days, scale, seed)
 
 

@@ -13,8 +13,6 @@ from warehouse.db import connect
 from warehouse.risk import entities
 from warehouse.risk.account_risk import REASON_SEPARATOR, build_account_scores, event_points, score_accounts
 
-pytestmark = pytest.mark.slow
-
 # A neutral stand-in for the line model's risk.line_scores (same layout): real lines of the last two months, with a
 # P(material) that depends only on a hash of the line, so it cannot leak the truth into the ranking measured below.
 NEUTRAL_LINE_SCORES = """

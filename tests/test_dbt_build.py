@@ -10,26 +10,18 @@ copy of the file.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from dbt_runner import copy_of, mart_snapshot, query
 
 from warehouse.contract import FEEDS
 from warehouse.contract.identifiers import make_entry_number
 from warehouse.db import connect
 from warehouse.loading.tables import create_raw_tables
 from warehouse.reference import load_reference
-
-pytestmark = pytest.mark.slow
-
-REPO = Path(__file__).resolve().parents[1]
-DBT_DIR = REPO / "dbt_project"
 
 ACME = "12-3456789AB"
 PACIFIC = "98-7654321CD"
@@ -485,76 +477,9 @@ def create_warehouse(path: Path, *deliveries: tuple[dict, datetime, str]) -> Pat
     return path
 
 
-# --- running dbt -----------------------------------------------------------------------------------------------------
-# The real dbt CLI in a subprocess, as the platform runs it. Every command runs on the same path (the warehouse under
-# test is moved there and back) so that dbt's partial parsing stays valid between commands: a full parse costs ~8 s,
-# because the profile (whose path comes from TRADEWH_WAREHOUSE) is part of what dbt checks before reusing a parse.
-
-
-@pytest.fixture(scope="session")
-def dbt(tmp_path_factory):
-    """A function running a dbt command on a warehouse file; returns {unique_id: status} of the nodes it ran."""
-    workdir = tmp_path_factory.mktemp("dbt")
-    active = workdir / "active" / "warehouse.duckdb"
-    active.parent.mkdir()
-    target = workdir / "target"
-    env = {
-        **os.environ,
-        "TRADEWH_WAREHOUSE": str(active),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
-        "DBT_TARGET_PATH": str(target),
-        "DBT_LOG_PATH": str(workdir / "logs"),
-    }
-    executable = Path(sys.executable).parent / "dbt"
-
-    def run(warehouse: Path, *args: str) -> dict[str, str]:
-        results_file = target / "run_results.json"
-        results_file.unlink(missing_ok=True)
-        shutil.move(warehouse, active)
-        try:
-            command = [str(executable), *args, "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR)]
-            proc = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, check=False)
-        finally:
-            shutil.move(active, warehouse)
-        if not results_file.exists():
-            pytest.fail(f"dbt {' '.join(args)} wrote no results:\n{proc.stdout[-5000:]}\n{proc.stderr[-3000:]}")
-        results = json.loads(results_file.read_text())["results"]
-        return {r["unique_id"]: r["status"] for r in results}
-
-    run.target = target
-    return run
-
-
-def failures(status: dict[str, str]) -> list[str]:
-    return [f"{node}: {s}" for node, s in status.items() if s in ("error", "fail", "runtime error")]
-
-
-def mart_snapshot(warehouse: Path) -> dict[str, list[tuple]]:
-    """Every mart table's rows, sorted, for exact comparison between builds."""
-    con = connect(warehouse, read_only=True)
-    try:
-        tables = [
-            name
-            for (name,) in con.execute(
-                "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
-            ).fetchall()
-        ]
-        return {t: con.execute(f"select * from marts.{t} order by all").fetchall() for t in tables}
-    finally:
-        con.close()
-
-
-def query(warehouse: Path, sql: str) -> list[tuple]:
-    con = connect(warehouse, read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
 @pytest.fixture(scope="session")
 def built(tmp_path_factory, dbt):
-    """A warehouse with deliveries A and B, built once with `dbt build`; returns (path, build result)."""
+    """A warehouse with deliveries A and B, built once with `dbt build`; returns (path, its DbtResult)."""
     warehouse = create_warehouse(
         tmp_path_factory.mktemp("built") / "warehouse.duckdb",
         (DELIVERY_A, LOAD_A, "a"),
@@ -563,19 +488,13 @@ def built(tmp_path_factory, dbt):
     return warehouse, dbt(warehouse, "build")
 
 
-def copy_of(warehouse: Path, tmp_path: Path, folder: str) -> Path:
-    target = tmp_path / folder / "warehouse.duckdb"
-    target.parent.mkdir(parents=True)
-    shutil.copy(warehouse, target)
-    return target
-
-
 # --- the tests -------------------------------------------------------------------------------------------------------
 
 
 def test_every_model_builds_and_every_test_passes_on_clean_data(built):
-    _, status = built
-    assert failures(status) == []
+    _, result = built
+    status = result.status
+    assert result.failures == []
     assert [node for node, s in status.items() if s == "warn"] == []
     assert {node.split(".")[0] for node in status} >= {"model", "test", "unit_test"}
     models = {node.split(".")[-1] for node in status if node.startswith("model.")}
@@ -684,7 +603,7 @@ def test_account_and_lifecycle_views(built):
 def test_a_second_build_changes_nothing(built, dbt, tmp_path):
     warehouse = copy_of(built[0], tmp_path, "rerun")
     before = mart_snapshot(warehouse)
-    assert failures(dbt(warehouse, "build")) == []
+    assert dbt(warehouse, "build").failures == []
     assert mart_snapshot(warehouse) == before
 
 
@@ -694,9 +613,9 @@ def test_a_correction_is_applied_incrementally_exactly_as_a_full_rebuild(built, 
     insert_delivery(con, DELIVERY_C, LOAD_C, "c")
     con.close()
     result = dbt(incremental, "build")
-    assert failures(result) == []
+    assert result.failures == []
     # The exam of E1 line 2 now points at a removed line: a legitimate orphan, reported as a warning only.
-    warned = [node for node, s in result.items() if s == "warn"]
+    warned = [node for node, s in result.status.items() if s == "warn"]
     assert any("fct_exams_line_exists_in_fct_entry_lines" in node for node in warned), warned
     assert query(
         incremental,
@@ -707,7 +626,7 @@ def test_a_correction_is_applied_incrementally_exactly_as_a_full_rebuild(built, 
     ) == [(1, Decimal("60000.00"))]
 
     full = copy_of(incremental, tmp_path, "full")
-    assert failures(dbt(full, "run", "--full-refresh")) == []
+    assert dbt(full, "run", "--full-refresh").failures == []
     assert mart_snapshot(full) == mart_snapshot(incremental)
 
 
@@ -720,17 +639,17 @@ def test_corrupted_marts_fail_the_relevant_tests(built, dbt, tmp_path):
     con.execute("update marts.fct_seizures set port_code = '9998'")
     con.close()
     result = dbt(warehouse, "test", "--select", "fct_entry_lines", "fct_entries", "fct_seizures")
-    failed = sorted(node for node, s in result.items() if s == "fail")
+    failed = sorted(node for node, s in result.status.items() if s == "fail")
     assert any("unique_combination_of_columns_fct_entry_lines" in node for node in failed), failed
     assert any("fct_entries_duty_equals_sum_of_lines" in node for node in failed), failed
     assert any("relationships_fct_seizures_port_code" in node for node in failed), failed
     # Tests of untouched invariants still pass.
-    assert result[next(n for n in result if "fct_entry_lines_fees_are_mpf_plus_hmf" in n)] == "pass"
+    assert result.status[next(n for n in result.status if "fct_entry_lines_fees_are_mpf_plus_hmf" in n)] == "pass"
 
 
 def test_docs_generate_offline(built, dbt, tmp_path):
     warehouse = copy_of(built[0], tmp_path, "docs")
-    dbt(warehouse, "docs", "generate")
+    assert dbt(warehouse, "docs", "generate").failures == []
     catalog = json.loads((dbt.target / "catalog.json").read_text())
     assert "model.trade_warehouse.fct_entry_lines" in catalog["nodes"]
     assert "source.trade_warehouse.raw.entries" in catalog["sources"]

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from test_dbt_build import copy_of, dbt, failures, mart_snapshot, query  # noqa: F401 (dbt is a fixture)
+from dbt_runner import copy_of, mart_snapshot, query
 
 from warehouse.contract import FEEDS
 from warehouse.db import connect
@@ -17,8 +17,6 @@ from warehouse.generator import generate
 from warehouse.loading import load_partition
 from warehouse.loading.tables import create_raw_tables
 from warehouse.reference import load_reference
-
-pytestmark = pytest.mark.slow
 
 START = date(2012, 9, 28)  # FY2012 ends on 30 September: the five days span FY2012 and FY2013
 DAYS = 5
@@ -44,15 +42,15 @@ def generated(tmp_path_factory):
     return landing, root / "quarantine"
 
 
-def test_incremental_builds_on_generated_feeds_equal_a_full_rebuild(generated, dbt, tmp_path):  # noqa: F811
+def test_incremental_builds_on_generated_feeds_equal_a_full_rebuild(generated, dbt, tmp_path):
     landing, quarantine = generated
     warehouse = tmp_path / "wh" / "warehouse.duckdb"
 
     load_days(warehouse, landing, quarantine, range(0, 3))
-    assert failures(dbt(warehouse, "build")) == []
+    assert dbt(warehouse, "build").failures == []
 
     load_days(warehouse, landing, quarantine, range(3, DAYS))
-    assert failures(dbt(warehouse, "build")) == []
+    assert dbt(warehouse, "build").failures == []
     assert query(warehouse, "select distinct fiscal_year from marts.fct_entry_lines order by 1") == [(2012,), (2013,)]
 
     # The generator's corrections (a higher entry_version, sometimes dropping a line) of entries first delivered
@@ -80,5 +78,5 @@ def test_incremental_builds_on_generated_feeds_equal_a_full_rebuild(generated, d
     assert query(warehouse, "select sum(entered_value_usd) from marts.fct_entries") == [(raw[1],)]
 
     full = copy_of(warehouse, tmp_path, "full")
-    assert failures(dbt(full, "run", "--full-refresh")) == []
+    assert dbt(full, "run", "--full-refresh").failures == []
     assert mart_snapshot(full) == mart_snapshot(warehouse)

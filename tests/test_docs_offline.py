@@ -258,7 +258,6 @@ def _materialize_dbt_docs(warehouse: Path):
 DBT_MEASURE = """() => ({title: (document.querySelector('h1') || {}).innerText || '', text: document.body.innerText})"""
 
 
-@pytest.mark.slow
 def test_the_dbt_docs_asset_writes_a_page_that_opens_from_disk_and_regenerates_only_when_its_inputs_change(
     generated_warehouse, template_db, browser, tmp_path
 ):

@@ -1,7 +1,7 @@
 """Every delivery accounted for with a readable reason: files rejected by their header, folders that are not a
 date, bounded quarantine reasons, and a byte of another encoding quarantining its own row wherever it sits.
 
-Real DuckDB files and the real loader, on small files built from the contract (`test_loading.valid_row`)."""
+Real DuckDB files and the real loader, on small files built from the contract (`feed_deliveries.valid_row`)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import json
 import dagster as dg
 import duckdb
 import pytest
-from test_loading import DAY, Warehouse, deliver, valid_row, write_csv
+from feed_deliveries import DAY, deliver, valid_row, write_csv
 
 from orchestration.resources import WarehouseResource
 from warehouse.contract import FEEDS
@@ -21,14 +21,6 @@ from warehouse.db import connect
 from warehouse.loading import ensure_schema, load_partition, reconcile, record_rejected_folders
 from warehouse.loading.header import header_problem
 from warehouse.loading.ops_tables import OPS_DDL
-
-
-@pytest.fixture
-def wh(tmp_path, template_db):
-    warehouse = Warehouse(tmp_path, template_db)
-    yield warehouse
-    warehouse.con.close()
-
 
 # ---------------------------------------------------------------------------------------------------------------
 # A header without a required column: the file is rejected whole, with one reason

@@ -37,7 +37,6 @@ def _frame(con, table):
     return con.execute(f"select * from metrics.{table}").df()
 
 
-@pytest.mark.slow
 def test_materialised_tables_have_the_shared_layout_and_the_agreed_measures(built):
     con, result = built
     expected = {
@@ -76,7 +75,6 @@ def test_materialised_tables_have_the_shared_layout_and_the_agreed_measures(buil
     }
 
 
-@pytest.mark.slow
 def test_overall_mtd_rates_equal_the_weighted_sample_rates_computed_in_sql(built):
     con, _ = built
     direct = con.execute(
@@ -110,7 +108,6 @@ def test_overall_mtd_rates_equal_the_weighted_sample_rates_computed_in_sql(built
         assert not rows.loc["mtd_rate_value", "suppressed"]
 
 
-@pytest.mark.slow
 def test_exclusive_breakouts_add_up_to_the_overall_estimate(built):
     """For breakouts that partition the lines, sum over domains of (weight total x rate) is the overall weighted
     count of material lines, and the domain revenue gaps add up to the overall gap."""
@@ -152,7 +149,6 @@ def test_exclusive_breakouts_add_up_to_the_overall_estimate(built):
         )
 
 
-@pytest.mark.slow
 def test_small_cells_are_suppressed_and_say_so(built):
     con, _ = built
     frame = _frame(con, "compliance_rate")
@@ -164,7 +160,6 @@ def test_small_cells_are_suppressed_and_say_so(built):
     assert not frame[frame["n_sampled"] >= MIN_SAMPLED]["suppressed"].any()
 
 
-@pytest.mark.slow
 def test_the_change_from_the_prior_period_is_the_difference_with_a_z_test(built):
     con, _ = built
     frame = _frame(con, "compliance_rate").query("domain == 'overall'")
@@ -181,7 +176,6 @@ def test_the_change_from_the_prior_period_is_the_difference_with_a_z_test(built)
     assert frame[frame["period"] == "FY2025Q4"]["change"].isna().all()  # no FY2025Q3 in the data
 
 
-@pytest.mark.slow
 def test_revenue_collected_rate_uses_the_known_declared_total(built):
     con, _ = built
     declared = con.execute(
@@ -208,7 +202,6 @@ def test_revenue_collected_rate_uses_the_known_declared_total(built):
     assert 0 < rate["ci_low"] < rate["estimate"] < rate["ci_high"] <= 1
 
 
-@pytest.mark.slow
 def test_value_rate_and_gap_intervals_are_withheld_where_few_discrepant_lines_or_a_high_skewness_carry_them(built):
     """Count per cell straight from the sample the lines with a discrepancy it would hold at its period's overall
     rate: every cell below the threshold has its interval withheld with the count note (both kinds of cell occur);

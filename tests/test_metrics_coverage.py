@@ -22,8 +22,6 @@ from warehouse.metrics import thin_cells
 from warehouse.metrics.compliance import by_period, period_estimates
 from warehouse.metrics.revenue_gap import period_gap
 
-pytestmark = pytest.mark.slow  # ~50 s of user CPU with imports: 400 replicates of ~11,600 sampled lines
-
 REPLICATES = 400
 PERIOD = "FY2026Q1"  # one fiscal quarter of the generated warehouse (~194k lines, ~11,600 sampled per replicate)
 DETECTION = cal.DETECTION_PROBABILITY["cm_review"]
@@ -77,6 +75,8 @@ where x.is_cm_sample
 """
 
 
+# ~50 s of user CPU with imports (400 replicates of ~11,600 sampled lines), on top of the generated warehouse that
+# makes every test of this file `slow` (tests/conftest.py, SLOW_FIXTURES).
 @pytest.fixture(scope="module")
 def replicates(generated_warehouse):
     """Per replicate: the estimates for the overall domain and each HS section, with the truths."""
@@ -149,7 +149,6 @@ def _sections(replicates, measure):
     return rows[rows["truth"] > 0]
 
 
-@pytest.mark.slow
 def test_the_population_strata_are_the_ones_the_generator_drew_its_cm_sample_from(generated_warehouse):
     with connect(generated_warehouse.warehouse, read_only=True) as con:
         sampled, different = con.execute(STRATA_CHECK_SQL).fetchone()

@@ -156,7 +156,6 @@ def materialised(generated_warehouse, tmp_path_factory):
     con.close()
 
 
-@pytest.mark.slow
 def test_report_cards_carry_the_mtd_rates_of_the_compliance_table(materialised):
     compliance = _table(materialised, "compliance_rate")
     for table, domain in (("report_card_ports", "port"), ("report_card_ptis", "pti")):
@@ -179,7 +178,6 @@ def _table(con, name):
     return con.execute(f"select * from metrics.{name}").df()
 
 
-@pytest.mark.slow
 def test_targeting_breakouts_add_up_and_targeting_beats_random(materialised):
     frame = _table(materialised, "targeting_effectiveness")
     assert list(frame.columns[: len(ESTIMATE_COLUMNS)]) == list(ESTIMATE_COLUMNS)
@@ -208,7 +206,6 @@ def test_targeting_breakouts_add_up_and_targeting_beats_random(materialised):
     assert frame[frame.suppressed].estimate.isna().all()
 
 
-@pytest.mark.slow
 def test_partnership_and_deterrence_tables(materialised, generated_warehouse):
     part = _table(materialised, "partnership")
     assert set(part.measure) == {"trusted_verified_more_than_once_rate", "prioritised_enrolled_rate"}
@@ -230,7 +227,6 @@ def test_partnership_and_deterrence_tables(materialised, generated_warehouse):
     assert len(effects) >= 3 and effects.std_error.gt(0).all()
 
 
-@pytest.mark.slow
 def test_deterrence_before_rate_recomputed_independently(generated_warehouse):
     """The penalised importers' random-sample material rate in the 30 days before their first penalty, recomputed
     with pandas from the marts."""
@@ -260,7 +256,6 @@ def test_deterrence_before_rate_recomputed_independently(generated_warehouse):
     assert row.estimate == pytest.approx(inside.is_material.mean())
 
 
-@pytest.mark.slow
 def test_deterrence_comparison_rate_recomputed_independently(generated_warehouse):
     """The matched comparison importers' random-sample rate over the penalised importers' 30-day before windows,
     rebuilt with pandas: size quintile and top HS section from the lines, no-event importers, per-window counts."""

@@ -91,7 +91,6 @@ def _flip_one_cm_exam(path, fiscal_quarter: str) -> None:
         )
 
 
-@pytest.mark.slow
 def test_only_the_changed_periods_are_remeasured_and_the_tables_equal_a_full_measurement(warehouse):
     first = _run(warehouse)
     for table in (compliance.TABLE, revenue_gap.TABLE):

@@ -17,7 +17,6 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 import pytest
-from generated_warehouse import run_dbt
 
 from orchestration.resources import WarehouseResource
 from warehouse.contract import FEEDS
@@ -49,7 +48,7 @@ EXTRAS = {
 TABLES = tuple(EXTRAS)
 
 
-def build_warehouse(root: Path, landing: Path | None) -> Path:
+def build_warehouse(root: Path, landing: Path | None, dbt) -> Path:
     """The raw schema and reference data, the feeds of `landing` loaded (none: an empty warehouse), marts built by
     a real `dbt run`."""
     root.mkdir(parents=True, exist_ok=True)
@@ -61,8 +60,7 @@ def build_warehouse(root: Path, landing: Path | None) -> Path:
         for feed in FEEDS:
             if found.get(feed):
                 load_partitions(con, landing, feed, sorted(found[feed]), root / "quarantine")
-    proc = run_dbt(warehouse, "run", target=root / "dbt_target")
-    assert proc.returncode == 0, proc.stdout[-4000:]
+    assert dbt(warehouse, "run").failures == []
     return warehouse
 
 
@@ -133,13 +131,13 @@ def landing(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def empty(tmp_path_factory) -> Path:
-    return build_warehouse(tmp_path_factory.mktemp("empty"), None)
+def empty(tmp_path_factory, dbt) -> Path:
+    return build_warehouse(tmp_path_factory.mktemp("empty"), None, dbt)
 
 
 @pytest.fixture(scope="module")
-def one_day(tmp_path_factory, landing) -> Path:
-    return build_warehouse(tmp_path_factory.mktemp("one_day_wh"), landing)
+def one_day(tmp_path_factory, landing, dbt) -> Path:
+    return build_warehouse(tmp_path_factory.mktemp("one_day_wh"), landing, dbt)
 
 
 def test_every_metric_on_an_empty_warehouse_writes_its_full_schema(empty, tmp_path):
@@ -220,7 +218,7 @@ def test_no_exams_at_all_leaves_exam_measures_empty_and_the_rest_computed(one_da
         assert len(rows(con, "clearance_speed")) > 0
 
 
-def test_a_first_delivery_whose_entries_are_all_quarantined(landing, tmp_path):
+def test_a_first_delivery_whose_entries_are_all_quarantined(landing, dbt, tmp_path):
     """The entries header's `entry_number` renamed `entry_no`: nothing of the entries file loads, the other feeds
     do, and every measure still writes its table."""
     renamed = tmp_path / "landing"
@@ -228,7 +226,7 @@ def test_a_first_delivery_whose_entries_are_all_quarantined(landing, tmp_path):
     (entries_file,) = (renamed / "entries").rglob("*.csv")
     header, rest = entries_file.read_text().split("\n", 1)
     entries_file.write_text(header.replace("entry_number", "entry_no") + "\n" + rest)
-    warehouse = build_warehouse(tmp_path / "w", renamed)
+    warehouse = build_warehouse(tmp_path / "w", renamed, dbt)
     with connect(warehouse) as con:
         assert con.execute("select count(*) from marts.fct_entries").fetchone()[0] == 0
         assert con.execute("select count(*) from marts.fct_exams").fetchone()[0] > 0

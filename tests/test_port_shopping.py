@@ -14,8 +14,6 @@ from orchestration.resources import WarehouseResource
 from warehouse.db import connect
 from warehouse.risk import port_shopping
 
-pytestmark = pytest.mark.slow
-
 
 @pytest.fixture(scope="module")
 def built(generated_warehouse, tmp_path_factory):

@@ -16,19 +16,13 @@ import copy
 import functools
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
-from test_dbt_build import dbt, failures  # noqa: F401 (dbt is a fixture)
+from generated_warehouse import build_generated_warehouse
 
 from expectations.mart_docs import mart_models
-from warehouse.contract import FEEDS
 from warehouse.db import connect
-from warehouse.generator import generate
-from warehouse.loading import ensure_schema, load_partition
-from warehouse.reference import load_reference
-
-pytestmark = pytest.mark.slow
 
 START = date(2025, 10, 1)
 DAYS = 3
@@ -179,20 +173,10 @@ def _case_ids() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory, dbt):  # noqa: F811
+def built(tmp_path_factory, dbt):
     """A warehouse of three clean generated days, loaded by the real loader and built by `dbt build`."""
     root = tmp_path_factory.mktemp("marts")
-    generate(root / "landing", start=START, days=DAYS, scale=0.002, seed=11, fmt="csv", dirt_rate=0.0)
-    path = root / "warehouse.duckdb"
-    with connect(path) as con:
-        load_reference(con)
-        ensure_schema(con)
-        for feed in FEEDS:
-            for offset in range(DAYS):
-                day = START + timedelta(days=offset)
-                if (root / "landing" / feed / day.isoformat()).is_dir():
-                    load_partition(con, root / "landing", feed, day, root / "quarantine")
-    assert failures(dbt(path, "build")) == []
+    path = build_generated_warehouse(root, start=START, days=DAYS, scale=0.002, seed=11, dbt=dbt).warehouse
     with connect(path, read_only=True) as con:
         counts = {m: con.execute(f"select count(*) from marts.{m}").fetchone()[0] for m in _published_marts()}
     assert all(counts.values()), f"every mart needs rows to test its suite: {counts}"

@@ -443,7 +443,6 @@ def _metric_assets() -> list[dg.AssetsDefinition]:
     return found
 
 
-@pytest.mark.slow
 def test_the_report_on_the_generated_warehouse_after_the_metric_assets(generated_warehouse, tmp_path):
     from orchestration.defs.report.report import METRIC_TABLES, leadership_report
 

@@ -15,8 +15,6 @@ from orchestration.resources import WarehouseResource
 from warehouse.db import connect
 from warehouse.risk import entities
 
-pytestmark = pytest.mark.slow
-
 
 @pytest.fixture(scope="module")
 def resolved(generated_warehouse, tmp_path_factory):

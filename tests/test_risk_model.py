@@ -79,7 +79,6 @@ def _features_of(con, lines: pd.DataFrame) -> pd.DataFrame:
     return frame.set_index(["entry_number", "line_number"]).sort_index()
 
 
-@pytest.mark.slow
 def test_profiles_are_point_in_time(generated_warehouse, tmp_path):
     """A line's features do not change when the exams completed on or after its filing day (and lines filed more
     than two weeks later) are removed, i.e. when the later outcomes are added; lines filed after them do change."""
@@ -131,7 +130,6 @@ def test_profiles_are_point_in_time(generated_warehouse, tmp_path):
 # --- evaluation on a time split ---
 
 
-@pytest.mark.slow
 def test_evaluate_cli_model_beats_rules_and_random(generated_warehouse, tmp_path, capsys):
     """`tradewh risk evaluate` reads the published (masked) copy and writes nothing; the pipeline's call, on the
     warehouse, records the same split in risk.model_evaluation and risk.model_runs."""
@@ -209,7 +207,6 @@ def test_evaluate_cli_refuses_a_cutoff_with_no_history(generated_warehouse, tmp_
 # --- Dagster ---
 
 
-@pytest.mark.slow
 def test_assets_materialise(generated_warehouse, tmp_path):
     copy = copy_warehouse(generated_warehouse, tmp_path)
     result = dg.materialize(
@@ -255,7 +252,6 @@ def test_assets_materialise(generated_warehouse, tmp_path):
     assert set(evaluation["selector"]) == {"model", "rules", "random"}
 
 
-@pytest.mark.slow
 def test_line_scores_score_only_new_and_corrected_lines_in_bounded_chunks(generated_warehouse, tmp_path):
     """Scored in chunks of 500 lines, the table is what one pass gives; a second call scores nothing; a corrected
     line (loaded again) and a line whose score went missing are scored again, and nothing else."""
@@ -288,7 +284,6 @@ def test_line_scores_score_only_new_and_corrected_lines_in_bounded_chunks(genera
     pd.testing.assert_frame_equal(chunked, one_pass)
 
 
-@pytest.mark.slow
 def test_a_daily_load_trains_a_cutoff_only_when_it_appears_and_when_its_week_comes(
     generated_warehouse, tmp_path, monkeypatch
 ):

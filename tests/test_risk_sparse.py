@@ -18,7 +18,7 @@ import dagster as dg
 import duckdb
 import pandas as pd
 import pytest
-from generated_warehouse import build_generated_warehouse, run_dbt
+from generated_warehouse import build_generated_warehouse
 
 from orchestration.definitions import defs
 from orchestration.resources import WarehouseResource
@@ -138,13 +138,13 @@ def test_old_model_runs_tables_gain_a_status(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def one_day(tmp_path_factory) -> Path:
+def one_day(tmp_path_factory, dbt) -> Path:
     """The bug report's delivery, generated, loaded and built with dbt (read-only: copy it)."""
-    return build_generated_warehouse(tmp_path_factory.mktemp("one_day"), **ONE_DAY).warehouse
+    return build_generated_warehouse(tmp_path_factory.mktemp("one_day"), **ONE_DAY, dbt=dbt).warehouse
 
 
 @pytest.fixture(scope="module")
-def empty(tmp_path_factory) -> Path:
+def empty(tmp_path_factory, dbt) -> Path:
     """A warehouse built by dbt over no delivery at all: every mart exists and holds no row."""
     root = tmp_path_factory.mktemp("empty")
     warehouse = root / "warehouse.duckdb"
@@ -154,8 +154,7 @@ def empty(tmp_path_factory) -> Path:
         load_reference(con)
     finally:
         con.close()
-    proc = run_dbt(warehouse, "build", target=root / "dbt_target")
-    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert dbt(warehouse, "build").failures == []
     return warehouse
 
 
@@ -220,7 +219,6 @@ SPARSE_CASES = {
 }
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("case", sorted(SPARSE_CASES))
 def test_every_risk_table_is_written_with_its_full_schema(case, one_day, reference_schema, tmp_path):
     path = copy(one_day, tmp_path)
@@ -241,7 +239,6 @@ def test_every_risk_table_is_written_with_its_full_schema(case, one_day, referen
     assert scored == 0
 
 
-@pytest.mark.slow
 def test_the_one_day_registry_resolves_to_one_entity_per_number_without_splink(one_day, tmp_path, caplog):
     path = copy(one_day, tmp_path)
     with connect(path) as con, caplog.at_level(logging.INFO, logger=entities.__name__):
@@ -272,7 +269,6 @@ def add_versions(con, changes: list[str]) -> list[str]:
     return numbers[: len(changes)]
 
 
-@pytest.mark.slow
 def test_a_registry_without_successors_trains_splink_and_links_nothing(one_day, tmp_path):
     """Registry changes give Splink versions of one number to learn from; with no successor, no two numbers join."""
     path = copy(one_day, tmp_path)
@@ -286,7 +282,6 @@ def test_a_registry_without_successors_trains_splink_and_links_nothing(one_day, 
     assert (members.importer_numbers == 1).all() and members.entity_id.is_unique
 
 
-@pytest.mark.slow
 def test_a_registry_splink_cannot_train_on_falls_back(one_day, tmp_path, caplog):
     """The hand-made EM failure (DEGENERATE) as the only registry left, through resolve(), which logs why and keeps
     one entity per number."""
@@ -310,7 +305,6 @@ def test_a_registry_splink_cannot_train_on_falls_back(one_day, tmp_path, caplog)
     assert sorted(resolution.importer_entities.entity_id) == sorted(f"EN-{n}" for n in keep)
 
 
-@pytest.mark.slow
 def test_one_class_of_outcomes_is_recorded_as_a_skipped_run(one_day, tmp_path):
     """Every exam material (one class): the cutoffs with enough material lines still get no model, and say why."""
     path = copy(one_day, tmp_path)
@@ -338,7 +332,6 @@ def risk_assets() -> list[dg.AssetsDefinition]:
     return found
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("warehouse", ["empty", "one_day"])
 def test_every_risk_asset_materialises(warehouse, request, reference_schema, tmp_path):
     path = copy(request.getfixturevalue(warehouse), tmp_path)

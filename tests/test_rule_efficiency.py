@@ -12,8 +12,6 @@ from warehouse.metrics.estimates import wilson_interval
 from warehouse.risk.rule_efficiency import PRIOR_LINES, PurgePolicy
 from warehouse.risk.rule_efficiency import rules_to_purge as purge_list
 
-pytestmark = pytest.mark.slow
-
 
 @pytest.fixture(scope="module")
 def built(generated_warehouse, tmp_path_factory):

@@ -9,6 +9,22 @@
 
 
 {#
+    The staging scaffold of every feed without an entry_version: one row per key, the latest version of it. `key` is
+    the list of key columns; `newest_first`, when given, is a version column of the row itself (updated_at) that
+    ranks before the delivery order, so a later delivery of an OLDER state loses. Renders a complete select over
+    `relation` with every column of it.
+#}
+{% macro latest_row_per_key(relation, key, newest_first=none) -%}
+    select *
+    from {{ relation }}
+    qualify row_number() over (
+        partition by {{ key | join(', ') }}
+        order by {% if newest_first %}{{ newest_first }} desc, {% endif %}{{ latest_delivery_order() }}
+    ) = 1
+{%- endmacro %}
+
+
+{#
     The same order as one comparable value (a DuckDB struct, compared field by field), for the largest tables: the
     latest delivery of a key is then a `max()` in a hash aggregate and a join back, not a window that sorts every
     row of the raw table with all its columns (3x faster on a full read, and a filter on the raw rows, such as the

@@ -5,20 +5,8 @@ countries as (
 
     select * from {{ ref('stg_reference__countries') }}
 
-),
-
-final as (
-
-    select
-        country_code,
-        country_iso3,
-        country_iso_numeric,
-        country_name,
-        region,
-        sub_region,
-        is_least_developed
-    from countries
-
 )
 
-select * from final
+-- The contract in the yml fixes this table's column names and types; the upstream model has exactly those
+-- columns, so they are not listed a second time (a column added upstream fails the contract check).
+select * from countries

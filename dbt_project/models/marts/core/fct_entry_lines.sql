@@ -24,62 +24,8 @@ entry_lines as (
         where {{ loaded_since_last_run('loaded_at') }}
     {% endif %}
 
-),
-
-final as (
-
-    select
-        -- keys
-        entry_number,
-        line_number,
-        entry_version,
-        importer_number,
-        filer_code,
-        port_code,
-        manufacturer_id,
-        hts_code,
-        hs_subheading,
-        hs_heading,
-        hs_chapter,
-        country_of_origin,
-        country_of_export,
-
-        -- attributes
-        entry_type,
-        mode_of_transport,
-        bill_of_lading,
-        line_description,
-        unit,
-        spi_code,
-        is_preference_claimed,
-        adcvd_case,
-        is_related_party,
-
-        -- dates
-        arrival_date,
-        filed_at,
-        released_at,
-        filed_date,
-        fiscal_year,
-
-        -- measures
-        quantity,
-        gross_weight_kg,
-        entered_value_usd,
-        duty_rate,
-        duty_usd,
-        adcvd_deposit_usd,
-        mpf_usd,
-        hmf_usd,
-        fees_usd,
-        total_paid_usd,
-
-        -- lineage
-        source_file_sha256,
-        loaded_at
-
-    from entry_lines
-
 )
 
-select * from final
+-- The contract in the yml fixes this table's column names and types; the upstream model has exactly those
+-- columns, so they are not listed a second time (a column added upstream fails the contract check).
+select * from entry_lines

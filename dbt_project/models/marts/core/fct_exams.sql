@@ -21,50 +21,8 @@ exams as (
         where {{ loaded_since_last_run('loaded_at') }}
     {% endif %}
 
-),
-
-final as (
-
-    select
-        -- keys
-        exam_id,
-        entry_number,
-        line_number,
-        port_code,
-        rule_id,
-
-        -- attributes
-        environment,
-        exam_type,
-        selection_reason,
-        is_cm_sample,
-        cm_stratum,
-        exam_result,
-        is_discrepancy,
-        discrepancy_type,
-        is_material,
-        pti,
-
-        -- dates
-        started_at,
-        completed_at,
-        exam_date,
-        exam_fiscal_year,
-
-        -- measures
-        cm_weight,
-        officer_hours,
-        declared_duty_usd,
-        correct_duty_usd,
-        duty_difference_usd,
-        exam_duration_hours,
-
-        -- lineage
-        source_file_sha256,
-        loaded_at
-
-    from exams
-
 )
 
-select * from final
+-- The contract in the yml fixes this table's column names and types; the upstream model has exactly those
+-- columns, so they are not listed a second time (a column added upstream fails the contract check).
+select * from exams

@@ -7,15 +7,9 @@ source as (
 
 ),
 
-deduplicated as (
+latest as (
 
-    select
-        *,
-        row_number() over (
-            partition by case_number
-            order by {{ latest_delivery_order() }}
-        ) as delivery_rank
-    from source
+    {{ latest_row_per_key('source', ['case_number']) }}
 
 ),
 
@@ -38,8 +32,7 @@ renamed as (
         -- lineage
         _loaded_at as loaded_at
 
-    from deduplicated
-    where delivery_rank = 1
+    from latest
 
 )
 

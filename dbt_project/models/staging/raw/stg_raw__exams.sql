@@ -7,15 +7,9 @@ source as (
 
 ),
 
-deduplicated as (
+latest as (
 
-    select
-        *,
-        row_number() over (
-            partition by exam_id, entry_number, line_number
-            order by {{ latest_delivery_order() }}
-        ) as delivery_rank
-    from source
+    {{ latest_row_per_key('source', ['exam_id', 'entry_number', 'line_number']) }}
 
 ),
 
@@ -52,8 +46,7 @@ renamed as (
         _delivery_date as delivered_on,
         _loaded_at as loaded_at
 
-    from deduplicated
-    where delivery_rank = 1
+    from latest
 
 )
 

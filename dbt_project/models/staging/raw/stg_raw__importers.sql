@@ -8,15 +8,9 @@ source as (
 
 ),
 
-deduplicated as (
+latest as (
 
-    select
-        *,
-        row_number() over (
-            partition by importer_number, effective_date
-            order by {{ latest_delivery_order() }}
-        ) as delivery_rank
-    from source
+    {{ latest_row_per_key('source', ['importer_number', 'effective_date']) }}
 
 ),
 
@@ -44,8 +38,7 @@ renamed as (
         _file_sha256 as source_file_sha256,
         _loaded_at as loaded_at
 
-    from deduplicated
-    where delivery_rank = 1
+    from latest
 
 )
 

@@ -7,15 +7,9 @@ source as (
 
 ),
 
-deduplicated as (
+latest as (
 
-    select
-        *,
-        row_number() over (
-            partition by importer_number, program, enrolled_on
-            order by {{ latest_delivery_order() }}
-        ) as delivery_rank
-    from source
+    {{ latest_row_per_key('source', ['importer_number', 'program', 'enrolled_on']) }}
 
 ),
 
@@ -34,8 +28,7 @@ renamed as (
         -- lineage
         _loaded_at as loaded_at
 
-    from deduplicated
-    where delivery_rank = 1
+    from latest
 
 )
 

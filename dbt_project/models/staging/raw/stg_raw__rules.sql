@@ -7,15 +7,9 @@ source as (
 
 ),
 
-deduplicated as (
+latest as (
 
-    select
-        *,
-        row_number() over (
-            partition by rule_id
-            order by {{ latest_delivery_order() }}
-        ) as delivery_rank
-    from source
+    {{ latest_row_per_key('source', ['rule_id']) }}
 
 ),
 
@@ -35,8 +29,7 @@ renamed as (
         -- lineage
         _loaded_at as loaded_at
 
-    from deduplicated
-    where delivery_rank = 1
+    from latest
 
 )
 

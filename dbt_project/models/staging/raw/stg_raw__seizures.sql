@@ -7,15 +7,9 @@ source as (
 
 ),
 
-deduplicated as (
+latest as (
 
-    select
-        *,
-        row_number() over (
-            partition by seizure_id
-            order by updated_at desc, {{ latest_delivery_order() }}
-        ) as version_rank
-    from source
+    {{ latest_row_per_key('source', ['seizure_id'], newest_first='updated_at') }}
 
 ),
 
@@ -47,8 +41,7 @@ renamed as (
         _file_sha256 as source_file_sha256,
         _loaded_at as loaded_at
 
-    from deduplicated
-    where version_rank = 1
+    from latest
 
 )
 

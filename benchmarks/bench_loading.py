@@ -1,7 +1,7 @@
 """Loader throughput on a synthetic day of entry lines (not a test: run it by hand).
 
-    .venv/bin/python tests/bench_loading.py [lines] [dirt_rate]
-    .venv/bin/python tests/bench_loading.py landing <landing folder> [by-day]
+    .venv/bin/python benchmarks/bench_loading.py [lines] [dirt_rate]
+    .venv/bin/python benchmarks/bench_loading.py landing <landing folder> [by-day]
 
 
 Writes one CSV of valid entry lines (about 2.5 lines per entry, a few percent of rows broken when dirt_rate > 0),
