@@ -26,9 +26,9 @@ from duckdb_views() as v where not v.internal and v.schema_name not in ('informa
 @dataclass
 class Session:
     width: int
+    out: TextIO
     timing: bool = False
     quit: bool = False
-    out: TextIO | None = None
 
 
 def _show(con, session: Session, query: str, parameters: list) -> None:
