@@ -186,7 +186,7 @@ def column_expectations(feed: Feed, column: Column) -> list:
 def feed_suite(feed_name: str) -> gx.ExpectationSuite:
     """The suite of one feed's raw rows (`raw.<feed>`, every version, lineage columns included)."""
     feed = FEEDS[feed_name]
-    found = [
+    found: list[gxe.Expectation] = [
         gxe.ExpectTableColumnsToMatchSet(
             column_set=[*feed.column_names, *(name for name, _ in LINEAGE_COLUMNS)],
             exact_match=True,

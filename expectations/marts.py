@@ -55,9 +55,9 @@ def _sql(check: str, column: str | None, where: str, description: str, severity:
     )
 
 
-def _column_expectations(model: str, column: dict) -> list:
+def _column_expectations(model: str, column: dict) -> list[gxe.Expectation]:
     name = column["name"]
-    found = []
+    found: list[gxe.Expectation] = []
     if column.get("data_type"):
         found.append(
             _sql(
@@ -90,8 +90,8 @@ def _column_expectations(model: str, column: dict) -> list:
     return found
 
 
-def _model_expectations(model: dict) -> list:
-    found = []
+def _model_expectations(model: dict) -> list[gxe.Expectation]:
+    found: list[gxe.Expectation] = []
     for index, entry in enumerate(model.get("data_tests", []) or [], start=1):
         test, body = _test(entry)
         args, severity = _args(body), _severity(body)
@@ -129,7 +129,7 @@ def mart_suite(model_name: str, models: dict[str, dict] | None = None) -> gx.Exp
     """The suite of one published mart (`marts.<model>`, the whole table)."""
     model = (models or mart_models())[model_name]
     columns = model.get("columns", [])
-    found = [
+    found: list[gxe.Expectation] = [
         gxe.ExpectTableColumnsToMatchSet(
             column_set=[c["name"] for c in columns], exact_match=True, meta=_meta("columns", None)
         )

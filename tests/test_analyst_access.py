@@ -271,6 +271,9 @@ def test_tags_the_publisher_cannot_apply_stop_the_publish_and_name_the_file(tmp_
     bad = NEW_TAG.replace("classification: personal", "classification: secret")
     with pytest.raises(PolicyError, match=r"extra\.yml: column importers\.legal_name: classification 'secret'"):
         load_policy(_tagged_models(tmp_path, bad))
+    nameless = NEW_TAG.replace("- name: legal_name", "- nmae: legal_name")
+    with pytest.raises(PolicyError, match=r"extra\.yml: column importers\.None: a classified column needs its name"):
+        load_policy(_tagged_models(tmp_path / "nameless", nameless))
     warehouse = tmp_path / "w.duckdb"
     with connect(warehouse) as con:
         con.execute("create schema marts")

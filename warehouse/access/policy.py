@@ -57,6 +57,8 @@ def _tags(columns: list[dict], table: str, schema: str | None, where: str) -> li
             continue
         name = column.get("name")
         label = f"{where}: column {table}.{name}"
+        if not isinstance(name, str):  # a misspelt `name:` would leave the tagged column unmasked, unnoticed
+            raise PolicyError(f"{label}: a classified column needs its name")
         classification, masking = meta["classification"], meta.get("masking", "nullify")
         if classification not in CLASSIFICATIONS:
             raise PolicyError(f"{label}: classification {classification!r} is not one of {', '.join(CLASSIFICATIONS)}")

@@ -150,7 +150,7 @@ def publish_copies(warehouse: Path, policy: Policy | None = None) -> Published:
     analyst_stage, entitled_stage = staging / published.analyst.name, staging / published.entitled.name
     con = connect(warehouse)
     try:
-        source = con.execute("select current_database()").fetchone()[0]  # the file's stem, not "main"
+        (source,) = con.execute("select current_database()").fetchall()[0]  # the file's stem, not "main"
         _write_masked(con, source, analyst_stage, policy, key, published)
         _write_clear(con, warehouse, entitled_stage)
     finally:

@@ -171,7 +171,8 @@ def open_sealed(path: Path, entitled: bool = False) -> AnalystConnection:
     DuckDB hands a second connection in the same process the same database, already locked: its settings stand."""
     con = duckdb.connect(str(path), read_only=True, config=sealed_config())
     try:
-        if not con.execute("select current_setting('lock_configuration')").fetchone()[0]:
+        ((locked,),) = con.execute("select current_setting('lock_configuration')").fetchall()
+        if not locked:
             con.execute("set enable_progress_bar = false")
             con.execute("set TimeZone = 'UTC'")
             con.execute("set lock_configuration = true")

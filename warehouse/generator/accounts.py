@@ -69,12 +69,14 @@ def programs(pop: Population, index: int, day_n: int) -> pa.Table:
         who = np.concatenate([ctpat, isa, nam])
         program = np.repeat(np.array(["ctpat", "isa", "nam"], dtype=object), [ctpat.size, isa.size, nam.size])
         enrolled = day_n - rng.integers(30, 4000, who.size)
-        tier = np.where(
+        # numpy's stubs reject None, which np.where takes as an object scalar
+        tier = np.where(  # type: ignore[call-overload]
             program == "ctpat",
             np.array(["tier_1", "tier_2", "tier_3"], dtype=object)[rng.integers(0, 3, who.size)],
             None,
         )
-        left = np.where(rng.random(who.size) < 0.05, enrolled + rng.integers(1, 25, who.size), None)
+        # numpy's stubs reject None, which np.where takes as an object scalar
+        left = np.where(rng.random(who.size) < 0.05, enrolled + rng.integers(1, 25, who.size), None)  # type: ignore[call-overload]
     else:
         active = np.flatnonzero((imp.start_day <= index) & (imp.end_day >= index))
         who = active[rng.random(active.size) < 1e-4]
@@ -96,7 +98,8 @@ def rules(pop: Population, index: int, day_n: int) -> pa.Table:
     r = pop.rules
     if index == 0:
         idx = np.arange(r["rule_id"].size)
-        retired = np.where(r["retired_on"] >= 0, r["retired_on"], None)
+        # numpy's stubs reject None, which np.where takes as an object scalar
+        retired = np.where(r["retired_on"] >= 0, r["retired_on"], None)  # type: ignore[call-overload]
     else:
         # Decayed rules are finally retired by the agency a while after they stopped working.
         idx = np.flatnonzero(r["decaying"] & (index == 10 * r["half_life"]))
@@ -122,7 +125,8 @@ def adcvd_orders(pop: Population, index: int, day_n: int) -> pa.Table:
         "product": o["product"][idx],
         "deposit_rate": o["deposit_micro"][idx] / 1e6,
         "effective_on": o["effective_on"][idx],
-        "revoked_on": np.where(o["revoked_on"][idx] >= 0, o["revoked_on"][idx], None),
+        # numpy's stubs reject None, which np.where takes as an object scalar
+        "revoked_on": np.where(o["revoked_on"][idx] >= 0, o["revoked_on"][idx], None),  # type: ignore[call-overload]
     }
     return text.rows_table(FEEDS["adcvd_orders"], data, idx.size)
 

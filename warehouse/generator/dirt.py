@@ -79,6 +79,7 @@ def column_checks(column: Column) -> list[str]:
 def _below(column: Column) -> str:
     if column.maximum is not None:
         return {"rate": "11.000000"}.get(column.kind or "", "11")
+    assert column.minimum is not None  # `column_checks` plants "range" only on a column with a bound
     if column.type == "integer":
         return str(int(column.minimum) - 1)
     return "-5." + "0" * {"money": 2, "measure": 3}.get(column.kind or "", 6)
@@ -95,6 +96,7 @@ def corrupt_column(feed: Feed, row: Row, name: str, check: str) -> None:
     elif check == "format":
         row[name] = BAD_FORMAT.get(name, "!")
     elif check == "unknown_reference":
+        assert column.reference is not None  # `column_checks` plants it only on a column with a reference
         row[name] = UNKNOWN_REFERENCE[column.reference]
     elif check == "range":
         row[name] = _below(column)
@@ -121,6 +123,14 @@ def _keep_rules_for_range(feed: str, row: Row, name: str) -> None:
 # --- rule corruptors: one per error rule of the contract ----------------------------------------------------
 
 
+def _required(row: Row, name: str) -> str:
+    """A field every clean row has (a required column of the contract), read by a corruptor."""
+    value = row[name]
+    if value is None:
+        raise ValueError(f"a corruptor reads {name!r}, a required field, and the row has none")
+    return value
+
+
 def _ts(value: str) -> datetime:
     return datetime.fromisoformat(value)
 
@@ -139,16 +149,16 @@ def _wrong_check_digit(row: Row) -> None:
 
 
 def _filer_mismatch(row: Row) -> None:
-    filer = row["filer_code"]
+    filer = _required(row, "filer_code")
     row["filer_code"] = ("Z" if filer[0] != "Z" else "Y") + filer[1:]
 
 
 def _released_early(row: Row) -> None:
-    row["released_at"] = _fmt_ts(_ts(row["filed_at"]) - timedelta(days=6))
+    row["released_at"] = _fmt_ts(_ts(_required(row, "filed_at")) - timedelta(days=6))
 
 
 def _duty_off(row: Row) -> None:
-    value, rate = float(row["entered_value_usd"]), float(row["duty_rate"])
+    value, rate = float(_required(row, "entered_value_usd")), float(_required(row, "duty_rate"))
     row["spi_code"] = None
     row["duty_usd"] = f"{round(value * rate + max(25.0, 0.2 * value * rate) + 10, 2):.2f}"
 
@@ -174,32 +184,33 @@ def _set(**values) -> Callable[[Row], None]:
 
 
 def _completed_early(row: Row) -> None:
-    row["completed_at"] = _fmt_ts(_ts(row["started_at"]) - timedelta(hours=1))
+    row["completed_at"] = _fmt_ts(_ts(_required(row, "started_at")) - timedelta(hours=1))
 
 
 def _correct_differs(row: Row) -> None:
     row.update(result="no_discrepancy", discrepancy_type=None, material="false")
-    row["correct_duty_usd"] = f"{float(row['declared_duty_usd']) + 10:.2f}"
+    row["correct_duty_usd"] = f"{float(_required(row, 'declared_duty_usd')) + 10:.2f}"
 
 
 def _date_before(later: str, earlier: str) -> Callable[[Row], None]:
     def apply(row: Row) -> None:
-        row[later] = _shift_date(row[earlier], -3)
+        row[later] = _shift_date(_required(row, earlier), -3)
 
     return apply
 
 
 def _too_many_found(row: Row) -> None:
-    row["discrepancies_found"] = str(int(row["lines_reviewed"]) + 1)
+    row["discrepancies_found"] = str(int(_required(row, "lines_reviewed")) + 1)
 
 
 def _mitigated_above(row: Row) -> None:
-    row["mitigated_usd"] = f"{float(row['assessed_usd']) + 100:.2f}"
+    row["mitigated_usd"] = f"{float(_required(row, 'assessed_usd')) + 100:.2f}"
 
 
 def _above_statutory_maximum(row: Row) -> None:
     row.update(statute="19USC1592", culpability="negligence")
-    row["assessed_usd"] = f"{2 * float(row['domestic_value_usd']) + 0.4 * float(row['dutiable_value_usd']) + 1000:.2f}"
+    domestic, dutiable = float(_required(row, "domestic_value_usd")), float(_required(row, "dutiable_value_usd"))
+    row["assessed_usd"] = f"{2 * domestic + 0.4 * dutiable + 1000:.2f}"
 
 
 CORRUPTORS: dict[str, dict[str, Callable[[Row], None]]] = {
@@ -228,7 +239,7 @@ CORRUPTORS: dict[str, dict[str, Callable[[Row], None]]] = {
     "audits": {
         "period_end_before_period_start": _date_before("period_end", "period_start"),
         "closed_on_before_opened_on": lambda row: row.update(
-            status="closed", closed_on=_shift_date(row["opened_on"], -2)
+            status="closed", closed_on=_shift_date(_required(row, "opened_on"), -2)
         ),
         "discrepancies_exceed_lines": _too_many_found,
     },
@@ -270,7 +281,7 @@ def _fresh_key(feed: str, row: Row, day_n: int, j: int) -> None:
     tag = f"D{day_n % 100000:05d}{j:04d}"
     if feed == "entries":
         serial = 9_000_000 + (day_n * 977 + j) % 1_000_000
-        row["entry_number"] = make_entry_number(row["filer_code"], serial)
+        row["entry_number"] = make_entry_number(_required(row, "filer_code"), serial)
         row["line_number"], row["entry_version"] = "1", "1"
     elif feed in ("importers", "programs"):
         row["importer_number"] = f"99-{(day_n * 131 + j) % 10**7:07d}ZZ"

@@ -7,6 +7,7 @@ the same key with a higher `updated_at`, queued for delivery on its later day.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -14,7 +15,7 @@ import pyarrow as pa
 from warehouse.contract import FEEDS
 from warehouse.generator import calibration as cal
 from warehouse.generator import names, text
-from warehouse.generator.entries import DAY_SECONDS, Day
+from warehouse.generator.entries import DAY_SECONDS, Day, filled
 from warehouse.generator.exams import Exams
 from warehouse.generator.population import Population
 from warehouse.generator.randomness import stream, weighted_choice
@@ -73,7 +74,7 @@ def _seizures(rng, pop: Population, tariff: Tariff, day: Day, exams: Exams) -> t
             [pop.port_codes[day.port[entry]], pop.port_codes[weighted_choice(rng, pop.port_weights, k_free)]]
         ),
         "entry_number": np.concatenate(
-            [np.asarray(day.numbers.take(pa.array(entry)).to_pylist(), dtype=object), np.full(k_free, None)]
+            [np.asarray(filled(day.numbers).take(pa.array(entry)).to_pylist(), dtype=object), np.full(k_free, None)]
         ),
         "importer_number": np.concatenate([pop.importers.number[day.importer[entry]], np.full(k_free, None)]),
         "conveyance": np.concatenate(
@@ -130,7 +131,7 @@ def _penalty_rows(rng, pop: Population, day: Day, importer, entry_numbers, lines
     }
 
 
-def _penalties(rng, pop: Population, day: Day, exams: Exams) -> dict:
+def _penalties(rng, pop: Population, day: Day, exams: Exams) -> tuple[dict, int]:
     found = np.unique(exams.found_lines)
     lines = found[rng.random(found.size) < cal.PENALTY_SHARE_OF_FOUND]
     n = lines.size
@@ -141,7 +142,7 @@ def _penalties(rng, pop: Population, day: Day, exams: Exams) -> dict:
         None,
         np.asarray(("negligence", "gross_negligence", "fraud"))[weighted_choice(rng, (0.7, 0.22, 0.08), n)],
     )
-    entries = np.asarray(day.numbers.take(pa.array(day.entry[lines])).to_pylist(), dtype=object)
+    entries = np.asarray(filled(day.numbers).take(pa.array(day.entry[lines])).to_pylist(), dtype=object)
     data = _penalty_rows(
         rng, pop, day, pop.importers.number[day.importer[day.entry[lines]]], entries, lines, statute, culpability, n
     )
@@ -218,14 +219,17 @@ def _later(rng, feed: str, data: dict, n: int, day: Day, update) -> list[tuple[i
     chosen = np.flatnonzero(rng.random(n) < 0.7)
     if chosen.size == 0:
         return []
-    rows = []
-    arrays = {k: (v if v is None or np.isscalar(v) else np.asarray(v, dtype=object)) for k, v in data.items()}
+    # Each column is None, one value for every case, or one per case: Any, as np.isscalar does not narrow.
+    rows: list[dict[str, Any]] = []
+    arrays: dict[str, Any] = {
+        k: (v if v is None or np.isscalar(v) else np.asarray(v, dtype=object)) for k, v in data.items()
+    }
     for i in chosen:  # a handful of cases per day
-        row = {k: (v if v is None or np.isscalar(v) else v[i : i + 1]) for k, v in arrays.items()}
+        row: dict[str, Any] = {k: (v if v is None or np.isscalar(v) else v[i : i + 1]) for k, v in arrays.items()}
         update(row, int(lag[i]), rng)
         row["updated_at"] = [int((day.day + lag[i]) * DAY_SECONDS + rng.integers(8 * 3600, 20 * 3600))]
         rows.append(row)
-    columns = {}
+    columns: dict[str, object] = {}
     for name in {k for row in rows for k in row}:
         values = [row.get(name) for row in rows]
         columns[name] = np.array([None if v is None else (v if np.isscalar(v) else v[0]) for v in values], dtype=object)

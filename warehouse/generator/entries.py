@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -28,6 +29,16 @@ DAY_SECONDS = 86_400
 SERIAL_SPACE = 9_000_000  # serials at or above this are kept for planted malformed entries
 SERIALS_PER_FILER_DAY = 10_000
 CARRIERS = ("MAEU", "MSCU", "CMDU", "COSU", "EGLV", "HLCU", "ONEY", "YMLU", "ZIMU", "OOLU")
+
+
+T = TypeVar("T")
+
+
+def filled(value: T | None) -> T:
+    """A `Day` column that `number_entries` or `price` fills after the day is drawn (None before)."""
+    if value is None:
+        raise ValueError("the day's entry numbers or money are read before number_entries and price filled them")
+    return value
 
 
 def day_number(day: date) -> int:
@@ -94,11 +105,11 @@ class Day:
 
     @property
     def declared_total(self) -> np.ndarray:
-        return self.duty + self.deposit + self.mpf + self.hmf
+        return filled(self.duty) + filled(self.deposit) + filled(self.mpf) + filled(self.hmf)
 
     @property
     def true_total(self) -> np.ndarray:
-        return self.duty_true + self.deposit_true + self.mpf + self.hmf
+        return filled(self.duty_true) + filled(self.deposit_true) + filled(self.mpf) + filled(self.hmf)
 
 
 def spi_vocabulary() -> tuple[str, ...]:
@@ -127,9 +138,7 @@ def _modes(pop: Population, port: np.ndarray, rng: np.random.Generator) -> np.nd
 
 
 def country_index(pop: Population, codes) -> np.ndarray:
-    if not hasattr(pop, "_country_position"):
-        pop._country_position = {c: i for i, c in enumerate(pop.country_codes)}
-    return np.array([pop._country_position[c] for c in codes], dtype=np.int64)
+    return np.array([pop.country_position[c] for c in codes], dtype=np.int64)
 
 
 def manufacturer(pop: Population, importer: np.ndarray, country: np.ndarray, rng) -> np.ndarray:
@@ -197,8 +206,8 @@ def draw_day(pop: Population, tariff: Tariff, index: int, day: date) -> Day:
 
     spi_vocab = spi_vocabulary()
     eligible = np.full(pop.country_codes.size, -1)
-    for country, spi in cal.SPI_BY_COUNTRY.items():
-        eligible[np.flatnonzero(pop.country_codes == country)] = spi_vocab.index(spi)
+    for country, country_spi in cal.SPI_BY_COUNTRY.items():
+        eligible[np.flatnonzero(pop.country_codes == country)] = spi_vocab.index(country_spi)
     ldc = np.isin(pop.country_codes, pop.ref.countries[pop.ref.least_developed])
     eligible[ldc & (eligible < 0)] = spi_vocab.index(cal.GSP_SPI)
     claims = (eligible[origin] >= 0) & (tariff.rate_micro[hs] > 0) & (rng.random(m) < cal.SPI_CLAIM_SHARE) & ~on_order
@@ -325,12 +334,12 @@ def entries_table(pop: Population, tariff: Tariff, day: Day, version: int = 1) -
         "gross_weight_kg": text.with_nulls(text.scaled(np.maximum(weight, 0), 3), weight < 0),
         "entered_value_usd": text.scaled(day.value, 2),
         "duty_rate": tariff.rate_text.take(hs),
-        "duty_usd": text.scaled(day.duty, 2),
+        "duty_usd": text.scaled(filled(day.duty), 2),
         "spi_code": text.with_nulls(text.take(spi_vocabulary(), np.maximum(day.spi, 0)), day.spi < 0),
         "adcvd_case": text.with_nulls(text.take(v["case"], np.maximum(day.order, 0)), day.order < 0),
-        "adcvd_deposit_usd": text.with_nulls(text.scaled(day.deposit, 2), day.order < 0),
-        "mpf_usd": text.scaled(day.mpf, 2),
-        "hmf_usd": text.scaled(day.hmf, 2),
+        "adcvd_deposit_usd": text.with_nulls(text.scaled(filled(day.deposit), 2), day.order < 0),
+        "mpf_usd": text.scaled(filled(day.mpf), 2),
+        "hmf_usd": text.scaled(filled(day.hmf), 2),
         "related_party": text.with_nulls(text.boolean(day.related[day.entry] > 0), day.related[day.entry] < 0),
     }
     return text.table(feed, columns)

@@ -19,7 +19,7 @@ from warehouse import cm_design
 from warehouse.contract import FEEDS
 from warehouse.generator import calibration as cal
 from warehouse.generator import text
-from warehouse.generator.entries import DAY_SECONDS, Day
+from warehouse.generator.entries import DAY_SECONDS, Day, filled
 from warehouse.generator.population import Population
 from warehouse.generator.randomness import gumbel_top_k, stream, weighted_choice
 from warehouse.generator.schemes import SCHEMES
@@ -137,7 +137,7 @@ def select_targeted(rng, pop: Population, tariff: Tariff, day: Day) -> tuple[np.
     groups = (_grouped(chapter, 100), _grouped(day.origin, pop.country_codes.size), chapter)
     per_rule = rng.multinomial(per_reason[reasons.index("targeting_rule")], np.full(active.size, 1 / active.size))
     for rule, k in zip(active, per_rule, strict=True):  # a loop over rules (~50), each step vectorised
-        take(_rule_weights(pop, day, groups, rule, noncompliant), k, "targeting_rule", rule)
+        take(_rule_weights(pop, day, groups, int(rule), noncompliant), k, "targeting_rule", rule)
     return np.concatenate(chosen), np.concatenate(why), np.concatenate(which)
 
 
@@ -177,7 +177,8 @@ def draw_exams(pop: Population, tariff: Tariff, day: Day) -> Exams:
     found = (scheme >= 0) & ((rng.random(lines.size) < detect) | forced)
     spurious = (scheme < 0) & (rng.random(lines.size) < cal.FALSE_DISCREPANCY_SHARE)
     discrepancy_names = np.array([cal.DISCREPANCY_BY_SCHEME[s] for s in SCHEMES], dtype=object)
-    dtype = np.where(found, discrepancy_names[np.maximum(scheme, 0)], np.where(spurious, "marking", None))
+    # numpy's stubs reject None, which np.where takes as an object scalar
+    dtype = np.where(found, discrepancy_names[np.maximum(scheme, 0)], np.where(spurious, "marking", None))  # type: ignore[call-overload]
     declared = day.declared_total[lines]
     correct = np.where(found, day.true_total[lines], declared)
 
@@ -190,7 +191,7 @@ def draw_exams(pop: Population, tariff: Tariff, day: Day) -> Exams:
     completed = started + (hours * 3600 * rng.uniform(1.0, 3.0, lines.size)).astype(np.int64)
     open_exam = rng.random(lines.size) < 0.03
     feed = FEEDS["exams"]
-    numbers = day.numbers.take(pa.array(day.entry[lines]))
+    numbers = filled(day.numbers).take(pa.array(day.entry[lines]))
     cm_weight = np.where(is_cm, population[stratum[lines]] / np.maximum(n[stratum[lines]], 1), 0)
     columns = {
         "exam_id": pa.array(exam_id.astype(str)),

@@ -28,7 +28,7 @@ def split(table: pa.Table, feed: str) -> list[pa.Table]:
         boundaries = np.flatnonzero(pc.fill_null(changed, True).to_numpy(zero_copy_only=False)) + 1
         target = ROWS_PER_FILE
         while target < table.num_rows:
-            i = np.searchsorted(boundaries, target)
+            i = int(np.searchsorted(boundaries, target))
             cut = int(boundaries[min(i, boundaries.size - 1)]) if boundaries.size else table.num_rows
             if cut <= cuts[-1]:
                 break

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 import numpy as np
 import pyarrow as pa
@@ -135,6 +136,11 @@ class Population:
                 "pti": pa.array(self.pti_of_chapter.astype(str)),
             }
         return self._vocab
+
+    @cached_property
+    def country_position(self) -> dict[str, int]:
+        """Index of each country code in `country_codes`."""
+        return {c: i for i, c in enumerate(self.country_codes)}
 
     @property
     def mid_start_array(self) -> np.ndarray:
@@ -272,7 +278,8 @@ _TEXT_BUILDERS = {
         " ",
         text.take(names.NAME_SUFFIXES, d["legal"][2]),
     ),
-    "dba_name": lambda d: np.where(
+    # numpy's stubs reject None, which np.where takes as an object scalar
+    "dba_name": lambda d: np.where(  # type: ignore[call-overload]
         d["has_dba"],
         text.join(text.take(names.NAME_WORDS, d["dba"][0]), " ", text.take(names.NAME_TRADES, d["dba"][1])),
         None,
@@ -382,7 +389,8 @@ def _rules(rng: np.random.Generator, start: date, pti_of_chapter: np.ndarray, co
     pti_names = sorted(pti_chapters)
     pti = np.array([pti_names[i] for i in rng.integers(0, len(pti_names), n)], dtype=object)
     chapter_sets = [np.sort(rng.choice(pti_chapters[p], min(3, len(pti_chapters[p])), replace=False)) for p in pti]
-    origin = np.where(rng.random(n) < 0.6, np.asarray(countries, dtype=object)[rng.integers(0, 12, n)], None)
+    # numpy's stubs reject None, which np.where takes as an object scalar
+    origin = np.where(rng.random(n) < 0.6, np.asarray(countries, dtype=object)[rng.integers(0, 12, n)], None)  # type: ignore[call-overload]
     env = np.array(["pre_entry", "entry", "post_release"], dtype=object)[weighted_choice(rng, (0.4, 0.5, 0.1), n)]
     start_ord = start.toordinal() - date(1970, 1, 1).toordinal()
     created = start_ord - rng.integers(30, 2000, n)

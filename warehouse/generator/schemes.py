@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 
 from warehouse.generator import calibration as cal
-from warehouse.generator.entries import ENTRY_TYPES, MODES, Day, country_index, manufacturer, spi_vocabulary
+from warehouse.generator.entries import ENTRY_TYPES, MODES, Day, country_index, filled, manufacturer, spi_vocabulary
 from warehouse.generator.population import Population
 from warehouse.generator.randomness import stream, weighted_choice
 from warehouse.generator.tariff import Tariff, pick_in_chapter
@@ -180,7 +180,7 @@ def shopping_truth(pop: Population, day: Day, forced: list[tuple[PortShopping, i
         "manufacturer_id": [pop.mid[e.mid[k]] for e, k, _ in forced],
         "first_port": [pop.port_codes[e.first_port[k]] for e, k, _ in forced],
         "adverse_action": ["exam_discrepancy"] * len(forced),
-        "adverse_entry_number": [day.numbers[int(slot)].as_py() for _, _, slot in forced],
+        "adverse_entry_number": [filled(day.numbers)[int(slot)].as_py() for _, _, slot in forced],
         "second_port": [pop.port_codes[e.second_port[k]] for e, k, _ in forced],
         "window_days": [int(e.window[k]) for e, k, _ in forced],
     }

@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 
 from warehouse.generator import calibration as cal
 from warehouse.generator import text
-from warehouse.generator.entries import Day
+from warehouse.generator.entries import Day, filled
 from warehouse.generator.population import Population
 from warehouse.generator.schemes import SCHEMES
 from warehouse.generator.tariff import Tariff
@@ -65,7 +65,7 @@ def entry_lines(
     order_true = day.order_true[rows]
     return pa.table(
         {
-            "entry_number": day.numbers.take(pa.array(e)),
+            "entry_number": filled(day.numbers).take(pa.array(e)),
             "entry_version": pa.array(np.full(rows.size, version, dtype=np.int64)),
             "line_number": pa.array(day.line[rows]),
             "delivered_on": _date(np.full(rows.size, day.day)),
@@ -80,8 +80,8 @@ def entry_lines(
             "true_country_of_origin": text.take(pop.vocab["country"], day.origin_true[rows]),
             "true_value_usd": _money(day.value_true[rows]),
             "declared_value_usd": _money(day.value[rows]),
-            "declared_duty_usd": _money(day.duty[rows] + day.deposit[rows]),
-            "true_duty_usd": _money(day.duty_true[rows] + day.deposit_true[rows]),
+            "declared_duty_usd": _money(filled(day.duty)[rows] + filled(day.deposit)[rows]),
+            "true_duty_usd": _money(filled(day.duty_true)[rows] + filled(day.deposit_true)[rows]),
             "true_adcvd_case": pop.vocab["case"].take(pa.array(order_true, mask=order_true < 0)),
         }
     )

@@ -64,10 +64,9 @@ def _suppressed(r: dict) -> bool:
 
 
 def _change(r: dict, unit: str | None) -> tuple[str, float | None]:
-    trend = r.get("trend")
-    if formats.is_missing(trend):
+    trend = formats.number(r.get("trend"))
+    if trend is None:
         return formats.DASH, None
-    trend = float(trend)
     arrow = "\u25b2" if trend > 0 else "\u25bc" if trend < 0 else "="
     size = f"{abs(trend) * 100:.2f} pts" if unit == "rate" else formats.value(abs(trend), unit)
     return f"{arrow} {size}", trend

@@ -24,12 +24,14 @@ import io
 import re
 from dataclasses import dataclass
 from html import escape
+from typing import Any
 
 import matplotlib
 
 matplotlib.use("svg")  # no display, no GUI toolkit: the SVG backend only
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.typing import RcKeyType
 
 from warehouse.report import formats
 
@@ -38,7 +40,7 @@ WIDTH_IN = 11.0  # 792 pt = 1056 px: fits the 1180 px column beside nothing else
 ROW_IN = 0.3
 LABEL_CHARS = 44  # longer breakout names are cut with an ellipsis (the full name is in the table below the chart)
 BAR_UNITS = {"usd", "hours", "count", "days"}  # magnitudes are bars from zero; rates, ratios and indexes are dots
-MATPLOTLIB_STYLE = {
+MATPLOTLIB_STYLE: dict[RcKeyType, Any] = {
     "font.family": "DejaVu Sans",  # matplotlib's own font: the same text metrics on every machine
     "font.size": 9,
     "svg.fonttype": "none",  # text stays text
@@ -67,6 +69,20 @@ class Point:
     def has_interval(self) -> bool:
         return self.published and not (formats.is_missing(self.low) or formats.is_missing(self.high))
 
+    @property
+    def value(self) -> float:
+        """The estimate of a published point."""
+        if self.estimate is None:
+            raise ValueError(f"{self.label}: no estimate (not published)")
+        return float(self.estimate)
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        """The 95% interval of a point that has one."""
+        if self.low is None or self.high is None:
+            raise ValueError(f"{self.label}: no interval")
+        return float(self.low), float(self.high)
+
 
 @dataclass(frozen=True)
 class Series:
@@ -80,7 +96,7 @@ def compares_something(series: list[Series]) -> bool:
     published = [p for s in series for p in s.points if p.published]
     if len(published) < 2:
         return False
-    return len({round(float(p.estimate), 12) for p in published}) > 1 or any(p.has_interval for p in published)
+    return len({round(p.value, 12) for p in published}) > 1 or any(p.has_interval for p in published)
 
 
 def axis_limits(series: list[Series], unit: str | None, from_zero: bool) -> tuple[float, float]:
@@ -88,9 +104,9 @@ def axis_limits(series: list[Series], unit: str | None, from_zero: bool) -> tupl
     [0, 1] for shares."""
     values = []
     for p in (p for s in series for p in s.points if p.published):
-        values.append(float(p.estimate))
+        values.append(p.value)
         if p.has_interval:
-            values += [float(p.low), float(p.high)]
+            values += list(p.interval)
     low, high = (min(values), max(values)) if values else (0.0, 1.0)
     # A share cannot leave [0, 1], so neither does its axis; a rate difference (a deterrence effect) may be negative.
     share = unit == "rate" and low >= 0.0 and high <= 1.0
@@ -225,9 +241,9 @@ def interval_chart(
                     suppressed += p.suppressed
                     continue
                 ys.append(y)
-                estimates.append(float(p.estimate))
+                estimates.append(p.value)
                 if p.has_interval:
-                    ranges.append((y, float(p.low), float(p.high)))
+                    ranges.append((y, *p.interval))
             # One artist per series for the marks and one for the whiskers (an artist per value made a chart of
             # 25 rows cost 0.25 s); each mark is still its own SVG element inside the series' group.
             if ranges:
@@ -278,19 +294,17 @@ def trend_chart(fig_id: str, title: str, desc: str, series: list[Series], unit: 
                 banded = [(x, p) for x, p in zip(xs, shown, strict=True) if p.has_interval]
                 ax.fill_between(
                     [x for x, _ in banded],
-                    [float(p.low) for _, p in banded],
-                    [float(p.high) for _, p in banded],
+                    [p.interval[0] for _, p in banded],
+                    [p.interval[1] for _, p in banded],
                     color=color,
                     alpha=0.15,
                     linewidth=0,
                 )
-            ax.plot(xs, [float(p.estimate) for p in shown], "-", color=color, linewidth=1.2)
+            ax.plot(xs, [p.value for p in shown], "-", color=color, linewidth=1.2)
             if shown:
-                (marks,) = ax.plot(
-                    xs, [float(p.estimate) for p in shown], "o", color=color, markersize=4, clip_on=False
-                )
+                (marks,) = ax.plot(xs, [p.value for p in shown], "o", color=color, markersize=4, clip_on=False)
                 marks.set_gid(f"{fig_id}-pt-s{s_index}")
-            ranges = [(x, float(p.low), float(p.high)) for x, p in zip(xs, shown, strict=True) if p.has_interval]
+            ranges = [(x, *p.interval) for x, p in zip(xs, shown, strict=True) if p.has_interval]
             if ranges:
                 ax.vlines(*zip(*ranges, strict=True), color=color, linewidth=1).set_gid(f"{fig_id}-ci-{s_index}")
             drawn += len(shown)

@@ -29,14 +29,14 @@ NO_INTERVAL = "No interval: a ratio of revenue sums on the held-out lines (n = h
 def curve_point(row: pd.Series, curve: str, k: float, selector: str) -> Point:
     """One selector's value at k%, with its Wilson interval where the value is a proportion of a known count."""
     estimate = None if formats.is_missing(row[curve]) else float(row[curve])
-    lines = row.get("n_test_lines")
+    lines = formats.number(row.get("n_test_lines"))
     denominator = DENOMINATORS.get(curve)
     n = None
-    if denominator == SELECTED and not formats.is_missing(lines):
-        n = round(float(lines) * float(k) / 100)
+    if denominator == SELECTED and lines is not None:
+        n = round(lines * float(k) / 100)
     elif denominator and not formats.is_missing(row.get(denominator)):
         n = int(row[denominator])
-    elif not formats.is_missing(lines):
+    elif lines is not None:
         n = int(lines)
     low = high = None
     if denominator and selector != "random" and n and estimate is not None:
@@ -85,10 +85,10 @@ def render(frame: pd.DataFrame) -> tuple[str, int]:
         parts.append(chart)
         figures += bool(chart)
     if "auc" in latest.columns:
-        rows = [
+        auc_rows = [
             [escape(titles.selector_title(s)), escape(formats.cell(latest.loc[latest["selector"] == s, "auc"].iloc[0]))]
             for s in selectors
         ]
-        parts.append(table(["selector", "AUC on the held-out lines"], rows, numeric={1}))
+        parts.append(table(["selector", "AUC on the held-out lines"], auc_rows, numeric={1}))
     parts.append(f"<details><summary>All {len(frame):,} evaluation rows</summary>{frame_table(frame)}</details>")
     return "".join(parts), figures

@@ -21,6 +21,11 @@ def is_missing(value) -> bool:
     return isinstance(value, float) and math.isnan(value)
 
 
+def number(x) -> float | None:
+    """A value as a float, None where it is missing."""
+    return None if is_missing(x) else float(x)
+
+
 def value(x, unit: str | None) -> str:
     """One number in its unit."""
     if is_missing(x):

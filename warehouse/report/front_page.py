@@ -139,8 +139,10 @@ def latest_figure(frame: pd.DataFrame, measure: str, until: str | None = None) -
         newer=", ".join(later["period"].astype(str)),
     )
     before = prior_period(figure.period)
-    earlier = rows[rows["period"] == before] if before else rows.iloc[0:0]
-    if figure.estimate is None or not len(earlier) or formats.is_missing(earlier.iloc[0]["estimate"]):
+    if not before or figure.estimate is None:
+        return figure
+    earlier = rows[rows["period"] == before]
+    if not len(earlier) or formats.is_missing(earlier.iloc[0]["estimate"]):
         return figure
     past = earlier.iloc[0]
     if "change_p_value" in row and not formats.is_missing(row.get("change_p_value")):

@@ -91,8 +91,8 @@ def headline_rows(frame: pd.DataFrame) -> list[dict]:
     for measure in measures_of(frame):
         overall = frame[(frame["measure"] == measure) & (frame["domain"] == "overall")]
         kinds = [k for k in TREND_KINDS if k in set(overall["period_kind"])]
-        if not kinds and len(overall):
-            kinds = [headline_period(overall)[0]]
+        if not kinds and (headline := headline_period(overall)) is not None:  # None only for no rows
+            kinds = [headline[0]]
         for kind in kinds:
             of_kind = overall[overall["period_kind"] == kind]
             found.append(of_kind[of_kind["period"] == of_kind["period"].max()].iloc[0].to_dict())
@@ -139,15 +139,15 @@ def headline_table(table_name: str, frame: pd.DataFrame) -> str:
 
 
 def change_words(r: dict, unit: str | None) -> str:
-    change, p = r.get("change"), r.get("change_p_value")
+    change, p = r.get("change"), formats.number(r.get("change_p_value"))
     if formats.is_missing(change):
         return "no earlier period to compare"
     verdict = (
         ""
-        if formats.is_missing(p)
+        if p is None
         else (
             f": real (p = {formats.p_value(p)})"
-            if float(p) < SIGNIFICANCE
+            if p < SIGNIFICANCE
             else f": within sampling error (p = {formats.p_value(p)})"
         )
     )

@@ -9,8 +9,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
+from warehouse.access.sealed import AnalystConnection
 from warehouse.db import AnalystCopyMissing, connect, open_analyst_copy
 
 
@@ -20,7 +22,7 @@ class WarehouseUnavailable(RuntimeError):
 
 @dataclass(frozen=True)
 class Opened:
-    con: object  # a DuckDB connection, or the sealed analyst connection (the same `execute`)
+    con: duckdb.DuckDBPyConnection | AnalystConnection  # the live warehouse, or the sealed analyst copy
     path: Path
     is_analyst_copy: bool
 

@@ -22,9 +22,9 @@ OBJECTS = query(__package__, "meta_commands_objects")
 @dataclass
 class Session:
     width: int
+    out: TextIO
     timing: bool = False
     quit: bool = False
-    out: TextIO | None = None
 
 
 def _show(con, session: Session, statement: str, parameters: list) -> None:

@@ -1,6 +1,8 @@
 """Performance measures from the compliance-measurement sample and the entry lifecycle: the MTD rate, the revenue
 gap and clearance speed (warehouse/metrics; docs/metrics.md). Each asset replaces its `metrics.<table>`."""
 
+from typing import Any, TypedDict
+
 import dagster as dg
 
 from orchestration.resources import EAGER_WHEN_CHECKS_PASS, WRITER_POOL, WarehouseResource
@@ -14,11 +16,19 @@ def _marts(*models: str) -> list[dg.AssetKey]:
 
 
 SAMPLE_MARTS = ("fct_exams", "fct_entry_lines", "dim_dates", "dim_commodities", "dim_programs")
-COMMON = {"group_name": "metrics", "kinds": {"duckdb", "python"}, "pool": WRITER_POOL}
+
+
+class _Common(TypedDict):  # typed, so that `**COMMON` type-checks against `dg.asset`'s parameters
+    group_name: str
+    kinds: set[str]
+    pool: str
+
+
+COMMON: _Common = {"group_name": "metrics", "kinds": {"duckdb", "python"}, "pool": WRITER_POOL}
 
 
 def _result(frame, rows: int, scope: period_scope.Scope | None = None) -> dg.MaterializeResult:
-    metadata = {
+    metadata: dict[str, Any] = {
         "row_count": rows,
         "suppressed_rows": int(frame["suppressed"].fillna(False).astype(bool).sum()) if rows else 0,
         "periods": sorted(frame["period"].unique().tolist()) if rows else [],

@@ -12,6 +12,7 @@ holiday or a quiet port makes a thin day; blocking on it would stop the warehous
 """
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 import dagster as dg
 
@@ -76,7 +77,7 @@ RECONCILIATION_SAMPLE = 5
 def reconciliation(con, feed: str) -> dict:
     """Files of `feed` whose counts do not add up (see `warehouse.loading.reconcile`)."""
     broken = reconcile(con, feed)
-    found = {"unreconciled_files": len(broken), "passed": not broken}
+    found: dict[str, Any] = {"unreconciled_files": len(broken), "passed": not broken}
     if broken:
         keep = ("path", "delivery_date", "rows_read", "rows_loaded", "rows_quarantined", "raw_rows", "quarantine_rows")
         found["sample"] = [

@@ -4,6 +4,7 @@ GX is imported inside `run_suite`, not at module level: it takes seconds to impo
 definitions every time the UI or a run starts.
 """
 
+from collections.abc import Mapping
 from datetime import date
 
 import dagster as dg
@@ -17,7 +18,7 @@ ERRORS, WARNINGS = "errors", "warnings"
 SHOWN = 20
 
 
-def run_range(tags: dict[str, str]) -> tuple[date, date] | None:
+def run_range(tags: Mapping[str, str]) -> tuple[date, date] | None:
     """The delivery dates a run covers: its partition range tags, its single partition, or None (no partition)."""
     if tags.get(RANGE_START_TAG) and tags.get(RANGE_END_TAG):
         return date.fromisoformat(tags[RANGE_START_TAG]), date.fromisoformat(tags[RANGE_END_TAG])

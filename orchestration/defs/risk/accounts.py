@@ -44,7 +44,7 @@ def account_scores(warehouse: WarehouseResource):
             asset_key=key,
             metadata={
                 "row_count": len(frame),
-                "bands": dg.MetadataValue.json(frame["band"].value_counts().to_dict()),
+                "bands": dg.MetadataValue.json({str(band): int(n) for band, n in frame["band"].value_counts().items()}),
                 "as_of_date": str(frame["as_of_date"].iloc[0]) if len(frame) else "none",
             },
         )

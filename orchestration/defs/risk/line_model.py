@@ -2,6 +2,7 @@
 weekly schedule retrains and rescores."""
 
 from datetime import date
+from typing import TypedDict
 
 import dagster as dg
 
@@ -10,7 +11,15 @@ from warehouse.risk import evaluation, line_model, profiles
 
 OUTCOME_INPUTS = [dg.AssetKey(["marts", name]) for name in ("fct_exams", "fct_entry_lines")]
 MODEL_INPUTS = [*OUTCOME_INPUTS, dg.AssetKey(["marts", "dim_adcvd_orders"])]
-COMMON = {"group_name": "risk", "pool": WRITER_POOL, "automation_condition": EAGER_WHEN_CHECKS_PASS}
+
+
+class _Common(TypedDict):  # typed, so that `**COMMON` type-checks against `dg.asset`'s parameters
+    group_name: str
+    pool: str
+    automation_condition: dg.AutomationCondition
+
+
+COMMON: _Common = {"group_name": "risk", "pool": WRITER_POOL, "automation_condition": EAGER_WHEN_CHECKS_PASS}
 
 
 @dg.asset(key=["risk", "profiles"], deps=OUTCOME_INPUTS, kinds={"duckdb"}, **COMMON)
