@@ -70,7 +70,7 @@ def period_estimates(sample: pd.DataFrame, domains=DOMAINS) -> pd.DataFrame:
                 # 0/1 outcomes: Korn-Graubard's Clopper-Pearson interval allows for a rate resting on few lines.
                 df = survey.domain_degrees_of_freedom(design, members)
                 low, high = survey.korn_graubard(est.estimate, est.std_error, est.n_sampled, df)
-                discrepant, skew, spread = 0, np.nan, np.nan
+                discrepant, skew, spread = (np.full(len(labels), v) for v in (0.0, np.nan, np.nan))
             else:
                 # The numerator's skewness drives the ratio's (the denominator, all value, is far less variable).
                 # The linearised ratio variable y - R x gives a 1-6% smaller skewness and wider intervals still.

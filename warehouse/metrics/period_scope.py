@@ -149,6 +149,7 @@ def write(
             written = frame
             write_estimates(con, scope.table, written, extras)
         else:
+            assert scope.periods is not None  # not everything: the periods are named
             written = scope.keep(frame)
             replaced = set(scope.periods)
             if with_change is not None:
@@ -170,6 +171,7 @@ def write(
 def _with_neighbours(con, scope: Scope, fresh: pd.DataFrame, extras: dict[str, str], with_change):
     """(rows to write, periods they replace): `fresh` and the stored rows of the periods after the re-measured ones,
     each with its change recomputed against the stored or fresh row of its prior period."""
+    assert scope.periods is not None  # only called when the periods are named
     after = following_periods(scope.periods) - scope.periods
     before = {(k, prior_period(p)) for k, p in scope.periods} - scope.periods
     wanted = sorted(after | before)

@@ -83,7 +83,7 @@ class Evaluation:
     cutoff: date
     model_id: str
     test: pd.DataFrame  # test lines with label, revenue and one score column per selector
-    metrics: dict[str, dict[str, float]]
+    metrics: dict[str, dict[str, float | str]]
 
     def to_json(self) -> dict:
         return self.metrics
@@ -106,8 +106,9 @@ class Evaluation:
         return "\n".join(lines)
 
 
-def selector_metrics(score: np.ndarray, label: np.ndarray, revenue: np.ndarray) -> dict[str, float]:
-    out: dict[str, float] = {}
+def selector_metrics(score: np.ndarray, label: np.ndarray, revenue: np.ndarray) -> dict[str, float | str]:
+    # float | str: the caller adds the test's cutoff date beside the measures.
+    out: dict[str, float | str] = {}
     for k in K_PCTS:
         out[f"precision_at_{k}"], out[f"recall_at_{k}"], out[f"revenue_at_{k}"] = at_k(score, label, revenue, k)
     out["auc"] = auc(score, label)

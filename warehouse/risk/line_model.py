@@ -119,11 +119,15 @@ class LineModel:
         """P(material), expected revenue and (unless with_reasons is false: SHAP is most of the cost) the top
         reasons of each row of `frame`."""
         x = frame[self.features].to_numpy(dtype="float64")
-        p = self.classifier.predict(x)
-        given = self.revenue.predict(x) if self.revenue is not None else np.full(len(x), self.revenue_fallback)
+        # LightGBM's predict is typed for sparse input too; dense in, dense out.
+        p = np.asarray(self.classifier.predict(x))
+        given = (
+            np.asarray(self.revenue.predict(x)) if self.revenue is not None else np.full(len(x), self.revenue_fallback)
+        )
         why = []
         if with_reasons:
-            why = reasons(self.classifier.predict(x, pred_contrib=True)[:, : len(self.features)], self.features)
+            contributions = np.asarray(self.classifier.predict(x, pred_contrib=True))
+            why = reasons(contributions[:, : len(self.features)], self.features)
         return p, p * np.clip(given, 0, None), why
 
 
@@ -387,7 +391,7 @@ def _score_chunk(con: duckdb.DuckDBPyConnection) -> None:
     assigned = con.execute("select entry_number, line_number, model_id from risk_chunk").df()
     frame = frame.merge(assigned, on=["entry_number", "line_number"])
     for model_id, part in frame.groupby("model_id", sort=True):
-        p, expected, why = load_model(con, model_id).predict(part)
+        p, expected, why = load_model(con, str(model_id)).predict(part)
         scored = part[["entry_number", "line_number", "importer_number", "filed_date", "model_id"]].assign(
             p_material=p, expected_revenue_usd=expected, top_reasons=why
         )

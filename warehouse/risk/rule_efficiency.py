@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -84,7 +85,7 @@ def rule_period_stats(con) -> pd.DataFrame:
     return frame.drop(columns=["last_hit_in_period"])
 
 
-def _fmt_rate(rate: float) -> str:
+def _fmt_rate(rate: float | None) -> str:
     return "n/a" if rate is None or (isinstance(rate, float) and math.isnan(rate)) else f"{100 * rate:.1f}%"
 
 
@@ -108,7 +109,8 @@ def rules_to_purge(stats: pd.DataFrame, policy: PurgePolicy) -> pd.DataFrame:
         last = run.iloc[-1]
         parts = [
             f"{p.period}: lift {p.lift:.2f} ({p.hit_count} of {p.line_count} lines material, "
-            f"{_fmt_rate(p.hit_rate)} vs {_fmt_rate(p.baseline_rate)} in the random sample of its scope)"
+            f"{_fmt_rate(cast(float, p.hit_rate))} vs {_fmt_rate(cast(float, p.baseline_rate))} "
+            "in the random sample of its scope)"
             for p in run.itertuples()
         ]
         hit = last["last_productive_hit_on"]

@@ -128,14 +128,14 @@ def risk_model_evaluation(
             context.log.warning(f"no evaluation: {error}")
             return dg.MaterializeResult(metadata={"skipped": str(error)})
     context.log.info("\n" + result.table())
-    at5 = {s: round(result.metrics[s]["precision_at_5"], 4) for s in evaluation.SELECTORS}
+    at5 = {s: round(float(result.metrics[s]["precision_at_5"]), 4) for s in evaluation.SELECTORS}
     return dg.MaterializeResult(
         metadata={
             "cutoff": str(cutoff),
             "model_id": result.model_id,
             "n_test_lines": len(result.test),
             "precision_at_5": dg.MetadataValue.json(at5),
-            "auc_model": round(result.metrics["model"]["auc"], 4),
+            "auc_model": round(float(result.metrics["model"]["auc"]), 4),
         }
     )
 
