@@ -6,16 +6,9 @@ from pathlib import Path
 
 import dagster as dg
 
+from orchestration.stale_runs import tag_run_with_process
 from warehouse import config
 from warehouse.db import connect
-
-# DuckDB allows one writing process per file: every asset that writes runs in this pool, whose limit is 1
-# (orchestration/dagster.yaml), so runs launched by the sensor, the schedule and the UI queue instead of failing.
-WRITER_POOL = "warehouse_writer"
-
-# Models and the analyst copy rebuild once new deliveries land, but only when every blocking (error-severity) quality
-# check upstream passed: blocking stops downstream steps inside one run; this condition stops the daemon's next run.
-EAGER_WHEN_CHECKS_PASS = dg.AutomationCondition.eager() & dg.AutomationCondition.all_deps_blocking_checks_passed()
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -40,9 +33,7 @@ class WarehouseResource(dg.ConfigurableResource):
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         # Record which process runs this run, so a later run can tell it died if it never finishes
-        # (orchestration/stale_runs.py). Imported here: stale_runs imports this module for the pool's name.
-        from orchestration.stale_runs import tag_run_with_process
-
+        # (orchestration/stale_runs.py).
         if context.instance is not None and context.run is not None:
             tag_run_with_process(context.instance, context.run.run_id)
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import dagster as dg
 from dagster._core.storage.dagster_run import FINISHED_STATUSES, RunsFilter
 
-from orchestration.resources import WRITER_POOL
+from orchestration.policy import WRITER_POOL
 from warehouse.writer_lock import WriterBusy
 
 PID_TAG = "tradewh/pid"

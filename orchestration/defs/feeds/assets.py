@@ -7,7 +7,8 @@ import time
 import dagster as dg
 
 from orchestration.partitions import days_in_window, delivery_dates
-from orchestration.resources import WRITER_POOL, WarehouseResource
+from orchestration.policy import WRITER_POOL
+from orchestration.resources import WarehouseResource
 from warehouse.contract import FEEDS
 from warehouse.contract.schema import Feed
 from warehouse.loading import LoadProgress, ensure_schema, load_partitions, record_rejected_folders

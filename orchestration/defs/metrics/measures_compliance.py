@@ -5,15 +5,11 @@ from typing import Any, TypedDict
 
 import dagster as dg
 
-from orchestration.resources import EAGER_WHEN_CHECKS_PASS, WRITER_POOL, WarehouseResource
+from orchestration.policy import EAGER_WHEN_CHECKS_PASS, WRITER_POOL, marts
+from orchestration.resources import WarehouseResource
 from warehouse.metrics import clearance, compliance, period_scope, revenue_gap
 from warehouse.metrics.cm_sample import SIGNATURE_SQL, filed_periods, load_sample
 from warehouse.metrics.estimates import write_estimates
-
-
-def _marts(*models: str) -> list[dg.AssetKey]:
-    return [dg.AssetKey(["marts", model]) for model in models]
-
 
 SAMPLE_MARTS = ("fct_exams", "fct_entry_lines", "dim_dates", "dim_commodities", "dim_programs")
 
@@ -41,7 +37,7 @@ def _result(frame, rows: int, scope: period_scope.Scope | None = None) -> dg.Mat
 
 @dg.asset(
     key=["metrics", compliance.TABLE],
-    deps=_marts(*SAMPLE_MARTS),
+    deps=marts(*SAMPLE_MARTS),
     automation_condition=EAGER_WHEN_CHECKS_PASS,
     **COMMON,
 )
@@ -60,7 +56,7 @@ def compliance_rate(warehouse: WarehouseResource) -> dg.MaterializeResult:
 
 @dg.asset(
     key=["metrics", revenue_gap.TABLE],
-    deps=_marts(*SAMPLE_MARTS),
+    deps=marts(*SAMPLE_MARTS),
     automation_condition=EAGER_WHEN_CHECKS_PASS,
     **COMMON,
 )
@@ -80,7 +76,7 @@ LIFECYCLE_MARTS = ("mart_entry_lifecycle", "fct_entries", "fct_entry_lines", "di
 
 @dg.asset(
     key=["metrics", clearance.SPEED_TABLE],
-    deps=_marts(*LIFECYCLE_MARTS),
+    deps=marts(*LIFECYCLE_MARTS),
     automation_condition=EAGER_WHEN_CHECKS_PASS,
     **COMMON,
 )
@@ -97,7 +93,7 @@ def clearance_speed(warehouse: WarehouseResource) -> dg.MaterializeResult:
 
 @dg.asset(
     key=["metrics", clearance.INDEX_TABLE],
-    deps=_marts(*LIFECYCLE_MARTS),
+    deps=marts(*LIFECYCLE_MARTS),
     automation_condition=EAGER_WHEN_CHECKS_PASS,
     **COMMON,
 )

@@ -3,17 +3,14 @@
 import dagster as dg
 import pandas as pd
 
-from orchestration.resources import EAGER_WHEN_CHECKS_PASS, WRITER_POOL, WarehouseResource
+from orchestration.policy import EAGER_WHEN_CHECKS_PASS, WRITER_POOL, marts
+from orchestration.resources import WarehouseResource
 from warehouse.metrics.deterrence import DEFAULT_WINDOW_DAYS, EXTRA_COLUMNS, deterrence
 from warehouse.metrics.estimates import write_estimates
 from warehouse.metrics.partnership import DEFAULT_TOP_N, partnership
 from warehouse.metrics.report_cards import CARDS, report_card
 from warehouse.metrics.report_cards import EXTRA_COLUMNS as CARD_COLUMNS
 from warehouse.metrics.targeting import targeting_effectiveness
-
-
-def _marts(*names: str) -> list[dg.AssetKey]:
-    return [dg.AssetKey(["marts", name]) for name in names]
 
 
 def _summary(frame: pd.DataFrame) -> dict:
@@ -38,7 +35,7 @@ class DeterrenceConfig(dg.Config):
 
 @dg.asset(
     key=["metrics", "partnership"],
-    deps=_marts("dim_programs", "fct_entries", "fct_exams", "fct_audits"),
+    deps=marts("dim_programs", "fct_entries", "fct_exams", "fct_audits"),
     group_name="metrics",
     kinds={"duckdb", "python"},
     pool=WRITER_POOL,
@@ -54,7 +51,7 @@ def partnership_measures(config: PartnershipConfig, warehouse: WarehouseResource
 
 @dg.asset(
     key=["metrics", "targeting_effectiveness"],
-    deps=_marts("fct_exams", "fct_audits"),
+    deps=marts("fct_exams", "fct_audits"),
     group_name="metrics",
     kinds={"duckdb", "python"},
     pool=WRITER_POOL,
@@ -71,7 +68,7 @@ def targeting_effectiveness_measures(warehouse: WarehouseResource) -> dg.Materia
 
 @dg.asset(
     key=["metrics", "deterrence"],
-    deps=_marts(
+    deps=marts(
         "fct_exams", "fct_entries", "fct_entry_lines", "dim_commodities", "fct_penalties", "fct_seizures", "fct_audits"
     ),
     group_name="metrics",
@@ -95,7 +92,7 @@ def _report_card_asset(domain: str):
     @dg.asset(
         key=["metrics", table],
         deps=[
-            *_marts("fct_exams", "fct_audits", "fct_seizures", "fct_penalties"),
+            *marts("fct_exams", "fct_audits", "fct_seizures", "fct_penalties"),
             dg.AssetKey(["metrics", "compliance_rate"]),
             dg.AssetKey(["metrics", "clearance_speed"]),
         ],

@@ -7,7 +7,8 @@ import dagster as dg
 from expectations.mart_docs import mart_models
 from orchestration.defs.quality.suite_checks import check_specs, run_suite
 from orchestration.defs.warehouse.dbt_models import warehouse_models
-from orchestration.resources import WRITER_POOL, WarehouseResource
+from orchestration.policy import WRITER_POOL
+from orchestration.resources import WarehouseResource
 from warehouse.contract import FEEDS
 
 

@@ -17,7 +17,8 @@ from typing import Any
 import dagster as dg
 
 from orchestration.defs.quality.suite_checks import run_range
-from orchestration.resources import WRITER_POOL, WarehouseResource
+from orchestration.policy import WRITER_POOL
+from orchestration.resources import WarehouseResource
 from warehouse.contract import FEEDS
 from warehouse.loading import reconcile
 

@@ -2,7 +2,8 @@
 
 import dagster as dg
 
-from orchestration.resources import EAGER_WHEN_CHECKS_PASS, WRITER_POOL, WarehouseResource
+from orchestration.policy import EAGER_WHEN_CHECKS_PASS, WRITER_POOL
+from orchestration.resources import WarehouseResource
 from warehouse.report.build import build_report, default_out
 from warehouse.report.titles import TABLES
 

@@ -2,12 +2,13 @@
 
 import dagster as dg
 
-from orchestration.resources import EAGER_WHEN_CHECKS_PASS, WRITER_POOL, WarehouseResource
+from orchestration.policy import EAGER_WHEN_CHECKS_PASS, WRITER_POOL, marts
+from orchestration.resources import WarehouseResource
 from warehouse.risk.account_risk import build_account_scores
 
 ACCOUNT_INPUTS = [
-    *(dg.AssetKey(["marts", name]) for name in ("mart_importer_accounts", "fct_exams", "fct_entry_lines")),
-    *(dg.AssetKey(["marts", name]) for name in ("fct_penalties", "fct_seizures", "fct_audits")),
+    *marts("mart_importer_accounts", "fct_exams", "fct_entry_lines"),
+    *marts("fct_penalties", "fct_seizures", "fct_audits"),
     dg.AssetKey(["risk", "line_scores"]),
     dg.AssetKey(["risk", "importer_entities"]),
 ]

@@ -2,11 +2,12 @@
 
 import dagster as dg
 
-from orchestration.resources import EAGER_WHEN_CHECKS_PASS, WRITER_POOL, WarehouseResource
+from orchestration.policy import EAGER_WHEN_CHECKS_PASS, WRITER_POOL, marts
+from orchestration.resources import WarehouseResource
 from warehouse.risk import entities, successors
 
-ENTITY_INPUTS = [dg.AssetKey(["marts", name]) for name in ("dim_importers", "fct_entry_lines")]
-SUCCESSOR_INPUTS = [dg.AssetKey(["marts", name]) for name in ("fct_penalties", "fct_seizures")]
+ENTITY_INPUTS = marts("dim_importers", "fct_entry_lines")
+SUCCESSOR_INPUTS = marts("fct_penalties", "fct_seizures")
 
 
 class ResolutionConfig(dg.Config):

@@ -6,11 +6,12 @@ from typing import TypedDict
 
 import dagster as dg
 
-from orchestration.resources import EAGER_WHEN_CHECKS_PASS, WRITER_POOL, WarehouseResource
+from orchestration.policy import EAGER_WHEN_CHECKS_PASS, WRITER_POOL, marts
+from orchestration.resources import WarehouseResource
 from warehouse.risk import evaluation, line_model, profiles
 
-OUTCOME_INPUTS = [dg.AssetKey(["marts", name]) for name in ("fct_exams", "fct_entry_lines")]
-MODEL_INPUTS = [*OUTCOME_INPUTS, dg.AssetKey(["marts", "dim_adcvd_orders"])]
+OUTCOME_INPUTS = marts("fct_exams", "fct_entry_lines")
+MODEL_INPUTS = [*OUTCOME_INPUTS, *marts("dim_adcvd_orders")]
 
 
 class _Common(TypedDict):  # typed, so that `**COMMON` type-checks against `dg.asset`'s parameters
@@ -103,7 +104,7 @@ class EvaluationConfig(dg.Config):
 
 @dg.asset(
     key=["risk", "model_evaluation"],
-    deps=[*MODEL_INPUTS, dg.AssetKey(["marts", "dim_rules"])],
+    deps=[*MODEL_INPUTS, *marts("dim_rules")],
     kinds={"duckdb", "lightgbm"},
     **COMMON,
 )

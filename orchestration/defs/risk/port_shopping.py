@@ -2,12 +2,13 @@
 
 import dagster as dg
 
-from orchestration.resources import EAGER_WHEN_CHECKS_PASS, WRITER_POOL, WarehouseResource
+from orchestration.policy import EAGER_WHEN_CHECKS_PASS, WRITER_POOL, marts
+from orchestration.resources import WarehouseResource
 from warehouse.risk import port_shopping
 
 PORT_SHOPPING_INPUTS = [
     dg.AssetKey(["risk", "importer_entities"]),
-    *(dg.AssetKey(["marts", name]) for name in ("fct_entry_lines", "fct_exams", "fct_seizures", "fct_penalties")),
+    *marts("fct_entry_lines", "fct_exams", "fct_seizures", "fct_penalties"),
 ]
 
 

@@ -2,10 +2,11 @@
 
 import dagster as dg
 
-from orchestration.resources import EAGER_WHEN_CHECKS_PASS, WRITER_POOL, WarehouseResource
+from orchestration.policy import EAGER_WHEN_CHECKS_PASS, WRITER_POOL, marts
+from orchestration.resources import WarehouseResource
 from warehouse.risk.rule_efficiency import PurgePolicy, build_rule_efficiency, build_rules_to_purge
 
-RULE_INPUTS = [dg.AssetKey(["marts", name]) for name in ("fct_exams", "fct_entry_lines", "dim_rules", "dim_dates")]
+RULE_INPUTS = marts("fct_exams", "fct_entry_lines", "dim_rules", "dim_dates")
 
 
 class PurgeConfig(dg.Config):

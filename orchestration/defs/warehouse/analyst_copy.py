@@ -7,7 +7,8 @@ import pkgutil
 import dagster as dg
 
 from orchestration.defs.warehouse.dbt_models import warehouse_models
-from orchestration.resources import EAGER_WHEN_CHECKS_PASS, WRITER_POOL, WarehouseResource
+from orchestration.policy import EAGER_WHEN_CHECKS_PASS, WRITER_POOL
+from orchestration.resources import WarehouseResource
 from warehouse.access.publish import publish_copies
 
 # The analysts see what the downstream domains compute, so the copy waits for every asset they define.

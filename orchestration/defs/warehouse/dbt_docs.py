@@ -5,7 +5,8 @@ import dagster as dg
 from orchestration.dbt_docs import build_dbt_docs
 from orchestration.defs.warehouse.analyst_copy import downstream_asset_keys
 from orchestration.defs.warehouse.dbt_models import warehouse_models
-from orchestration.resources import EAGER_WHEN_CHECKS_PASS, WRITER_POOL, WarehouseResource
+from orchestration.policy import EAGER_WHEN_CHECKS_PASS, WRITER_POOL
+from orchestration.resources import WarehouseResource
 
 
 @dg.asset(

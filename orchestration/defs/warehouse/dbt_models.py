@@ -15,7 +15,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 from packaging.version import Version
 
 from orchestration.dbt_project import dbt_executable, dbt_project
-from orchestration.resources import EAGER_WHEN_CHECKS_PASS, WRITER_POOL
+from orchestration.policy import EAGER_WHEN_CHECKS_PASS, WRITER_POOL
 
 dbt_project.prepare_if_dev()
 
