@@ -172,7 +172,7 @@ def test_stale_runs_are_marked_failed_and_free_their_pool_slot_while_live_runs_a
 
     from dagster._core.test_utils import create_run_for_test
 
-    from orchestration.resources import WRITER_POOL
+    from orchestration.policy import WRITER_POOL
     from orchestration.stale_runs import process_tags, sweep_stale_runs
 
     instance = dg.DagsterInstance.local_temp(str(tmp_path))
