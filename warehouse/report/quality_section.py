@@ -26,8 +26,9 @@ def render(con, data_docs: Path, out: Path) -> tuple[str, int, str]:
     if not has_table(con, "ops", "quality_results"):
         return "".join(parts) + not_computed("ops.quality_results (no quality checks have run)"), 0, ""
     # Both at the latest run of each check (asset, check name): its rows are the current status of its expectations.
-    suites = con.execute(query(__package__, "quality_section_suites")).fetchall()
-    failing = con.execute(query(__package__, "quality_section_failing")).fetchall()
+    latest = f"({query(__package__, 'quality_section_latest')})"
+    suites = con.execute(query(__package__, "quality_section_suites", latest_results=latest)).fetchall()
+    failing = con.execute(query(__package__, "quality_section_failing", latest_results=latest)).fetchall()
     if not suites:
         return "".join(parts) + '<p class="not-computed">ops.quality_results is empty.</p>', 0, ""
     blocking = sum(s[3] for s in suites)

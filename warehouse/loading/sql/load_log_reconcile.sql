@@ -1,5 +1,5 @@
 -- Files logged as loaded whose counts do not reconcile: rows read <> loaded + quarantined, or the raw table or the
--- quarantine holding another number of the file's rows than logged. {{ raw_counts }} counts each feed's raw rows
+-- quarantine holding another number of the file's rows than logged. `raw_counts` counts each feed's raw rows
 -- per file (a union over the feeds, built in load_log.reconcile).
 with actual_raw as ({{ raw_counts }}),
 

@@ -1,4 +1,4 @@
--- Every fiscal period (both kinds) in which {{ date_column }} of {{ date_table }} has a value, with its first and
+-- Every fiscal period (both kinds) in which `date_column` of `date_table` has a value, with its first and
 -- last calendar day (the whole fiscal period, not just the days with data).
 with days as (
     select distinct {{ date_column }} as d

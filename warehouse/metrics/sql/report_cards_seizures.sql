@@ -1,4 +1,4 @@
--- Seizures per fiscal period (both kinds) and value of {{ domain_column }}: the count and the domestic value.
+-- Seizures per fiscal period (both kinds) and value of `domain_column`: the count and the domestic value.
 with seizures as (
     select
         *,

@@ -1,19 +1,4 @@
--- The expectations failing at the latest run of their check (asset, check name).
-with latest_runs as (
-    select
-        asset,
-        check_name,
-        max(checked_at) as checked_at
-    from ops.quality_results
-    group by asset, check_name
-),
-
-latest as (
-    select q.*
-    from ops.quality_results as q
-    inner join latest_runs using (asset, check_name, checked_at)
-)
-
+-- The expectations failing at the latest run of their check (latest_results: the rows of quality_section_latest.sql).
 select
     suite,
     expectation,
@@ -21,6 +6,6 @@ select
     unexpected_count,
     partition_start,
     partition_end
-from latest
+from {{ latest_results }}
 where not success
 order by severity, suite, expectation

@@ -1,20 +1,5 @@
--- Per suite, at the latest run of each check (asset, check name): its expectations, those passed, those failing by
--- severity, and when it was last checked.
-with latest_runs as (
-    select
-        asset,
-        check_name,
-        max(checked_at) as checked_at
-    from ops.quality_results
-    group by asset, check_name
-),
-
-latest as (
-    select q.*
-    from ops.quality_results as q
-    inner join latest_runs using (asset, check_name, checked_at)
-)
-
+-- Per suite, at the latest run of each check (latest_results: the rows of quality_section_latest.sql): its
+-- expectations, those passed, those failing by severity, and when it was last checked.
 select
     suite,
     count(*) as expectations,
@@ -22,6 +7,6 @@ select
     count(*) filter (not success and severity = 'error') as failed_errors,
     count(*) filter (not success and severity <> 'error') as failed_warnings,
     max(checked_at) as last_checked
-from latest
+from {{ latest_results }}
 group by suite
 order by suite

@@ -1,4 +1,4 @@
--- Pairs of linking records that agree on every column of the prior's blocking rule ({{ same_prior_rule }}).
+-- Pairs of linking records that agree on every column of the prior's blocking rule (`same_prior_rule`).
 select count(*) as pairs
 from linking_records as l
 inner join linking_records as r

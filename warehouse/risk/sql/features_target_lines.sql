@@ -1,4 +1,4 @@
--- The lines to featurise (those in the relation {{ targets }}), with the size of their entry.
+-- The lines to featurise (those in the relation `targets`), with the size of their entry.
 create or replace temp table risk_target_lines as
 select
     l.entry_number,

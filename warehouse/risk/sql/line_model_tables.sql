@@ -1,7 +1,7 @@
 -- The model's runs and the scored lines, created when missing and brought up to date when older.
 create schema if not exists risk;
 
--- status of a run: a model was trained ('{{ trained }}'), or the cutoff's training data was too thin and `note`
+-- status of a run: a model was trained ('`trained`'), or the cutoff's training data was too thin and `note`
 -- says why (no files).
 create table if not exists risk.model_runs (
     model_id varchar primary key,
