@@ -33,6 +33,7 @@ from pathlib import Path
 
 from warehouse.contract.schema import Feed
 from warehouse.loading.quoting import ident, json_object_sql, literal
+from warehouse.sql_files import query
 
 STAGE = "_tw_stage"
 MALFORMED = "_tw_malformed"
@@ -47,6 +48,7 @@ _GAPS = "_tw_reject_gaps"
 _LINES = "_tw_lines"
 _OBJECTS = "_tw_objects"
 TEMP_TABLES = (MALFORMED, _READ, _REJECTS, _REJECT_SCANS, _GAPS, _LINES, _OBJECTS)
+# The statements in sql/readers_*.sql spell these names (a temp table's name is no value a parameter can carry).
 
 # How much of a text file is sniffed for binary content and a readable header before DuckDB reads it.
 _SNIFF_BYTES = 1 << 20
@@ -190,21 +192,6 @@ def _compression(path: Path) -> str:
     return "gzip" if path.name.endswith(".gz") else "none"
 
 
-# One short phrase per kind of record DuckDB rejects (its `error_type`); `found` / `expected` are the field counts
-# its messages carry. A record with too many fields gets one reject row per extra field (10,000 for a 10,000-field
-# line), a short one a row per missing field: they are collapsed per kind, and the full wording goes to `detail`.
-_REJECT_PHRASE = """case error_type
-    when 'MISSING COLUMNS' then format('too few fields: {} where the header has {}', min(found), max(expected))
-    when 'TOO MANY COLUMNS' then format('too many fields: {} where the header has {}', max(found), max(expected))
-    when 'INVALID ENCODING' then 'not UTF-8 text (a byte of another encoding, such as Latin-1)'
-    when 'UNQUOTED VALUE' then 'broken quoting (a quote inside an unquoted value or after a closing quote)'
-    when 'LINE SIZE OVER MAXIMUM' then 'the record is longer than the maximum line size'
-    else lower(error_type) || ': ' || left(min(error_message), 120) end"""
-_REJECT_DETAIL = """error_type || ': ' || min_by(error_message, coalesce(found, 0))
-    || case when count(*) > 1 then format(' (and {} more like it, up to: {})', count(*) - 1,
-        max_by(error_message, coalesce(found, 0))) else '' end"""
-
-
 def _number_records(con, header_lines: int, header: list[str] | None = None) -> None:
     """Give `_tw_read` rows their record numbers, interleaving the records DuckDB rejected.
 
@@ -215,44 +202,12 @@ def _number_records(con, header_lines: int, header: list[str] | None = None) -> 
     `header`: the file's column names by position, to name the column of a rejected record (DuckDB names the
     positional `cN`); None for JSONL, whose one column is the line.
     """
-    con.execute(
-        f"""create temp table {MALFORMED} as
-        with positioned as (
-            select *, try_cast(substr(column_name, 2) as INTEGER) as position from {_REJECTS}
-        ),
-        rejects as (
-            select line, error_type, error_message, csv_line, position,
-                list_extract(?::VARCHAR[], position + 1) as column_name,
-                try_cast(regexp_extract(error_message, 'Found: (\\d+)', 1) as BIGINT) as found,
-                try_cast(regexp_extract(error_message, 'Expected Number of Columns: (\\d+)', 1) as BIGINT)
-                    as expected
-            from positioned
-        ),
-        kinds as (
-            -- the first column concerned: the first missing one of a short record
-            select line, error_type, min_by(column_name, position) as column_name, min(csv_line) as record,
-                {_REJECT_PHRASE} as phrase, {_REJECT_DETAIL} as detail
-            from rejects group by line, error_type
-        )
-        select line - {header_lines} as _row_number, min(column_name) as column_name,
-            string_agg(phrase, '; ' order by error_type) as message,
-            string_agg(detail, '; ' order by error_type) as detail, min(record) as record
-        from kinds
-        group by line""",
-        [header or []],
-    )
+    con.execute(query(__package__, "readers_malformed"), {"header_lines": header_lines, "header": header or []})
     rejected = con.execute(f"select count(*) from {MALFORMED}").fetchone()[0]
     if rejected == 0:
         con.execute(f"create temp table {_GAPS} as select 0 as g, 0 as i where false")
         return
-    con.execute(
-        f"""create temp table {_GAPS} as
-        select g, max(i) as i from (
-            select _row_number - row_number() over (order by _row_number) as g,
-                row_number() over (order by _row_number) as i
-            from {MALFORMED}
-        ) group by g"""
-    )
+    con.execute(query(__package__, "readers_reject_gaps"))
 
 
 def _numbered_read(con) -> str:
@@ -287,11 +242,12 @@ def _stage_csv(con, link: Path, feed: Feed) -> Staged:
         names[name] = f"c{position}"
     known = [c for c in feed.column_names if c in names]
     con.execute(
-        f"""create temp table {_READ} as select * from read_csv(?, header = true, auto_detect = false,
-            delim = ',', quote = '"', escape = '"', nullstr = '', null_padding = false, columns = ?,
-            compression = ?, store_rejects = true, rejects_table = '{_REJECTS}',
-            rejects_scan = '{_REJECT_SCANS}')""",
-        [str(link), {position: "VARCHAR" for position in names.values()}, _compression(link)],
+        query(__package__, "readers_read_csv"),
+        {
+            "path": str(link),
+            "columns": {position: "VARCHAR" for position in names.values()},
+            "compression": _compression(link),
+        },
     )
     _number_records(con, header_lines=1, header=list(names))
     extras = [(name, ident(position)) for name, position in names.items() if name not in feed.column_names]
@@ -315,28 +271,12 @@ def _json_pointer(key_sql: str) -> str:
 def _stage_jsonl(con, link: Path, feed: Feed) -> Staged:
     _sniff_text(link)  # binary content only: a line that is not UTF-8 is rejected by DuckDB and quarantined
     con.execute(
-        f"""create temp table {_READ} as select * from read_csv(?, columns = {{'line': 'VARCHAR'}},
-            header = false, auto_detect = false, delim = ?, quote = '', escape = '', new_line = '\\n',
-            nullstr = '', compression = ?, store_rejects = true, rejects_table = '{_REJECTS}',
-            rejects_scan = '{_REJECT_SCANS}')""",
-        [str(link), _JSONL_DELIMITER, _compression(link)],
+        query(__package__, "readers_read_jsonl"),
+        {"path": str(link), "delimiter": _JSONL_DELIMITER, "compression": _compression(link)},
     )
     _number_records(con, header_lines=0)
-    # Parse once; try_cast leaves NULL for text that is not JSON. Blank lines are no record and are not counted.
-    con.execute(
-        f"""create temp table {_LINES} as
-        select _row_number, line, try_cast(line as JSON) as j
-        from {_numbered_read(con)}
-        where line is not null and not regexp_full_match(line, '\\s*')
-        order by _row_number"""
-    )
-    con.execute(
-        f"""insert into {MALFORMED}
-        select _row_number, null,
-            case when j is null then 'not valid JSON' else 'a JSON ' || lower(json_type(j)) || ', not an object' end,
-            null, line
-        from {_LINES} where j is null or json_type(j) <> 'OBJECT'"""
-    )
+    con.execute(query(__package__, "readers_jsonl_lines", numbered_read=_numbered_read(con)))
+    con.execute(query(__package__, "readers_jsonl_malformed"))
     contract = "[" + ", ".join(literal(c) for c in feed.column_names) + "]"
     selected = [f"json_extract_string(j, {literal('/' + c)}) as {ident(c)}" for c in feed.column_names]
     extra_keys = f"list_distinct(list_filter(json_keys(j), lambda k: not list_contains({contract}, k)))"
