@@ -15,12 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from warehouse.contract.schema import Feed
-from warehouse.loading.quoting import ident, json_object_sql, literal
+from warehouse.loading.quoting import ident, json_object_sql
 from warehouse.loading.readers import BATCH_MALFORMED as MALFORMED
-from warehouse.loading.readers import BATCH_STAGE as STAGE
 from warehouse.loading.validation import MALFORMED_RULE, TYPED, VERDICTS
+from warehouse.sql_files import query
 
-# One row per staged file of the batch: _file_id, file_sha256, delivery_date, path.
+# One row per staged file of the batch: _file_id, file_sha256, delivery_date, path. The statements in
+# sql/routing_*.sql spell this name and those of the batch's other temp tables (readers, validation).
 FILES = "_tw_batch_files"
 
 
@@ -76,18 +77,12 @@ def _bounded_json(value: str) -> str:
     return f"(case when length({text}) <= {RAW_CHARS} then {value} else {cut} end)"
 
 
-_QUARANTINE_COLUMNS = """file_sha256, feed, delivery_date, file_path, row_number, column_name, rule, reason, violations,
-    raw_values, quarantined_at, detail"""
-
-
 def create_files_table(con, files: list[tuple[int, str, object, str]]) -> None:
     """`_tw_batch_files` from (file id, sha256, delivery date, path) tuples, in one statement."""
     con.execute(f"drop table if exists temp.{FILES}")
+    file_ids, shas, dates, paths = (list(column) for column in zip(*files, strict=True))
     con.execute(
-        f"""create temp table {FILES} as
-        select unnest(?)::INTEGER as _file_id, unnest(?)::VARCHAR as file_sha256, unnest(?)::DATE as delivery_date,
-            unnest(?)::VARCHAR as path""",
-        [list(column) for column in zip(*files, strict=True)],
+        query(__package__, "routing_files"), {"file_ids": file_ids, "shas": shas, "dates": dates, "paths": paths}
     )
 
 
@@ -96,13 +91,7 @@ def route(con, feed: Feed, present_columns: dict[int, tuple[str, ...]]) -> dict[
     (the quarantine's `raw_values` hold those). Returns the counts per file id."""
     columns = ", ".join(ident(c) for c in feed.column_names)
     typed_columns = ", ".join(f"t.{ident(c)}" for c in feed.column_names)
-    con.execute(
-        f"""insert into raw.{feed.name} ({columns}, _file_sha256, _delivery_date, _row_number, _loaded_at, _extra)
-        select {typed_columns}, f.file_sha256, f.delivery_date, t._row_number, now(), t._extra
-        from {TYPED} t join {FILES} f using (_file_id)
-        anti join (select _file_id, _row_number from {VERDICTS} where _errors is not null) v
-            on v._file_id = t._file_id and v._row_number = t._row_number"""
-    )
+    con.execute(query(__package__, "routing_raw", feed=feed.name, columns=columns, typed_columns=typed_columns))
     # raw_values lists the columns the file has: one statement per distinct set of columns (usually one).
     by_columns: dict[tuple[str, ...], list[int]] = {}
     for file_id, present in present_columns.items():
@@ -110,35 +99,20 @@ def route(con, feed: Feed, present_columns: dict[int, tuple[str, ...]]) -> dict[
     reason = _reason("c._row_number", "c._errors")
     for present, file_ids in by_columns.items():
         raw_values = json_object_sql([(c, f"s.{ident(c)}") for c in present])
-        con.execute(
-            f"""insert into ops.quarantine ({_QUARANTINE_COLUMNS})
-            select f.file_sha256, {literal(feed.name)}, f.delivery_date, f.path, c._row_number,
-                c._errors[1].column_name, c._errors[1].rule, {reason}, c._errors,
-                {_bounded_json(f"json_merge_patch({raw_values}, coalesce(s._extra, '{{}}'))")}, now(),
-                {_detail("c._errors")}
-            from {VERDICTS} c join {STAGE} s using (_file_id, _row_number) join {FILES} f using (_file_id)
-            where c._errors is not null and c._file_id in (select unnest(?))""",
-            [file_ids],
+        raw_values = _bounded_json(f"json_merge_patch({raw_values}, coalesce(s._extra, '{{}}'))")
+        statement = query(
+            __package__, "routing_quarantine_rows", reason=reason, raw_values=raw_values, detail=_detail("c._errors")
         )
+        con.execute(statement, {"feed_name": feed.name, "file_ids": file_ids})
     malformed_errors = f"[{{'column_name': m.column_name, 'rule': '{MALFORMED_RULE}', 'message': m.message}}]"
     reason = _reason("m._row_number", malformed_errors)
-    record = f"""case when length(m.record) <= {RAW_CHARS} then json_object('record', m.record)
-        else json_object('record', left(m.record, {RAW_CHARS}) || '…', 'record_characters', length(m.record)) end"""
     detail = _cut("coalesce(m.detail, m.message)", str(DETAIL_CHARS))
-    con.execute(
-        f"""insert into ops.quarantine ({_QUARANTINE_COLUMNS})
-        select f.file_sha256, {literal(feed.name)}, f.delivery_date, f.path, m._row_number, m.column_name,
-            '{MALFORMED_RULE}', {reason}, {malformed_errors}, {record}, now(), {detail}
-        from {MALFORMED} m join {FILES} f using (_file_id)"""
+    statement = query(
+        __package__, "routing_quarantine_malformed", reason=reason, errors=malformed_errors, detail=detail
     )
+    con.execute(statement, {"feed_name": feed.name, "malformed_rule": MALFORMED_RULE, "raw_chars": RAW_CHARS})
     if feed.warning_rules:
-        con.execute(
-            f"""insert into ops.row_warnings
-            select f.file_sha256, {literal(feed.name)}, f.delivery_date, v._row_number, v.w.column_name, v.w.rule,
-                v.w.message, now()
-            from (select _file_id, _row_number, unnest(_warnings) as w from {VERDICTS}
-                  where _errors is null and _warnings is not null) v join {FILES} f using (_file_id)"""
-        )
+        con.execute(query(__package__, "routing_warnings"), {"feed_name": feed.name})
     counts = {file_id: RoutedCounts() for file_id in present_columns}
     for file_id, staged in con.execute(f"select _file_id, count(*) from {TYPED} group by _file_id").fetchall():
         counts[file_id].rows_loaded = staged
