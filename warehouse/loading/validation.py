@@ -25,13 +25,14 @@ from dataclasses import dataclass
 from warehouse.contract.feeds import CSV_FALSE, CSV_TRUE
 from warehouse.contract.schema import Column, Feed, Rule
 from warehouse.loading.quoting import ident, literal
-from warehouse.loading.readers import BATCH_STAGE as STAGE
+from warehouse.sql_files import query
 
 TYPED = "_tw_typed"
 VERDICTS = "_tw_verdicts"
 DUPLICATES = "_tw_duplicates"
 HEADERS = "_tw_headers"
 TEMP_TABLES = (TYPED, VERDICTS, DUPLICATES, HEADERS)
+# The statements in sql/validation_*.sql spell these names, and the batch stage's (readers.BATCH_STAGE).
 
 # The accepted text forms per contract type (RE2, matched against the whole value). Casting alone would be too
 # lenient: DuckDB reads ' 5' as an integer, '1e5' as a decimal and a timestamp without offset as UTC.
@@ -173,17 +174,7 @@ def _build_row_sets(con, feed: Feed) -> list[Check]:
     present = " and ".join(f"{ident(k)} is not null" for k in identity)
     # Within one file: every row set is partitioned by the file as well.
     partition = ", ".join(["_file_id", *(ident(k) for k in identity)])
-    con.execute(
-        f"""create temp table {DUPLICATES} as
-        with repeated as (
-            select {partition} from {TYPED} where {present} group by {partition} having count(*) > 1
-        )
-        select _file_id, _row_number from (
-            select _file_id, _row_number,
-                row_number() over (partition by {partition} order by _row_number) as rank
-            from {TYPED} semi join repeated using ({partition})
-        ) where rank > 1"""
-    )
+    con.execute(query(__package__, "validation_duplicates", partition=partition, present=present))
     repeated = literal(f"repeats the key ({', '.join(identity)}) of an earlier row of the file")
     checks = [_when("d._row_number is not null", identity[0], "duplicate_key", repeated)]
     if not feed.group_key:
@@ -199,16 +190,8 @@ def _build_row_sets(con, feed: Feed) -> list[Check]:
         for c in feed.group_columns
     }
     names = ", ".join(f"case when {d} then {literal(c)} end" for c, d in disagree.items())
-    con.execute(
-        f"""create temp table {HEADERS} as
-        with rows as (select _row_number, {needed}, hash({header}) as h__hash from {TYPED} where {in_group}),
-        bad as (select {keys} from rows group by {keys} having min(h__hash) <> max(h__hash)),
-        named as (
-            select {keys}, list_filter([{names}], lambda x: x is not null) as h__columns
-            from rows semi join bad using ({keys}) group by {keys}
-        )
-        select rows._file_id, rows._row_number, named.h__columns from rows join named using ({keys})"""
-    )
+    fragments = {"needed": needed, "header": header, "in_group": in_group, "keys": keys, "names": names}
+    con.execute(query(__package__, "validation_headers", **fragments))
     message = "'header columns ' || array_to_string(h__columns, ', ') || " + literal(
         f" disagree across the rows of this ({', '.join(feed.group_key)})"
     )
@@ -255,39 +238,21 @@ def build_verdicts(con, feed: Feed) -> None:
     errors += [rule_check(r) for r in feed.error_rules]
     warnings = [rule_check(r) for r in feed.warning_rules]
     typed_names = ", ".join(ident(c.name) for c in feed.columns)
-    con.execute(
-        f"""create temp table {TYPED} as
-        select _file_id, _row_number, {typed_names}, _extra,
-            {_any(errors)} as _tw_error, {_any(warnings)} as _tw_warning
-        from (select {_texts_and_typed(feed)}, s._extra from {STAGE} s)"""
-    )
+    fragments = {"typed_names": typed_names, "any_error": _any(errors), "any_warning": _any(warnings)}
+    con.execute(query(__package__, "validation_typed", texts_and_typed=_texts_and_typed(feed), **fragments))
     errors += _build_row_sets(con, feed)
     joins = f"left join {DUPLICATES} d using (_file_id, _row_number)"
-    carried = ""
+    carried = "t.*"
     candidates = f"select _file_id, _row_number from {TYPED} where _tw_error or _tw_warning"
     candidates += f" union select _file_id, _row_number from {DUPLICATES}"
     if feed.group_key:
         joins += f" left join {HEADERS} h using (_file_id, _row_number)"
-        carried = ", h.h__columns"
+        carried = "t.*, h.h__columns"
         candidates += f" union select _file_id, _row_number from {HEADERS}"
-    flags = ",\n                ".join(_flags(errors, "k__e") + _flags(warnings, "k__w"))
-    # A clean file has no candidate: the statement then still creates the (empty) table, without scanning the stage.
+    flags = ",\n        ".join(_flags(errors, "k__e") + _flags(warnings, "k__w"))
     none = con.execute(f"select count(*) = 0 from ({candidates})").fetchone()[0]
-    con.execute(
-        f"""create temp table {VERDICTS} as
-        select * from (
-            select _file_id, _row_number,
-                {_violations(errors, "k__e")} as _errors,
-                {_violations(warnings, "k__w")} as _warnings
-            from (
-                select t.*{carried},
-                    {flags}
-                from (
-                    select {_texts_and_typed(feed)}
-                    from {STAGE} s semi join ({candidates}) c using (_file_id, _row_number)
-                    {"where false" if none else ""}
-                ) t
-                {joins}
-            )
-        ) where _errors is not null or _warnings is not null"""
-    )
+    fragments = {"error_list": _violations(errors, "k__e"), "warning_list": _violations(warnings, "k__w")}
+    fragments |= {"carried": carried, "flags": flags, "joins": joins, "candidates": candidates}
+    # A clean file has no candidate: the statement then still creates the (empty) table, without scanning the stage.
+    fragments["scanned"] = "false" if none else "true"
+    con.execute(query(__package__, "validation_verdicts", texts_and_typed=_texts_and_typed(feed), **fragments))
