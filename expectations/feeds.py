@@ -26,13 +26,7 @@ from warehouse.contract import FEEDS
 from warehouse.contract.schema import Column, Feed
 from warehouse.loading.tables import LINEAGE_COLUMNS
 from warehouse.loading.validation import REFERENCES, identity_columns
-
-# Merchandise processing fee per formal entry (19 CFR 24.23(b)(1)): ad valorem, between the minimum and maximum in
-# force on the filing day (`reference.mpf_limits`, from warehouse/contract/fees.py). Lines carry their share of the
-# entry's fee, each rounded to the cent, so the entry total may differ from the limits by a cent per line. Informal
-# entries (type 11) pay a flat fee instead and are not checked; entries filed outside the table's span are not judged
-# (the findings mart records them as `mpf_limits_unknown`).
-INFORMAL_ENTRY_TYPE = "11"
+from warehouse.sql_files import query
 
 
 @dataclass(frozen=True)
@@ -59,18 +53,14 @@ def _header_consistency(feed: Feed) -> ExtraRule:
 
 
 def _mpf_bounds() -> ExtraRule:
+    """Merchandise processing fee per formal entry (19 CFR 24.23(b)(1)): ad valorem, between the minimum and maximum
+    in force on the filing day (`reference.mpf_limits`, from warehouse/contract/fees.py). The SQL file says which
+    entries it judges; the findings mart records the unjudged ones as `mpf_limits_unknown`."""
     return ExtraRule(
         "mpf_within_bounds",
         "mpf_usd",
-        f"""select e.entry_number, e.entry_version, sum(e.mpf_usd) as entry_mpf_usd, count(*) as lines,
-    min(e._delivery_date) as _delivery_date
-from (select * from {{batch}}) as e
-join reference.mpf_limits l
-    on cast(e.filed_at as date) >= l.effective_on and cast(e.filed_at as date) < l.effective_until
-where e.entry_type <> '{INFORMAL_ENTRY_TYPE}'
-group by e.entry_number, e.entry_version
-having sum(e.mpf_usd) < min(l.minimum_usd) - 0.01 * count(*)
-    or sum(e.mpf_usd) > max(l.maximum_usd) + 0.01 * count(*)""",
+        # GX fills `{batch}` itself (str.format), after the file's own placeholder is filled with that name.
+        query(__package__, "feeds_mpf_within_bounds", batch="{batch}"),
         "the MPF of a formal entry (sum over its lines) should lie between the minimum and maximum in force",
         # A finding, not a defect: an underpaid fee is what enforcement wants to see (marts.fct_findings).
         severity="warning",
