@@ -25,6 +25,7 @@ Definitions (all from marts.fct_exams and marts.fct_audits, in the fiscal period
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -34,6 +35,36 @@ from warehouse.sql_files import query
 
 PRIORITY_PTIS = ("adcvd", "agriculture", "import_safety", "ipr", "penalties", "textiles")
 ENVIRONMENTS = ("pre_entry", "entry", "post_release")
+
+
+class ExamCell(NamedTuple):
+    """One row of exam_stats, typed (a frame's rows are not): its columns, in its order."""
+
+    period_kind: str
+    period: str
+    domain_value: str
+    exam_lines: int
+    targeted_lines: int
+    targeted_hits: int
+    officer_hours: float
+    revenue_found_usd: float
+    targeted_exams: int
+    s_hh: float
+    s_hm: float
+    s_mm: float
+
+
+class AuditCell(NamedTuple):
+    """One row of audit_stats, typed: its columns, in its order."""
+
+    period_kind: str
+    period: str
+    domain_value: str
+    audits: int
+    audit_hours: float
+    audit_revenue_found_usd: float
+    closed_audits: int
+    closed_with_findings: int
 
 
 def exam_stats(con, domain_sql: str) -> pd.DataFrame:
@@ -76,7 +107,8 @@ def weighted_rates(strata: pd.DataFrame) -> dict[tuple, tuple[float, float, int]
     within = (sum_z2 - sum_z**2 / s["n"]).clip(lower=0)
     s["v"] = (s["n"] / (s["n"] - 1).where(s["n"] > 1) * within).fillna(0.0)
     out = s.groupby(keys).agg(r=("r", "first"), v=("v", "sum"), n=("n", "sum"))
-    return {key: (row.r, math.sqrt(row.v), int(row.n)) for key, row in zip(out.index, out.itertuples(), strict=True)}
+    cells = zip(out.index, out["r"], out["v"], out["n"], strict=True)
+    return {key: (r, math.sqrt(v), int(n)) for key, r, v, n in cells}
 
 
 def estimate_row(measure, unit, period_kind, period, domain, value, estimate, std_error, ci, n, note) -> dict:
@@ -182,7 +214,7 @@ def enforcement_rows(con, domain: str, exam_domain_sql: str, audit_domain_sql: s
     period_rates = weighted_rates(random_strata(con, "'all'"))
     no_sample = (math.nan, math.nan, 0)
     rows: list[dict] = []
-    for e in exams.itertuples(index=False):
+    for e in map(ExamCell._make, exams[list(ExamCell._fields)].itertuples(index=False, name=None)):
         key = (e.period_kind, e.period, domain, e.domain_value)
         rows.append(census_row("exams", "count", *key, int(e.exam_lines), int(e.exam_lines), "examined lines"))
         rows.append(
@@ -223,7 +255,8 @@ def enforcement_rows(con, domain: str, exam_domain_sql: str, audit_domain_sql: s
             )
         )
     if audit_domain_sql is not None:
-        for a in audit_stats(con, audit_domain_sql).itertuples(index=False):
+        audits = audit_stats(con, audit_domain_sql)
+        for a in map(AuditCell._make, audits[list(AuditCell._fields)].itertuples(index=False, name=None)):
             key = (a.period_kind, a.period, domain, a.domain_value)
             rows.append(census_row("audits", "count", *key, int(a.audits), int(a.audits), "audits opened"))
             rows.append(

@@ -78,13 +78,17 @@ def event_points(events: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
 
 def _event_reasons(events: pd.DataFrame) -> list[tuple[float, str]]:
     """Reasons from one account's scored events: each penalty and audit finding, the seizures together."""
-    reasons = []
-    for e in events[events["kind"] == "penalty"].itertuples():
-        what = e.detail.replace("_", " ") if e.detail in PENALTY_MULTIPLIER else f"a {e.detail} violation"
-        reasons.append((e.points, f"penalty for {what} on {e.day}"))
-    for e in events[events["kind"] == "audit_finding"].itertuples():
-        text = f"audit finding ({e.detail.replace('_', ' ')}) on {e.day}: ${e.amount_usd:,.0f} revenue loss"
-        reasons.append((e.points, text + (", referred for penalty" if e.referral else "")))
+    reasons: list[tuple[float, str]] = []
+    # Column by column (as itertuples reads them): a frame's rows carry no types, its columns' values do.
+    penalties = events[events["kind"] == "penalty"]
+    for points, detail, day in zip(penalties["points"], penalties["detail"], penalties["day"], strict=True):
+        what = detail.replace("_", " ") if detail in PENALTY_MULTIPLIER else f"a {detail} violation"
+        reasons.append((points, f"penalty for {what} on {day}"))
+    findings = events[events["kind"] == "audit_finding"]
+    columns = (findings[c] for c in ("points", "detail", "day", "amount_usd", "referral"))
+    for points, detail, day, amount_usd, referral in zip(*columns, strict=True):
+        text = f"audit finding ({detail.replace('_', ' ')}) on {day}: ${amount_usd:,.0f} revenue loss"
+        reasons.append((points, text + (", referred for penalty" if referral else "")))
     seizures = events[events["kind"] == "seizure"]
     if len(seizures):
         kinds = ", ".join(sorted(seizures["detail"].str.replace("_", " ").unique()))
@@ -136,7 +140,13 @@ def score_accounts(frame: pd.DataFrame, events: pd.DataFrame, key: str) -> pd.Da
     return out.drop(columns=["sum_p_material"]).sort_values(["score_rank", key]).reset_index(drop=True)
 
 
-REASON_INPUTS = ("examined_lines", "material_lines", "revenue_found_usd", "history_points", "scored_lines")
+REASON_INPUTS: tuple[str, ...] = (
+    "examined_lines",
+    "material_lines",
+    "revenue_found_usd",
+    "history_points",
+    "scored_lines",
+)
 REASON_INPUTS += ("mean_p_material", "expected_revenue_usd", "model_points")
 
 
