@@ -178,6 +178,15 @@ def build_enforcement_fixture(path: Path) -> Path:
     con = connect(path)
     try:
         con.execute("create schema if not exists marts")
+        # The measures take a date's fiscal periods from marts.dim_dates (dbt builds it; here its FY2026 days, the
+        # quarters stated by hand rather than computed, so that a wrong lookup cannot agree with itself).
+        con.execute(
+            """create table marts.dim_dates as
+            select d::date as date_day, 2026 as fiscal_year, q.fiscal_quarter, 'FY2026' as fiscal_year_label
+            from range(date '2025-10-01', date '2026-10-01', interval 1 day) as t(d)
+            join (values (date '2025-10-01', 1), (date '2026-01-01', 2), (date '2026-04-01', 3), (date '2026-07-01', 4))
+                as q(starts, fiscal_quarter) on d >= q.starts and d < q.starts + interval 3 month"""
+        )
         for name, frame, casts in (
             ("fct_entries", entries, "filed_date::date as filed_date"),
             ("dim_programs", programs, "enrolled_on::date as enrolled_on, left_on::date as left_on"),

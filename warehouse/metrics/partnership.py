@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from warehouse.metrics.fiscal_periods import periods_table_sql
+from warehouse.metrics.periods import periods_table_sql
 from warehouse.metrics.targeting import proportion_row, rows_frame
 from warehouse.sql_files import query
 

@@ -18,8 +18,7 @@ from __future__ import annotations
 import pandas as pd
 
 from warehouse.metrics.estimates import ESTIMATE_COLUMNS
-from warehouse.metrics.fiscal_periods import period_rows_sql
-from warehouse.metrics.periods import prior_period
+from warehouse.metrics.periods import period_rows_sql, prior_period
 from warehouse.metrics.targeting import census_row, enforcement_rows, rows_frame
 from warehouse.sql_files import query
 

@@ -30,7 +30,7 @@ from typing import NamedTuple
 import pandas as pd
 
 from warehouse.metrics.estimates import MIN_SAMPLED, Z95, empty_estimates, wilson_interval
-from warehouse.metrics.fiscal_periods import period_rows_sql
+from warehouse.metrics.periods import period_rows_sql
 from warehouse.sql_files import query
 
 PRIORITY_PTIS = ("adcvd", "agriculture", "import_safety", "ipr", "penalties", "textiles")
