@@ -1,7 +1,10 @@
-"""Dagster entry point: every definition lives in `orchestration/defs/`, one folder per domain."""
+"""Dagster entry point: every definition lives in `orchestration/defs/`, one folder per domain. The definitions are
+refused when an asset or check would run outside the writers' pool (orchestration/policy.py)."""
 
 from pathlib import Path
 
 import dagster as dg
 
-defs = dg.components.load_from_defs_folder(project_root=Path(__file__).resolve().parents[1])
+from orchestration.policy import in_writer_pool
+
+defs = in_writer_pool(dg.components.load_from_defs_folder(project_root=Path(__file__).resolve().parents[1]))

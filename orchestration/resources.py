@@ -12,9 +12,11 @@ from warehouse.db import connect
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """The DuckDB warehouse file and the landing folder it loads from. Unset fields are read from the environment
-    (TRADEWH_WAREHOUSE, TRADEWH_LANDING) when used, not when the definitions load, so `tradewh run --warehouse`
-    and tests can point the same definitions at another file."""
+    """The DuckDB warehouse file and the landing folder it loads from, as resource config: `tradewh run` passes both
+    in each run's config (orchestration/runner.py), so the same definitions build any file. Unset fields default to
+    the environment (TRADEWH_WAREHOUSE, TRADEWH_LANDING, else data/ beside the working directory), read when used:
+    how `dagster dev` and its sensor find the warehouse. dbt is given the same file on its command line
+    (orchestration/dbt_project.py)."""
 
     path: str | None = None
     landing: str | None = None

@@ -16,13 +16,19 @@ from pathlib import Path
 
 from orchestration import run_state
 from orchestration.dbt_project import prepare_manifest
-from warehouse import config
 from warehouse.config import analyst_path, data_dir, quarantine_dir
 
 DAGSTER_HOME_ENV = "DAGSTER_HOME"
 _DAGSTER_YAML = Path(__file__).with_name("dagster.yaml")
 # Only INFO and above: Dagster's DEBUG events (step starts, handled outputs) drown the progress lines.
 QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+
+
+def run_config(warehouse: Path, landing: Path) -> dict:
+    """A run's config: the warehouse and landing it works on, as the warehouse resource's config (the definitions'
+    default reads the environment, which this process leaves alone), and quiet logs."""
+    resources = {"warehouse": {"config": {"path": str(warehouse), "landing": str(landing)}}}
+    return {**QUIET_RUN_CONFIG, "resources": resources}
 
 
 def ensure_dagster_home(warehouse: Path) -> Path:
@@ -135,12 +141,8 @@ def run_platform(
             return outcome
         run_state.forget(warehouse)
         if days:
-            # Dagster's definitions build their resources from these when they load, and dbt's profile reads the
-            # warehouse from them (dbt_project/profiles.yml).
-            os.environ[config.WAREHOUSE_ENV] = str(warehouse)
-            os.environ[config.LANDING_ENV] = str(landing)
             ensure_dagster_home(warehouse)
-            prepare_manifest()
+            prepare_manifest(warehouse)
             from orchestration.partitions import delivery_dates
 
             first_partition = delivery_dates.start.date()
@@ -158,7 +160,7 @@ def run_platform(
             _record_misplaced_files(warehouse, landing, log)
         else:
             try:
-                _run_jobs(warehouse, days, outcome, log, wait)
+                _run_jobs(warehouse, landing, days, outcome, log, wait)
             finally:
                 _build_docs_index(warehouse, log)
             if outcome.success:
@@ -179,8 +181,10 @@ def _build_docs_index(warehouse: Path, log: Callable[[str], None]) -> None:
         log(f"! the Data Docs index was not rebuilt: {error}")
 
 
-def _run_jobs(warehouse: Path, days: list, outcome: PlatformRun, log: Callable[[str], None], wait: float) -> None:
-    # Imported here: the definitions read the environment set by run_platform when they load.
+def _run_jobs(
+    warehouse: Path, landing: Path, days: list, outcome: PlatformRun, log: Callable[[str], None], wait: float
+) -> None:
+    # Imported here: loading the definitions takes seconds, which a landing with nothing to load must not pay.
     import dagster as dg
 
     from orchestration.definitions import defs
@@ -211,7 +215,10 @@ def _run_jobs(warehouse: Path, days: list, outcome: PlatformRun, log: Callable[[
         log(f"running {name}{span}")
         try:
             result = defs.resolve_job_def(name).execute_in_process(
-                instance=instance, tags={**tags, **process_tags()}, run_config=QUIET_RUN_CONFIG, raise_on_error=False
+                instance=instance,
+                tags={**tags, **process_tags()},
+                run_config=run_config(warehouse, landing),
+                raise_on_error=False,
             )
         except BaseException:
             cancel_own_runs(instance, log)

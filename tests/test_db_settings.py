@@ -34,10 +34,14 @@ def test_dbt_opens_cursors_after_a_query_spilled_to_the_temp_directory(tmp_path,
     from dbt.adapters.duckdb.credentials import DuckDBCredentials
     from dbt.adapters.duckdb.environments.local import LocalEnvironment
 
-    monkeypatch.setenv("TRADEWH_WAREHOUSE", str(tmp_path / "w.duckdb"))
     monkeypatch.setenv("TRADEWH_MEMORY_LIMIT", "40MB")
     profile = Path(__file__).parents[1] / "dbt_project" / "profiles.yml"
-    text = jinja2.Template(profile.read_text()).render(env_var=lambda name, default=None: os.environ.get(name, default))
+    # The warehouse as the platform names it, `--vars '{"warehouse": ...}'` (orchestration/dbt_project.py).
+    cli_vars = {"warehouse": str(tmp_path / "w.duckdb")}
+    text = jinja2.Template(profile.read_text()).render(
+        env_var=lambda name, default=None: os.environ.get(name, default),
+        var=lambda name, default=None: cli_vars.get(name, default),
+    )
     dev = yaml.safe_load(text)["trade_warehouse"]["outputs"]["dev"]
     creds = DuckDBCredentials(path=dev["path"], settings=dev["settings"], config_options=dev.get("config_options"))
     environment = LocalEnvironment(creds)

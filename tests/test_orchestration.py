@@ -12,6 +12,7 @@ import pytest
 
 from orchestration.dbt_project import prepare_manifest
 from orchestration.resources import WarehouseResource
+from warehouse.config import LANDING_ENV, WAREHOUSE_ENV
 from warehouse.contract import FEEDS
 from warehouse.db import connect
 from warehouse.generator import generate
@@ -127,10 +128,17 @@ def test_tradewh_run_goes_end_to_end_and_records_its_runs_where_dagster_dev_look
     from tradewh.cli import main
 
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
+    # The environment names another warehouse and landing: the run passes its own to Dagster and dbt as config and
+    # arguments, builds only the file it was given and leaves the environment as it found it.
+    other = tmp_path / "other" / "w.duckdb"
+    monkeypatch.setenv(WAREHOUSE_ENV, str(other))
+    monkeypatch.setenv(LANDING_ENV, str(tmp_path / "other" / "landing"))
     warehouse = tmp_path / "w.duckdb"
     assert main(["run", "--warehouse", str(warehouse), "--landing", str(landing)]) == 0
     out = capsys.readouterr().out
     assert "marts.fct_entry_lines" in out and "Quarantined rows" in out
+    assert (os.environ[WAREHOUSE_ENV], os.environ[LANDING_ENV]) == (str(other), str(tmp_path / "other" / "landing"))
+    assert not other.parent.exists()
 
     instance = dg.DagsterInstance.from_config(os.environ["DAGSTER_HOME"])
     runs = instance.get_runs()

@@ -146,6 +146,8 @@ def cmd_ui(args: argparse.Namespace) -> int:
     from orchestration.runner import ensure_dagster_home
 
     warehouse = _warehouse(args)
+    # For the `dagster dev` process started below, not for code in this one: the UI's runs, sensor and schedules
+    # take the warehouse resource's defaults, which read these variables (orchestration/resources.py).
     os.environ[config.WAREHOUSE_ENV] = str(warehouse)
     if args.landing:
         os.environ[config.LANDING_ENV] = str(Path(args.landing).absolute())

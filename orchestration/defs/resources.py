@@ -1,4 +1,5 @@
-"""Resources shared by every domain; the warehouse resource reads TRADEWH_WAREHOUSE and TRADEWH_LANDING."""
+"""Resources shared by every domain: the warehouse, configured per run (its unset fields default to TRADEWH_WAREHOUSE
+and TRADEWH_LANDING, orchestration/resources.py)."""
 
 import dagster as dg
 

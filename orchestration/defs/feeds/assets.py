@@ -6,8 +6,8 @@ import time
 
 import dagster as dg
 
+from orchestration.defs.feeds import FEED_GROUP, REFERENCE_GROUP
 from orchestration.partitions import days_in_window, delivery_dates
-from orchestration.policy import WRITER_POOL
 from orchestration.resources import WarehouseResource
 from warehouse.contract import FEEDS
 from warehouse.contract.schema import Feed
@@ -20,12 +20,8 @@ REFERENCE_KEYS = [dg.AssetKey(["reference", table]) for table in REFERENCE_TABLE
 PROGRESS_SECONDS = 5.0
 
 
-@dg.multi_asset(
-    specs=[
-        dg.AssetSpec(key, group_name="reference", kinds={"duckdb"}, description=f"Static reference: {key.path[-1]}")
-        for key in REFERENCE_KEYS
-    ],
-    pool=WRITER_POOL,
+@REFERENCE_GROUP.multi_asset(
+    specs=[REFERENCE_GROUP.spec(key.path, description=f"Static reference: {key.path[-1]}") for key in REFERENCE_KEYS]
 )
 def reference_tables(warehouse: WarehouseResource):
     """Load the reference data shipped with the platform (U.S. ports, ISO countries, HS nomenclature)."""
@@ -44,16 +40,13 @@ def upstream_feeds(feed: Feed) -> list[str]:
 def build_feed_asset(feed: Feed) -> dg.AssetsDefinition:
     """One partitioned asset per feed; they differ only by the feed, so one factory builds them all."""
 
-    @dg.asset(
+    @FEED_GROUP.asset(
         key=["raw", feed.name],
         description=f"{feed.description} Loaded from `<landing>/{feed.name}/<date>/`; every version kept.",
         partitions_def=delivery_dates,
         # Loading a year of deliveries is one run, not 365: a run costs seconds to start, a day milliseconds.
         backfill_policy=dg.BackfillPolicy.single_run(),
         deps=[*REFERENCE_KEYS, *(dg.AssetKey(["raw", name]) for name in upstream_feeds(feed))],
-        group_name="feeds",
-        kinds={"duckdb", "python"},
-        pool=WRITER_POOL,
         metadata={"contract_columns": len(feed.columns), "key": ", ".join(feed.key)},
     )
     def _feed_asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:

@@ -2,6 +2,9 @@
 each dbt build. Each suite yields two checks: `errors` (blocking: downstream assets of the run do not execute when
 it fails) and `warnings` (recorded in `ops.quality_results` and shown, never blocking)."""
 
+from collections.abc import Callable
+from typing import Any
+
 import dagster as dg
 
 from expectations.mart_docs import mart_models
@@ -12,21 +15,45 @@ from orchestration.resources import WarehouseResource
 from warehouse.contract import FEEDS
 
 
-def build_feed_suite_check(feed_name: str) -> dg.AssetChecksDefinition:
-    asset_key = dg.AssetKey(["raw", feed_name])
+def build_suite_check(
+    relation: str, suite: Callable[[], Any], description: str, date_column: str | None = None
+) -> dg.AssetChecksDefinition:
+    """The errors and warnings checks of `suite()` on `relation` (`schema.table`, also the asset's key); with a
+    `date_column`, on the rows of the run's delivery dates only. `suite` is called when the check runs: building a
+    suite imports Great Expectations, seconds that loading the definitions must not pay."""
+    asset_key = dg.AssetKey(relation.split("."))
 
     @dg.multi_asset_check(
-        name=f"raw_{feed_name}_suite",
-        specs=check_specs(asset_key, f"raw.{feed_name}"),
-        description=f"The contract suite of raw.{feed_name} on the rows delivered in this run's dates.",
+        name=relation.replace(".", "_") + "_suite",
+        specs=check_specs(asset_key, relation),
+        description=description,
         pool=WRITER_POOL,  # it appends to ops.quality_results
     )
     def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
-        from expectations.feeds import feed_suite
-
-        yield from run_suite(context, warehouse, asset_key, feed_suite(feed_name), f"raw.{feed_name}", "_delivery_date")
+        yield from run_suite(context, warehouse, asset_key, suite(), relation, date_column)
 
     return _check
+
+
+def _feed_suite(feed_name: str):
+    from expectations.feeds import feed_suite
+
+    return feed_suite(feed_name)
+
+
+def _mart_suite(model: str):
+    from expectations.marts import mart_suite
+
+    return mart_suite(model)
+
+
+def build_feed_suite_check(feed_name: str) -> dg.AssetChecksDefinition:
+    return build_suite_check(
+        f"raw.{feed_name}",
+        lambda: _feed_suite(feed_name),
+        f"The contract suite of raw.{feed_name} on the rows delivered in this run's dates.",
+        date_column="_delivery_date",
+    )
 
 
 def published_marts() -> list[str]:
@@ -36,20 +63,11 @@ def published_marts() -> list[str]:
 
 
 def build_mart_suite_check(model: str) -> dg.AssetChecksDefinition:
-    asset_key = dg.AssetKey(["marts", model])
-
-    @dg.multi_asset_check(
-        name=f"marts_{model}_suite",
-        specs=check_specs(asset_key, f"marts.{model}"),
-        description=f"The suite of the published mart marts.{model}, from its dbt yml, on the whole table.",
-        pool=WRITER_POOL,
+    return build_suite_check(
+        f"marts.{model}",
+        lambda: _mart_suite(model),
+        f"The suite of the published mart marts.{model}, from its dbt yml, on the whole table.",
     )
-    def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
-        from expectations.marts import mart_suite
-
-        yield from run_suite(context, warehouse, asset_key, mart_suite(model), f"marts.{model}")
-
-    return _check
 
 
 feed_suite_checks = [build_feed_suite_check(name) for name in FEEDS]

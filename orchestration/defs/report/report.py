@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from orchestration.policy import EAGER_WHEN_CHECKS_PASS, WRITER_POOL
+from orchestration.defs.report import REPORT
 from orchestration.resources import WarehouseResource
 from warehouse.report.build import build_report, default_out
 from warehouse.report.titles import TABLES
@@ -12,15 +12,11 @@ from warehouse.report.titles import TABLES
 METRIC_TABLES = tuple(TABLES)
 
 
-@dg.asset(
+@REPORT.asset(
     key=["report", "leadership_report"],
     deps=[*(dg.AssetKey(["metrics", table]) for table in METRIC_TABLES), dg.AssetKey(["risk", "model_evaluation"])],
-    group_name="report",
-    kinds={"html"},
     # It only reads the warehouse, but on DuckDB 2.0 an open reader blocks a writer in another process: in the
-    # writers' pool it never opens the file while a load or a metric asset writes it.
-    pool=WRITER_POOL,
-    automation_condition=EAGER_WHEN_CHECKS_PASS,
+    # writers' pool (as every asset of a Group) it never opens the file while a load or a metric asset writes it.
 )
 def leadership_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Static HTML report (a front page of headline measures, a page per measure family and its detail, report

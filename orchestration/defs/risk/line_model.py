@@ -2,35 +2,34 @@
 weekly schedule retrains and rescores."""
 
 from datetime import date
-from typing import TypedDict
 
 import dagster as dg
 
-from orchestration.policy import EAGER_WHEN_CHECKS_PASS, WRITER_POOL, marts
+from orchestration.defs.risk import RISK
+from orchestration.policy import marts
 from orchestration.resources import WarehouseResource
+from orchestration.table_assets import Written, table_asset
 from warehouse.risk import evaluation, line_model, profiles
 
 OUTCOME_INPUTS = marts("fct_exams", "fct_entry_lines")
 MODEL_INPUTS = [*OUTCOME_INPUTS, *marts("dim_adcvd_orders")]
 
 
-class _Common(TypedDict):  # typed, so that `**COMMON` type-checks against `dg.asset`'s parameters
-    group_name: str
-    pool: str
-    automation_condition: dg.AutomationCondition
+def _profiles(con) -> Written:
+    rows = profiles.build_current_profiles(con)
+    dims = dict(con.execute("select dimension, count(*) from risk.profiles group by 1 order by 1").fetchall())
+    return Written(rows, {"keys_per_dimension": dg.MetadataValue.json(dims)})
 
 
-COMMON: _Common = {"group_name": "risk", "pool": WRITER_POOL, "automation_condition": EAGER_WHEN_CHECKS_PASS}
-
-
-@dg.asset(key=["risk", "profiles"], deps=OUTCOME_INPUTS, kinds={"duckdb"}, **COMMON)
-def risk_profiles(warehouse: WarehouseResource) -> dg.MaterializeResult:
-    """Current smoothed discrepancy rate and revenue per exam of every importer, filer, manufacturer, HS level,
-    origin, port and crossing, shrunk toward its parent."""
-    with warehouse.connect() as con:
-        rows = profiles.build_current_profiles(con)
-        dims = dict(con.execute("select dimension, count(*) from risk.profiles group by 1 order by 1").fetchall())
-    return dg.MaterializeResult(metadata={"row_count": rows, "keys_per_dimension": dg.MetadataValue.json(dims)})
+risk_profiles = table_asset(
+    RISK,
+    ["risk", "profiles"],
+    _profiles,
+    deps=OUTCOME_INPUTS,
+    kinds={"duckdb"},
+    description="Current smoothed discrepancy rate and revenue per exam of every importer, filer, manufacturer, HS "
+    "level, origin, port and crossing, shrunk toward its parent.",
+)
 
 
 class ModelRunsConfig(dg.Config):
@@ -40,7 +39,7 @@ class ModelRunsConfig(dg.Config):
     retrain: bool = False
 
 
-@dg.asset(key=["risk", "model_runs"], deps=MODEL_INPUTS, kinds={"duckdb", "lightgbm"}, **COMMON)
+@RISK.asset(key=["risk", "model_runs"], deps=MODEL_INPUTS, kinds={"duckdb", "lightgbm"})
 def risk_model_runs(
     context: dg.AssetExecutionContext, config: ModelRunsConfig, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
@@ -73,26 +72,33 @@ def risk_model_runs(
     return dg.MaterializeResult(metadata=metadata)
 
 
-@dg.asset(key=["risk", "line_scores"], deps=[dg.AssetKey(["risk", "model_runs"]), *MODEL_INPUTS], **COMMON)
-def risk_line_scores(warehouse: WarehouseResource) -> dg.MaterializeResult:
-    """P(material discrepancy), expected revenue at stake and top reasons of every line filed since the oldest
-    model in force, each by the latest model trained before its filing day; only new and corrected lines (and
-    lines whose model changed) are scored on a run."""
-    with warehouse.connect() as con:
-        line_model.ensure_tables(con)
-        # Per cutoff, the latest training (a re-run on corrected data adds a newer model for the same week); a
-        # cutoff skipped for lack of data has no model, and its lines no score.
-        ids = [
-            r[0]
-            for r in con.execute(
-                "select arg_max(model_id, trained_at) from risk.model_runs where purpose = 'scoring' and status = ? "
-                "group by cutoff order by cutoff",
-                [line_model.TRAINED],
-            ).fetchall()
-        ]
-        scored = line_model.score_lines(con, ids)
-        rows = con.execute("select count(*) from risk.line_scores").fetchall()[0][0]
-    return dg.MaterializeResult(metadata={"row_count": rows, "lines_scored_now": scored, "models_used": len(ids)})
+def _line_scores(con) -> Written:
+    line_model.ensure_tables(con)
+    # Per cutoff, the latest training (a re-run on corrected data adds a newer model for the same week); a cutoff
+    # skipped for lack of data has no model, and its lines no score.
+    ids = [
+        r[0]
+        for r in con.execute(
+            "select arg_max(model_id, trained_at) from risk.model_runs where purpose = 'scoring' and status = ? "
+            "group by cutoff order by cutoff",
+            [line_model.TRAINED],
+        ).fetchall()
+    ]
+    scored = line_model.score_lines(con, ids)
+    rows = con.execute("select count(*) from risk.line_scores").fetchall()[0][0]
+    return Written(rows, {"lines_scored_now": scored, "models_used": len(ids)})
+
+
+risk_line_scores = table_asset(
+    RISK,
+    ["risk", "line_scores"],
+    _line_scores,
+    deps=[dg.AssetKey(["risk", "model_runs"]), *MODEL_INPUTS],
+    kinds={"duckdb", "lightgbm"},
+    description="P(material discrepancy), expected revenue at stake and top reasons of every line filed since the "
+    "oldest model in force, each by the latest model trained before its filing day; only new and corrected lines (and "
+    "lines whose model changed) are scored on a run.",
+)
 
 
 class EvaluationConfig(dg.Config):
@@ -102,12 +108,7 @@ class EvaluationConfig(dg.Config):
     reevaluate: bool = False
 
 
-@dg.asset(
-    key=["risk", "model_evaluation"],
-    deps=[*MODEL_INPUTS, *marts("dim_rules")],
-    kinds={"duckdb", "lightgbm"},
-    **COMMON,
-)
+@RISK.asset(key=["risk", "model_evaluation"], deps=[*MODEL_INPUTS, *marts("dim_rules")], kinds={"duckdb", "lightgbm"})
 def risk_model_evaluation(
     context: dg.AssetExecutionContext, config: EvaluationConfig, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:

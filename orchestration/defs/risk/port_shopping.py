@@ -2,8 +2,9 @@
 
 import dagster as dg
 
-from orchestration.policy import EAGER_WHEN_CHECKS_PASS, WRITER_POOL, marts
-from orchestration.resources import WarehouseResource
+from orchestration.defs.risk import RISK
+from orchestration.policy import marts
+from orchestration.table_assets import Written, table_asset
 from warehouse.risk import port_shopping
 
 PORT_SHOPPING_INPUTS = [
@@ -18,22 +19,21 @@ class PortShoppingConfig(dg.Config):
     window_days: int = port_shopping.WINDOW_DAYS
 
 
-@dg.asset(
-    key=["risk", "port_shopping_alerts"],
+def _alerts(con, config: PortShoppingConfig) -> Written:
+    count = port_shopping.build(con, config.window_days)
+    new_port = con.execute(
+        "select count(*) from risk.port_shopping_alerts where not second_port_used_before"
+    ).fetchall()[0][0]
+    return Written(count, {"alerts_to_a_new_port": new_port, "window_days": config.window_days})
+
+
+port_shopping_alerts = table_asset(
+    RISK,
+    ["risk", "port_shopping_alerts"],
+    _alerts,
+    config=PortShoppingConfig,
     deps=PORT_SHOPPING_INPUTS,
-    group_name="risk",
     kinds={"duckdb"},
-    pool=WRITER_POOL,
-    automation_condition=EAGER_WHEN_CHECKS_PASS,
+    description="Same goods (HS6 and manufacturer) filed by the same entity at another port within the window after "
+    "a material exam discrepancy, seizure or penalty at the first, with the evidence.",
 )
-def port_shopping_alerts(config: PortShoppingConfig, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    """Same goods (HS6 and manufacturer) filed by the same entity at another port within the window after a material
-    exam discrepancy, seizure or penalty at the first, with the evidence."""
-    with warehouse.connect() as con:
-        count = port_shopping.build(con, config.window_days)
-        new_port = con.execute(
-            "select count(*) from risk.port_shopping_alerts where not second_port_used_before"
-        ).fetchall()[0][0]
-    return dg.MaterializeResult(
-        metadata={"row_count": count, "alerts_to_a_new_port": new_port, "window_days": config.window_days}
-    )

@@ -6,8 +6,8 @@ import pkgutil
 
 import dagster as dg
 
+from orchestration.defs.warehouse import ACCESS
 from orchestration.defs.warehouse.dbt_models import warehouse_models
-from orchestration.policy import EAGER_WHEN_CHECKS_PASS, WRITER_POOL
 from orchestration.resources import WarehouseResource
 from warehouse.access.publish import publish_copies
 
@@ -29,13 +29,9 @@ def downstream_asset_keys() -> list[dg.AssetKey]:
     return sorted(keys, key=lambda key: key.to_user_string())
 
 
-@dg.asset(
+@ACCESS.asset(
     key=["ops", "analyst_copy"],
     deps=[key for key in warehouse_models.keys if key.path[0] == "marts"] + downstream_asset_keys(),
-    group_name="access",
-    kinds={"duckdb"},
-    pool=WRITER_POOL,
-    automation_condition=EAGER_WHEN_CHECKS_PASS,
 )
 def analyst_copy(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Copy the warehouse to `<name>.analyst.duckdb` (personal and confidential columns masked as the dbt yml tags

@@ -3,24 +3,21 @@
 import dagster as dg
 
 from orchestration.dbt_docs import build_dbt_docs
+from orchestration.defs.warehouse import DOCS
 from orchestration.defs.warehouse.analyst_copy import downstream_asset_keys
 from orchestration.defs.warehouse.dbt_models import warehouse_models
-from orchestration.policy import EAGER_WHEN_CHECKS_PASS, WRITER_POOL
 from orchestration.resources import WarehouseResource
 
 
-@dg.asset(
+@DOCS.asset(
     key=["docs", "dbt_docs"],
     # The catalog lists the columns of every relation dbt documents, the risk and metric tables (dbt sources)
     # included: it waits for everything a run writes, as the analysts' copy does, so a first run shows them all.
     # The marts stand for the whole dbt build (one step); depending on the views too would log a warning per view
     # test a daily build leaves to the weekly job ("emitted no result ... will proceed without gating").
     deps=[*(key for key in warehouse_models.keys if key.path[0] == "marts"), *downstream_asset_keys()],
-    group_name="docs",
-    kinds={"dbt", "html"},
-    # dbt opens the warehouse file to read its catalog: in the writers' pool it never does so while a load writes.
-    pool=WRITER_POOL,
-    automation_condition=EAGER_WHEN_CHECKS_PASS,
+    # dbt opens the warehouse file to read its catalog: in the writers' pool (as every asset of a Group) it never
+    # does so while a load writes.
 )
 def dbt_docs(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """dbt's documentation (models, columns with types and descriptions, tests, lineage) as one static page that

@@ -14,8 +14,9 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 from packaging.version import Version
 
-from orchestration.dbt_project import dbt_executable, dbt_project
+from orchestration.dbt_project import dbt_executable, dbt_project, warehouse_vars
 from orchestration.policy import EAGER_WHEN_CHECKS_PASS, WRITER_POOL
+from orchestration.resources import WarehouseResource
 
 dbt_project.prepare_if_dev()
 
@@ -55,11 +56,14 @@ class DbtBuildConfig(dg.Config):
     dagster_dbt_translator=WarehouseTranslator(),
     pool=WRITER_POOL,
 )
-def warehouse_models(context: dg.AssetExecutionContext, config: DbtBuildConfig, dbt: DbtCliResource):
+def warehouse_models(
+    context: dg.AssetExecutionContext, config: DbtBuildConfig, dbt: DbtCliResource, warehouse: WarehouseResource
+):
     """Build and test the dbt models (`dbt build`): staging views, intermediate views, mart tables. The unit tests
     (fixed inputs, testing the SQL's logic, not the data) run in the test suite, not on every load; the data tests
     of the staging and intermediate views (tag `on_view`) run in the weekly `warehouse_view_tests_job`."""
-    args = ["build", "--exclude-resource-type", "unit_test"]
+    # dbt builds the file the warehouse resource names (its run config in `tradewh run`), told so on the command line.
+    args = ["build", "--exclude-resource-type", "unit_test", *warehouse_vars(warehouse.warehouse_file)]
     if not config.view_tests:
         args += ["--exclude", f"tag:{VIEW_TESTS_TAG}"]
     invocation = dbt.cli(args, context=context)
