@@ -1,18 +1,8 @@
 -- Per period and domain value: census sums, the targeted lines' hits, and the sums over targeted exams the clustered
 -- variance of the hit rate needs (exams; sum h^2, h m, m^2 of each exam's hits h and lines m).
-with exam_periods as (
-    select
-        *,
-        -- One row per period kind: unnest spreads the struct into period_kind and period (no alias to give).
-        unnest({{ exam_periods }}, recursive := true)  -- noqa: AL03
-    from marts.fct_exams
-),
-
-lines as (
-    select
-        *,
-        {{ exam_domain }} as domain_value
-    from exam_periods
+-- exam_rows: period_rows.sql over marts.fct_exams.
+with lines as (
+    {{ exam_rows }}
 ),
 
 by_exam as (
