@@ -103,34 +103,25 @@ E5_HEADER = header(
     ACME, "01", "2704", "11", "VN", "VNACMSHO77HCM", "2012-12-10", "2012-12-09 10:00", "2012-12-11 16:30"
 )
 
+ACME_2010 = {
+    "importer_number": ACME,
+    "effective_date": d("2010-01-01"),
+    "legal_name": "Acme Footwear Inc",
+    "street": "1 Harbor Way",
+    "city": "Long Beach",
+    "state": "CA",
+    "postal_code": "90802",
+    "country": "US",
+    "phone": "+1 562 555 0100",
+    "officer_name": "J. Doe",
+    "bond_number": "B-1001",
+}
+
 DELIVERY_A = {
     "importers": [
-        {
-            "importer_number": ACME,
-            "effective_date": d("2010-01-01"),
-            "legal_name": "Acme Footwear Inc",
-            "street": "1 Harbor Way",
-            "city": "Long Beach",
-            "state": "CA",
-            "postal_code": "90802",
-            "country": "US",
-            "phone": "+1 562 555 0100",
-            "officer_name": "J. Doe",
-            "bond_number": "B-1001",
-        },
-        {
-            "importer_number": ACME,
-            "effective_date": d("2012-06-01"),
-            "legal_name": "Acme Global Footwear Inc",
-            "street": "1 Harbor Way",
-            "city": "Long Beach",
-            "state": "CA",
-            "postal_code": "90802",
-            "country": "US",
-            "phone": "+1 562 555 0100",
-            "officer_name": "J. Doe",
-            "bond_number": "B-1001",
-        },
+        ACME_2010,
+        # The same importer renamed in 2012, every other field kept: a second version of its record.
+        {**ACME_2010, "effective_date": d("2012-06-01"), "legal_name": "Acme Global Footwear Inc"},
         {
             "importer_number": PACIFIC,
             "effective_date": d("2011-03-15"),
