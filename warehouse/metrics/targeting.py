@@ -29,6 +29,7 @@ import math
 import pandas as pd
 
 from warehouse.metrics.estimates import MIN_SAMPLED, Z95, empty_estimates, wilson_interval
+from warehouse.metrics.exam_clusters import exam_clusters_sql
 from warehouse.metrics.period_rows import period_rows
 from warehouse.sql_files import query
 
@@ -40,7 +41,8 @@ def exam_stats(con, domain_sql: str) -> pd.DataFrame:
     """Per period and domain value: census sums, the targeted lines' hits, and the sums over targeted exams the
     clustered variance of the hit rate needs (exams; sum h^2, h m, m^2 of each exam's hits h and lines m)."""
     exam_rows = period_rows("marts.fct_exams", "exam_date", domain_sql)
-    return con.execute(query(__package__, "targeting_exam_stats", exam_rows=exam_rows)).df()
+    clusters = exam_clusters_sql("targeted_lines", "period_kind, period, domain_value")
+    return con.execute(query(__package__, "targeting_exam_stats", exam_rows=exam_rows, exam_clusters=clusters)).df()
 
 
 def clustered_rate(hits: int, lines: int, exams: int, s_hh: float, s_hm: float, s_mm: float):
