@@ -117,6 +117,20 @@ ACME_2010 = {
     "bond_number": "B-1001",
 }
 
+# One random-sample exam of both lines of entry E1: what its two exam rows share.
+EXAM_X1 = {
+    "exam_id": "X1",
+    "entry_number": E1,
+    "port_code": "2704",
+    "environment": "entry",
+    "exam_type": "document_review",
+    "selection_reason": "cm_random",
+    "cm_stratum": "64-CN",
+    "cm_weight": money(250),
+    "started_at": ts("2012-10-03 10:00"),
+    "completed_at": ts("2012-10-03 15:30"),
+}
+
 DELIVERY_A = {
     "importers": [
         ACME_2010,
@@ -248,17 +262,8 @@ DELIVERY_A = {
     ],
     "exams": [
         {
-            "exam_id": "X1",
-            "entry_number": E1,
+            **EXAM_X1,
             "line_number": 1,
-            "port_code": "2704",
-            "environment": "entry",
-            "exam_type": "document_review",
-            "selection_reason": "cm_random",
-            "cm_stratum": "64-CN",
-            "cm_weight": money(250),
-            "started_at": ts("2012-10-03 10:00"),
-            "completed_at": ts("2012-10-03 15:30"),
             "officer_hours": money("2.5"),
             "result": "discrepancy",
             "discrepancy_type": "value",
@@ -268,17 +273,8 @@ DELIVERY_A = {
             "pti": "revenue",
         },
         {
-            "exam_id": "X1",
-            "entry_number": E1,
+            **EXAM_X1,
             "line_number": 2,
-            "port_code": "2704",
-            "environment": "entry",
-            "exam_type": "document_review",
-            "selection_reason": "cm_random",
-            "cm_stratum": "64-CN",
-            "cm_weight": money(250),
-            "started_at": ts("2012-10-03 10:00"),
-            "completed_at": ts("2012-10-03 15:30"),
             "officer_hours": money("1.0"),
             "result": "no_discrepancy",
             "material": False,
