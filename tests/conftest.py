@@ -112,6 +112,21 @@ def template_db(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def raw_tables_con(tmp_path_factory):
+    """A connection to a new warehouse file with the reference data and the empty raw tables, for a test module:
+    what the feed contract's rules compile and run against (the contract's and the generator's tests)."""
+    from warehouse.db import connect
+    from warehouse.loading.tables import create_raw_tables
+    from warehouse.reference import load_reference
+
+    connection = connect(tmp_path_factory.mktemp("raw_tables") / "w.duckdb")
+    load_reference(connection)
+    create_raw_tables(connection)
+    yield connection
+    connection.close()
+
+
 @pytest.fixture
 def wh(tmp_path, template_db):
     """A copy of the schema-only warehouse file wrapped for the loader tests (tests/feed_deliveries.py)."""

@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import dagster as dg
 from dbt_runner import DbtRunner
 
+from orchestration.resources import WarehouseResource
 from warehouse.contract import FEEDS
 from warehouse.db import connect
 from warehouse.generator import generate
@@ -76,3 +78,11 @@ def copy_warehouse(built: GeneratedWarehouse, folder: Path) -> Path:
     target = folder / "warehouse.duckdb"
     shutil.copyfile(built.warehouse, target)
     return target
+
+
+def materialised_copy(built: GeneratedWarehouse, folder: Path, assets: list) -> Path:
+    """A private copy of the built warehouse with `assets` materialised on it by Dagster; the run must succeed."""
+    path = copy_warehouse(built, folder)
+    result = dg.materialize(assets, resources={"warehouse": WarehouseResource(path=str(path))})
+    assert result.success
+    return path

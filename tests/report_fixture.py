@@ -22,48 +22,31 @@ MISSING = ("clearance_index", "partnership", "report_card_ptis")
 PORTS = {"1001": (40, 2000), "2704": (55, 3100), "3901": (9, 800), "5301": (12, 12), "0901": (0, 45)}
 
 
-def rate_row(measure, kind, period, domain, value, hits, n, **extra) -> dict:
-    low, high = wilson_interval(hits, n)
-    p = hits / n if n else math.nan
-    se = math.sqrt(p * (1 - p) / n) if n else math.nan
-    row = dict(measure=measure, unit="rate", period_kind=kind, period=period, domain=domain, domain_value=value)
-    row.update(estimate=p, std_error=se, ci_low=low, ci_high=high, n_sampled=n, suppressed=False, note="wilson")
-    return {**row, **extra}
-
-
-def census_row(measure, unit, kind, period, domain, value, estimate, n) -> dict:
-    return dict(
-        measure=measure,
-        unit=unit,
-        period_kind=kind,
-        period=period,
-        domain=domain,
-        domain_value=value,
-        estimate=estimate,
-        std_error=None,
-        ci_low=None,
-        ci_high=None,
-        n_sampled=n,
-        suppressed=False,
-        note="census",
+def layout_row(measure, unit, kind, period, domain, value, estimate, se, ci, n, note) -> dict:
+    """One published row of the metrics tables' shared layout, as given (nothing suppressed)."""
+    row = dict(measure=measure, unit=unit, period_kind=kind, period=period, domain=domain, domain_value=value)
+    return row | dict(
+        estimate=estimate, std_error=se, ci_low=ci[0], ci_high=ci[1], n_sampled=n, suppressed=False, note=note
     )
 
 
+def rate_row(measure, kind, period, domain, value, hits, n, **extra) -> dict:
+    p = hits / n if n else math.nan
+    se = math.sqrt(p * (1 - p) / n) if n else math.nan
+    return {
+        **layout_row(measure, "rate", kind, period, domain, value, p, se, wilson_interval(hits, n), n, "wilson"),
+        **extra,
+    }
+
+
+def census_row(measure, unit, kind, period, domain, value, estimate, n) -> dict:
+    return layout_row(measure, unit, kind, period, domain, value, estimate, None, (None, None), n, "census")
+
+
 def usd_row(measure, period, estimate, se, n) -> dict:
-    return dict(
-        measure=measure,
-        unit="usd",
-        period_kind="fiscal_year",
-        period=period,
-        domain="overall",
-        domain_value="all",
-        estimate=estimate,
-        std_error=se,
-        ci_low=estimate - Z95 * se,
-        ci_high=estimate + Z95 * se,
-        n_sampled=n,
-        suppressed=False,
-        note="ratio estimator",
+    interval = (estimate - Z95 * se, estimate + Z95 * se)
+    return layout_row(
+        measure, "usd", "fiscal_year", period, "overall", "all", estimate, se, interval, n, "ratio estimator"
     )
 
 

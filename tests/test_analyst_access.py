@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from marts_warehouse import marts_warehouse
 
 from tradewh.cli import main
 from warehouse.access.masking import masked_expression
@@ -93,13 +94,11 @@ QUERIES_THAT_STILL_WORK = [
 @pytest.fixture
 def published(tmp_path):
     """A small warehouse with one tagged source column set and its two published copies."""
-    warehouse = tmp_path / "w.duckdb"
-    with connect(warehouse) as con:
-        con.execute("create schema marts")
-        con.execute(
-            "create table marts.importers as select * from (values ('12-3456789AB', 'ACME LLC', 'NY'), "
-            "('98-7654321CD', 'ZENITH INC', 'CA')) t(importer_number, legal_name, state)"
-        )
+    warehouse = marts_warehouse(
+        tmp_path / "w.duckdb",
+        "create table marts.importers as select * from (values ('12-3456789AB', 'ACME LLC', 'NY'), "
+        "('98-7654321CD', 'ZENITH INC', 'CA')) t(importer_number, legal_name, state)",
+    )
     publish_copies(warehouse)
     return warehouse
 
@@ -204,17 +203,13 @@ sources:
 
 
 def test_a_newly_tagged_column_is_masked_and_a_masked_key_still_joins(tmp_path):
-    warehouse = tmp_path / "w.duckdb"
-    with connect(warehouse) as con:
-        con.execute("create schema marts")
-        con.execute(
-            "create table marts.importers as select * from (values ('12-3456789AB', 'ACME LLC'), "
-            "('98-7654321CD', 'ZENITH INC')) t(importer_number, legal_name)"
-        )
-        con.execute(
-            "create table marts.shipments as select * from (values ('12-3456789AB', 10), ('12-3456789AB', 5), "
-            "('98-7654321CD', 7)) t(importer_number, value)"
-        )
+    warehouse = marts_warehouse(
+        tmp_path / "w.duckdb",
+        "create table marts.importers as select * from (values ('12-3456789AB', 'ACME LLC'), "
+        "('98-7654321CD', 'ZENITH INC')) t(importer_number, legal_name)",
+        "create table marts.shipments as select * from (values ('12-3456789AB', 10), ('12-3456789AB', 5), "
+        "('98-7654321CD', 7)) t(importer_number, value)",
+    )
     publish_copies(warehouse)  # the project's policy: these tables are not tagged, so they stay clear
     with open_analyst_copy(warehouse) as con:
         assert "ACME LLC" in {r[0] for r in con.execute("select legal_name from marts.importers").fetchall()}
@@ -274,10 +269,9 @@ def test_tags_the_publisher_cannot_apply_stop_the_publish_and_name_the_file(tmp_
     nameless = NEW_TAG.replace("- name: legal_name", "- nmae: legal_name")
     with pytest.raises(PolicyError, match=r"extra\.yml: column importers\.None: a classified column needs its name"):
         load_policy(_tagged_models(tmp_path / "nameless", nameless))
-    warehouse = tmp_path / "w.duckdb"
-    with connect(warehouse) as con:
-        con.execute("create schema marts")
-        con.execute("create table marts.importers (importer_number varchar, legal_name varchar not null)")
+    warehouse = marts_warehouse(
+        tmp_path / "w.duckdb", "create table marts.importers (importer_number varchar, legal_name varchar not null)"
+    )
     with pytest.raises(PolicyError, match="NOT NULL"):
         publish_copies(warehouse, load_policy(_tagged_models(tmp_path / "nn", NEW_TAG)))
     assert not analyst_path(warehouse).exists()  # nothing published with a column left clear

@@ -10,18 +10,7 @@ import pytest
 from warehouse.contract import FEEDS, format_of
 from warehouse.contract.docs import DOC_PATH, render_markdown
 from warehouse.contract.identifiers import is_valid_entry_number, luhn_check_digit, make_entry_number
-from warehouse.db import connect
-from warehouse.loading.tables import create_raw_tables
 from warehouse.reference import load_reference
-
-
-@pytest.fixture(scope="module")
-def con(tmp_path_factory):
-    connection = connect(tmp_path_factory.mktemp("contract") / "w.duckdb")
-    load_reference(connection)
-    create_raw_tables(connection)
-    yield connection
-    connection.close()
 
 
 def test_check_digit_follows_luhn_with_letters_counted_by_alphabet_position():
@@ -32,7 +21,7 @@ def test_check_digit_follows_luhn_with_letters_counted_by_alphabet_position():
     assert luhn_check_digit("7992739871") == 3
 
 
-def test_python_and_sql_check_digits_agree_on_random_entry_numbers(con):
+def test_python_and_sql_check_digits_agree_on_random_entry_numbers(raw_tables_con):
     rng = random.Random(7)
     alphabet = string.ascii_uppercase + string.digits
     numbers = []
@@ -41,15 +30,15 @@ def test_python_and_sql_check_digits_agree_on_random_entry_numbers(con):
         bad = good[:-1] + str((int(good[-1]) + rng.randrange(1, 10)) % 10)
         numbers += [(good, True), (bad, False)]
     values = [n for n, _ in numbers]
-    sql = con.execute("select tw_luhn_ok(n) from unnest(?) as t(n)", [values]).fetchall()
+    sql = raw_tables_con.execute("select tw_luhn_ok(n) from unnest(?) as t(n)", [values]).fetchall()
     assert [r[0] for r in sql] == [ok for _, ok in numbers]
     assert [is_valid_entry_number(n) for n in values] == [ok for _, ok in numbers]
 
 
 @pytest.mark.parametrize("bad", ["ABC1234567-1", "abc-1234567-6", "ABC-123456-6", "ABC-1234567-X", ""])
-def test_malformed_entry_numbers_are_invalid_in_both_implementations(con, bad):
+def test_malformed_entry_numbers_are_invalid_in_both_implementations(raw_tables_con, bad):
     assert not is_valid_entry_number(bad)
-    assert con.execute("select coalesce(tw_luhn_ok(?), false)", [bad]).fetchone()[0] is False
+    assert raw_tables_con.execute("select coalesce(tw_luhn_ok(?), false)", [bad]).fetchone()[0] is False
 
 
 @pytest.mark.parametrize(
@@ -69,9 +58,9 @@ def test_format_is_taken_from_the_extension_only(name, expected):
 
 
 @pytest.mark.parametrize("feed", list(FEEDS.values()), ids=list(FEEDS))
-def test_every_rule_of_every_feed_compiles_against_the_raw_table(con, feed):
+def test_every_rule_of_every_feed_compiles_against_the_raw_table(raw_tables_con, feed):
     for rule in feed.rules:
-        con.execute(f"select count(*) from raw.{feed.name} where {rule.violation_sql}").fetchall()
+        raw_tables_con.execute(f"select count(*) from raw.{feed.name} where {rule.violation_sql}").fetchall()
         assert rule.column in feed.column_names, rule.name
 
 
@@ -88,13 +77,13 @@ def test_docs_contract_md_is_the_rendering_of_the_contract_module():
     assert DOC_PATH.read_text(encoding="utf-8") == render_markdown(), "run: python -m warehouse.contract.docs"
 
 
-def test_reference_data_keeps_namibia_leading_zeros_and_drops_the_byte_order_mark(con):
-    assert con.execute("select name from reference.countries where iso2 = 'NA'").fetchone() == ("Namibia",)
-    assert con.execute("select count(*) from reference.hs_codes where hscode = '0101'").fetchone() == (1,)
-    assert con.execute("select count(*) from reference.ports where port_code = '0401'").fetchone()[0] == 1
-    columns = [c[0] for c in con.execute("select * from reference.hs_sections limit 0").description]
+def test_reference_data_keeps_namibia_leading_zeros_and_drops_the_byte_order_mark(raw_tables_con):
+    assert raw_tables_con.execute("select name from reference.countries where iso2 = 'NA'").fetchone() == ("Namibia",)
+    assert raw_tables_con.execute("select count(*) from reference.hs_codes where hscode = '0101'").fetchone() == (1,)
+    assert raw_tables_con.execute("select count(*) from reference.ports where port_code = '0401'").fetchone()[0] == 1
+    columns = [c[0] for c in raw_tables_con.execute("select * from reference.hs_sections limit 0").description]
     assert columns == ["section", "name"]
-    counts = load_reference(con)
+    counts = load_reference(raw_tables_con)
     assert counts == {"ports": 466, "countries": 249, "hs_codes": 6940, "hs_sections": 21, "mpf_limits": 10}
 
 

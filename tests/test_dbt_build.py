@@ -103,34 +103,39 @@ E5_HEADER = header(
     ACME, "01", "2704", "11", "VN", "VNACMSHO77HCM", "2012-12-10", "2012-12-09 10:00", "2012-12-11 16:30"
 )
 
+ACME_2010 = {
+    "importer_number": ACME,
+    "effective_date": d("2010-01-01"),
+    "legal_name": "Acme Footwear Inc",
+    "street": "1 Harbor Way",
+    "city": "Long Beach",
+    "state": "CA",
+    "postal_code": "90802",
+    "country": "US",
+    "phone": "+1 562 555 0100",
+    "officer_name": "J. Doe",
+    "bond_number": "B-1001",
+}
+
+# One random-sample exam of both lines of entry E1: what its two exam rows share.
+EXAM_X1 = {
+    "exam_id": "X1",
+    "entry_number": E1,
+    "port_code": "2704",
+    "environment": "entry",
+    "exam_type": "document_review",
+    "selection_reason": "cm_random",
+    "cm_stratum": "64-CN",
+    "cm_weight": money(250),
+    "started_at": ts("2012-10-03 10:00"),
+    "completed_at": ts("2012-10-03 15:30"),
+}
+
 DELIVERY_A = {
     "importers": [
-        {
-            "importer_number": ACME,
-            "effective_date": d("2010-01-01"),
-            "legal_name": "Acme Footwear Inc",
-            "street": "1 Harbor Way",
-            "city": "Long Beach",
-            "state": "CA",
-            "postal_code": "90802",
-            "country": "US",
-            "phone": "+1 562 555 0100",
-            "officer_name": "J. Doe",
-            "bond_number": "B-1001",
-        },
-        {
-            "importer_number": ACME,
-            "effective_date": d("2012-06-01"),
-            "legal_name": "Acme Global Footwear Inc",
-            "street": "1 Harbor Way",
-            "city": "Long Beach",
-            "state": "CA",
-            "postal_code": "90802",
-            "country": "US",
-            "phone": "+1 562 555 0100",
-            "officer_name": "J. Doe",
-            "bond_number": "B-1001",
-        },
+        ACME_2010,
+        # The same importer renamed in 2012, every other field kept: a second version of its record.
+        {**ACME_2010, "effective_date": d("2012-06-01"), "legal_name": "Acme Global Footwear Inc"},
         {
             "importer_number": PACIFIC,
             "effective_date": d("2011-03-15"),
@@ -257,17 +262,8 @@ DELIVERY_A = {
     ],
     "exams": [
         {
-            "exam_id": "X1",
-            "entry_number": E1,
+            **EXAM_X1,
             "line_number": 1,
-            "port_code": "2704",
-            "environment": "entry",
-            "exam_type": "document_review",
-            "selection_reason": "cm_random",
-            "cm_stratum": "64-CN",
-            "cm_weight": money(250),
-            "started_at": ts("2012-10-03 10:00"),
-            "completed_at": ts("2012-10-03 15:30"),
             "officer_hours": money("2.5"),
             "result": "discrepancy",
             "discrepancy_type": "value",
@@ -277,17 +273,8 @@ DELIVERY_A = {
             "pti": "revenue",
         },
         {
-            "exam_id": "X1",
-            "entry_number": E1,
+            **EXAM_X1,
             "line_number": 2,
-            "port_code": "2704",
-            "environment": "entry",
-            "exam_type": "document_review",
-            "selection_reason": "cm_random",
-            "cm_stratum": "64-CN",
-            "cm_weight": money(250),
-            "started_at": ts("2012-10-03 10:00"),
-            "completed_at": ts("2012-10-03 15:30"),
             "officer_hours": money("1.0"),
             "result": "no_discrepancy",
             "material": False,

@@ -20,15 +20,12 @@ import pytest
 from warehouse.contract import FEEDS, format_of
 from warehouse.contract.fees import mpf_limits_clamped
 from warehouse.contract.identifiers import make_entry_number
-from warehouse.db import connect
 from warehouse.generator import calibration as cal
 from warehouse.generator import delivery, generate, top_importer_count
 from warehouse.generator.dirt import CORRUPTORS, EXTRA_COLUMN, corrupt, kinds
 from warehouse.generator.entries import entry_numbers
 from warehouse.generator.schemes import SCHEMES
 from warehouse.generator.writers import _csv_bytes_joined, csv_bytes
-from warehouse.loading.tables import create_raw_tables
-from warehouse.reference import load_reference
 
 START = date(2024, 1, 5)
 
@@ -128,15 +125,6 @@ def violations(con, feed_name: str, table: pa.Table) -> list[tuple[int, str, str
 
 
 # --- fixtures ---------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def con(tmp_path_factory):
-    connection = connect(tmp_path_factory.mktemp("db") / "check.duckdb")
-    load_reference(connection)
-    create_raw_tables(connection)
-    yield connection
-    connection.close()
 
 
 @pytest.fixture(scope="module")
@@ -273,11 +261,11 @@ def test_every_feed_is_delivered_in_day_folders_with_exactly_the_contract_column
     assert set(summary.rows) == set(FEEDS)
 
 
-def test_clean_feeds_satisfy_every_column_check_and_every_error_rule(clean, con):
+def test_clean_feeds_satisfy_every_column_check_and_every_error_rule(clean, raw_tables_con):
     out, _ = clean
     for feed in FEEDS:
         table = feed_text(out, feed)
-        found = violations(con, feed, table)
+        found = violations(raw_tables_con, feed, table)
         assert not found, f"{feed}: {found[:5]}"
 
 
@@ -389,11 +377,11 @@ def test_every_planted_scheme_is_recorded_in_the_truth(clean):
     assert len(moved) >= 1
 
 
-def test_penalties_respect_the_statutory_maximum_and_mitigation(clean, con):
+def test_penalties_respect_the_statutory_maximum_and_mitigation(clean, raw_tables_con):
     out, _ = clean
     penalties = feed_text(out, "penalties")
     assert penalties.num_rows > 0
-    assert not violations(con, "penalties", penalties)
+    assert not violations(raw_tables_con, "penalties", penalties)
 
 
 # --- dirt -------------------------------------------------------------------------------------------------
@@ -405,14 +393,14 @@ def test_every_error_rule_of_every_feed_has_a_corruptor():
             assert rule.name in CORRUPTORS.get(feed.name, {}), f"{feed.name}.{rule.name} has no corruptor"
 
 
-def test_every_planted_kind_breaks_exactly_the_check_it_is_recorded_under(clean, con):
+def test_every_planted_kind_breaks_exactly_the_check_it_is_recorded_under(clean, raw_tables_con):
     out, _ = clean
     for feed_name, feed in FEEDS.items():
         valid = feed_text(out, feed_name).to_pylist()
         planted = [(c, r) for c, r in kinds(feed) if r != "header_consistency"]
         broken = [corrupt(feed, next((v for v in valid if _fits(r, v)), valid[0]), c, r) for c, r in planted]
         table = pa.Table.from_pylist(broken, schema=pa.schema([(n, pa.string()) for n in feed.column_names]))
-        found = {(i, c, r) for i, c, r in violations(con, feed_name, table)}
+        found = {(i, c, r) for i, c, r in violations(raw_tables_con, feed_name, table)}
         for i, (column, rule) in enumerate(planted):
             assert (i, column, rule) in found, f"{feed_name}: planting {rule} on {column} was not detected"
 
@@ -428,7 +416,7 @@ def _fits(rule: str, row: dict) -> bool:
     return row.get(needs.get(rule, "")) is not None or rule not in needs
 
 
-def test_dirty_runs_record_their_malformed_rows_and_odd_deliveries(dirty, con):
+def test_dirty_runs_record_their_malformed_rows_and_odd_deliveries(dirty, raw_tables_con):
     out, _ = dirty
     dirt = pq.read_table(out / "truth/dirt.parquet").to_pandas()
     assert len(dirt) > 0
@@ -440,7 +428,7 @@ def test_dirty_runs_record_their_malformed_rows_and_odd_deliveries(dirty, con):
     sample = dirt[dirt["rule"] != "header_consistency"].iloc[0]
     table = read_text(out / sample["file"]).select(list(FEEDS[sample["feed"]].column_names))
     row = table.slice(int(sample["row_number"]) - 1, 1)
-    assert (sample["column"], sample["rule"]) in {(c, r) for _, c, r in violations(con, sample["feed"], row)}
+    assert (sample["column"], sample["rule"]) in {(c, r) for _, c, r in violations(raw_tables_con, sample["feed"], row)}
     deliveries = pq.read_table(out / "truth/deliveries.parquet").to_pandas()
     assert {"correction", "late"} <= set(deliveries["kind"])
     for kind in ("duplicate", "extra_column"):

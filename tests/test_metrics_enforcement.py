@@ -3,15 +3,15 @@ the real Dagster assets on the generated warehouse (breakouts add up, targeting 
 is the difference of its differences)."""
 
 import math
+from typing import NamedTuple
 
 import dagster as dg
 import numpy as np
 import pandas as pd
 import pytest
 from enforcement_fixture import EXPECTED, build_enforcement_fixture, random_sample_lines, targeted_lines
-from generated_warehouse import copy_warehouse
+from generated_warehouse import materialised_copy
 
-from orchestration.resources import WarehouseResource
 from warehouse.db import connect
 from warehouse.metrics.deterrence import deterrence
 from warehouse.metrics.estimates import ESTIMATE_COLUMNS, Z95, wilson_interval
@@ -148,9 +148,7 @@ def materialised(generated_warehouse, tmp_path_factory):
         module.report_card_ports,
         module.report_card_ptis,
     ]
-    path = copy_warehouse(generated_warehouse, tmp_path_factory.mktemp("enforcement_generated"))
-    result = dg.materialize(assets, resources={"warehouse": WarehouseResource(path=str(path))})
-    assert result.success
+    path = materialised_copy(generated_warehouse, tmp_path_factory.mktemp("enforcement_generated"), assets)
     con = connect(path, read_only=True)
     yield con
     con.close()
@@ -227,9 +225,18 @@ def test_partnership_and_deterrence_tables(materialised, generated_warehouse):
     assert len(effects) >= 3 and effects.std_error.gt(0).all()
 
 
-def test_deterrence_before_rate_recomputed_independently(generated_warehouse):
-    """The penalised importers' random-sample material rate in the 30 days before their first penalty, recomputed
-    with pandas from the marts."""
+class PenaltyWindows(NamedTuple):
+    """deterrence() at 30 days on the generated warehouse, and what both pandas recomputations of it start from."""
+
+    frame: pd.DataFrame  # deterrence's rows
+    penalties: pd.DataFrame  # importer_number, d: the first penalty, of those with a day of exam data on each side
+    lines: pd.DataFrame  # the random-sample exam lines: importer_number, exam_date, is_material
+    lo: pd.Timestamp  # the first day of exam data
+
+
+@pytest.fixture(scope="module")
+def penalty_windows(generated_warehouse):
+    # One deterrence run serves both recomputations; the marts are read independently of its SQL.
     con = connect(generated_warehouse.warehouse, read_only=True)
     try:
         frame = deterrence(con, window_days=30, replicates=50)
@@ -240,28 +247,36 @@ def test_deterrence_before_rate_recomputed_independently(generated_warehouse):
             "select f.importer_number, x.exam_date, x.is_material from marts.fct_exams x "
             "join marts.fct_entries f using (entry_number) where x.is_cm_sample"
         ).df()
-        lo, hi = con.execute("select min(exam_date), max(exam_date) from marts.fct_exams").fetchone()
+        lo, hi = (
+            pd.Timestamp(d)
+            for d in con.execute("select min(exam_date), max(exam_date) from marts.fct_exams").fetchone()
+        )
     finally:
         con.close()
+    # Events need a day of exam data on each side.
+    penalties = penalties[(penalties.d - pd.Timedelta(days=1) >= lo) & (penalties.d + pd.Timedelta(days=1) <= hi)]
+    return PenaltyWindows(frame, penalties, lines, lo)
+
+
+def test_deterrence_before_rate_recomputed_independently(penalty_windows):
+    """The penalised importers' random-sample material rate in the 30 days before their first penalty, recomputed
+    with pandas from the marts."""
+    frame, penalties, lines, lo = penalty_windows
     row = frame[(frame.domain_value == "penalty") & (frame.measure == "discrepancy_rate_before")].iloc[0]
     assert row.line_source == "cm_random"
     merged = lines.merge(penalties, on="importer_number")
-    # Events need a day of exam data on each side.
-    merged = merged[
-        (merged.d - pd.Timedelta(days=1) >= pd.Timestamp(lo)) & (merged.d + pd.Timedelta(days=1) <= pd.Timestamp(hi))
-    ]
-    start = np.maximum(merged.d - pd.Timedelta(days=30), pd.Timestamp(lo))
+    start = np.maximum(merged.d - pd.Timedelta(days=30), lo)
     inside = merged[(merged.exam_date >= start) & (merged.exam_date < merged.d)]
     assert row.n_sampled == len(inside)
     assert row.estimate == pytest.approx(inside.is_material.mean())
 
 
-def test_deterrence_comparison_rate_recomputed_independently(generated_warehouse):
+def test_deterrence_comparison_rate_recomputed_independently(generated_warehouse, penalty_windows):
     """The matched comparison importers' random-sample rate over the penalised importers' 30-day before windows,
     rebuilt with pandas: size quintile and top HS section from the lines, no-event importers, per-window counts."""
+    frame, penalties, lines, lo = penalty_windows
     con = connect(generated_warehouse.warehouse, read_only=True)
     try:
-        frame = deterrence(con, window_days=30, replicates=50)
         values = con.execute(
             "select l.importer_number, c.hs_section, l.entered_value_usd::double as v "
             "from marts.fct_entry_lines l left join marts.dim_commodities c using (hts_code)"
@@ -274,14 +289,6 @@ def test_deterrence_comparison_rate_recomputed_independently(generated_warehouse
             ).fetchall()
             if r[0] is not None
         }
-        penalties = con.execute(
-            "select importer_number, min(assessed_on) as d from marts.fct_penalties group by 1"
-        ).df()
-        lines = con.execute(
-            "select f.importer_number, x.exam_date, x.is_material from marts.fct_exams x "
-            "join marts.fct_entries f using (entry_number) where x.is_cm_sample"
-        ).df()
-        lo, hi = con.execute("select min(exam_date), max(exam_date) from marts.fct_exams").fetchone()
     finally:
         con.close()
     values["hs_section"] = values.hs_section.fillna("?")
@@ -292,15 +299,12 @@ def test_deterrence_comparison_rate_recomputed_independently(generated_warehouse
     profile = total.set_index("importer_number")[["band"]].join(top.rename("section"))
     comparables = profile[~profile.index.isin(event_importers)].reset_index()
     treated = penalties.join(profile, on="importer_number", how="inner")
-    treated = treated[
-        (treated.d - pd.Timedelta(days=1) >= pd.Timestamp(lo)) & (treated.d + pd.Timedelta(days=1) <= pd.Timestamp(hi))
-    ]
     n = hits = 0
     for t in treated.itertuples(index=False):
         peers = comparables[comparables.band == t.band]
         if (peers.section == t.section).any():
             peers = peers[peers.section == t.section]
-        start = max(t.d - pd.Timedelta(days=30), pd.Timestamp(lo))
+        start = max(t.d - pd.Timedelta(days=30), lo)
         window = lines[lines.importer_number.isin(peers.importer_number)]
         window = window[(window.exam_date >= start) & (window.exam_date < t.d)]
         n += len(window)

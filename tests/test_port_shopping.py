@@ -3,14 +3,12 @@ evidence agrees with the marts, the window is honoured and moves are followed ac
 
 from __future__ import annotations
 
-import dagster as dg
 import pandas as pd
 import pytest
-from generated_warehouse import copy_warehouse
+from generated_warehouse import materialised_copy
 
 from orchestration.defs.risk.entities import importer_entities
 from orchestration.defs.risk.port_shopping import port_shopping_alerts
-from orchestration.resources import WarehouseResource
 from warehouse.db import connect
 from warehouse.risk import port_shopping
 
@@ -18,12 +16,8 @@ from warehouse.risk import port_shopping
 @pytest.fixture(scope="module")
 def built(generated_warehouse, tmp_path_factory):
     """A copy of the generated warehouse with entities and alerts materialised by Dagster (default window)."""
-    path = copy_warehouse(generated_warehouse, tmp_path_factory.mktemp("port_shopping"))
-    result = dg.materialize(
-        [importer_entities, port_shopping_alerts], resources={"warehouse": WarehouseResource(path=str(path))}
-    )
-    assert result.success
-    return path
+    folder = tmp_path_factory.mktemp("port_shopping")
+    return materialised_copy(generated_warehouse, folder, [importer_entities, port_shopping_alerts])
 
 
 @pytest.fixture(scope="module")

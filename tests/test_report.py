@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 from browser import launch
 from generated_warehouse import copy_warehouse
-from report_fixture import MISSING, PORTS, TABLES, build_metrics_warehouse
+from report_fixture import MISSING, PORTS, TABLES, build_metrics_warehouse, layout_row
 
 from orchestration.resources import WarehouseResource
 from tradewh import cli
@@ -163,20 +163,8 @@ def test_a_card_whose_interval_is_withheld_says_so_and_a_census_says_it_is_one()
 def test_a_real_change_is_called_real_and_its_direction_good_or_bad():
     rows = pd.DataFrame(
         [
-            dict(
-                measure="hit_rate",
-                unit="rate",
-                period_kind="fiscal_quarter",
-                period=q,
-                domain="overall",
-                domain_value="all",
-                estimate=e,
-                std_error=0.004,
-                ci_low=e - 0.008,
-                ci_high=e + 0.008,
-                n_sampled=900,
-                suppressed=False,
-                note="",
+            layout_row(
+                "hit_rate", "rate", "fiscal_quarter", q, "overall", "all", e, 0.004, (e - 0.008, e + 0.008), 900, ""
             )
             for q, e in (("FY2025Q4", 0.050), ("FY2026Q1", 0.080))
         ]

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import dagster as dg
 import duckdb
 import pandas as pd
 import pytest
-from generated_warehouse import copy_warehouse
+from generated_warehouse import copy_warehouse, materialised_copy
 
 from orchestration.defs.risk.entities import importer_entities, successor_flags
-from orchestration.resources import WarehouseResource
 from warehouse.db import connect
 from warehouse.risk import entities
 
@@ -19,11 +17,9 @@ from warehouse.risk import entities
 @pytest.fixture(scope="module")
 def resolved(generated_warehouse, tmp_path_factory):
     """A copy of the generated warehouse with the entity and successor assets materialised by Dagster."""
-    path = copy_warehouse(generated_warehouse, tmp_path_factory.mktemp("entities"))
-    result = dg.materialize(
-        [importer_entities, successor_flags], resources={"warehouse": WarehouseResource(path=str(path))}
+    path = materialised_copy(
+        generated_warehouse, tmp_path_factory.mktemp("entities"), [importer_entities, successor_flags]
     )
-    assert result.success
     con = connect(path, read_only=True)
     try:
         tables = {

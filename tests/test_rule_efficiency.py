@@ -1,12 +1,10 @@
 """Targeting-rule efficiency and the purge list on the generated warehouse, checked against its truth."""
 
-import dagster as dg
 import pandas as pd
 import pytest
-from generated_warehouse import copy_warehouse
+from generated_warehouse import materialised_copy
 
 from orchestration.defs.risk.rule_efficiency import rule_efficiency, rules_to_purge
-from orchestration.resources import WarehouseResource
 from warehouse.db import connect
 from warehouse.metrics.estimates import wilson_interval
 from warehouse.risk.rule_efficiency import PRIOR_LINES, PurgePolicy
@@ -16,12 +14,7 @@ from warehouse.risk.rule_efficiency import rules_to_purge as purge_list
 @pytest.fixture(scope="module")
 def built(generated_warehouse, tmp_path_factory):
     """A copy of the generated warehouse with both assets materialised by Dagster (default policy)."""
-    path = copy_warehouse(generated_warehouse, tmp_path_factory.mktemp("rules"))
-    result = dg.materialize(
-        [rule_efficiency, rules_to_purge],
-        resources={"warehouse": WarehouseResource(path=str(path))},
-    )
-    assert result.success
+    path = materialised_copy(generated_warehouse, tmp_path_factory.mktemp("rules"), [rule_efficiency, rules_to_purge])
     con = connect(path, read_only=True)
     try:
         stats = con.execute("select * from risk.rule_efficiency").df()

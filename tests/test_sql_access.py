@@ -7,6 +7,7 @@ import json
 
 import duckdb
 import pytest
+from marts_warehouse import marts_warehouse
 
 from tradewh.cli import main
 from warehouse.access.publish import publish_copies
@@ -17,13 +18,11 @@ from warehouse.sql.shell import interactive
 
 @pytest.fixture
 def warehouse(tmp_path):
-    path = tmp_path / "w.duckdb"
-    with connect(path) as con:
-        con.execute("create schema marts")
-        con.execute(
-            "create table marts.ports as select * from (values ('0401', 'NA', 1.50), ('2704', 'LA', 2.25)) "
-            "t(port_code, country, value_usd)"
-        )
+    path = marts_warehouse(
+        tmp_path / "w.duckdb",
+        "create table marts.ports as select * from (values ('0401', 'NA', 1.50), ('2704', 'LA', 2.25)) "
+        "t(port_code, country, value_usd)",
+    )
     publish_copies(path)
     return path
 
@@ -89,17 +88,15 @@ def test_the_interactive_shell_runs_multi_line_statements_and_survives_errors(wa
 @pytest.fixture
 def described(tmp_path):
     """A copy with comments (as dbt's persist_docs writes them), floats with binary noise and a wide table."""
-    path = tmp_path / "w.duckdb"
-    with connect(path) as con:
-        con.execute("create schema marts")
-        con.execute(
-            "create table marts.rates as select * from (values ('0401', 0.1 + 0.2, 1234567.891, 12), "
-            "('2704', 1e-9, 2.5e17, 3)) t(port_code, rate, value_usd, exams)"
-        )
-        con.execute("comment on table marts.rates is 'Rates by port.'")
-        con.execute("comment on column marts.rates.rate is 'Share of lines with a discrepancy.'")
-        columns = ", ".join(f"'{'x' * 60}' as wide_column_{i}" for i in range(8))
-        con.execute(f"create table marts.wide as select {columns}, range as n from range(700)")
+    columns = ", ".join(f"'{'x' * 60}' as wide_column_{i}" for i in range(8))
+    path = marts_warehouse(
+        tmp_path / "w.duckdb",
+        "create table marts.rates as select * from (values ('0401', 0.1 + 0.2, 1234567.891, 12), "
+        "('2704', 1e-9, 2.5e17, 3)) t(port_code, rate, value_usd, exams)",
+        "comment on table marts.rates is 'Rates by port.'",
+        "comment on column marts.rates.rate is 'Share of lines with a discrepancy.'",
+        f"create table marts.wide as select {columns}, range as n from range(700)",
+    )
     publish_copies(path)
     return path
 

@@ -26,7 +26,7 @@ import pandas as pd
 
 from warehouse.metrics import skewness, survey, thin_cells
 from warehouse.metrics.cm_sample import DOMAINS, membership, with_unsampled_periods
-from warehouse.metrics.estimates import empty_estimates, suppress_small_cells
+from warehouse.metrics.estimates import domain_estimates, empty_estimates, suppress_small_cells
 from warehouse.metrics.periods import PERIOD_KINDS, prior_period
 
 TABLE = "compliance_rate"
@@ -86,24 +86,8 @@ def period_estimates(sample: pd.DataFrame, domains=DOMAINS) -> pd.DataFrame:
                 low, high = np.clip(low, 0.0, 1.0), np.clip(high, 0.0, 1.0)
                 # The larger of the domain's own spread and the whole sample's: like the skewness, only withholds more.
                 spread = np.fmax(skewness.value_spread(design, members, value), whole_spread)
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "measure": measure,
-                        "unit": "rate",
-                        "domain": domain,
-                        "domain_value": labels,
-                        "estimate": est.estimate,
-                        "std_error": est.std_error,
-                        "ci_low": low,
-                        "ci_high": high,
-                        "n_sampled": est.n_sampled,
-                        thin_cells.COLUMN: discrepant,
-                        thin_cells.SKEWNESS_COLUMN: skew,
-                        thin_cells.SPREAD_COLUMN: spread,
-                    }
-                )
-            )
+            thin = {thin_cells.COLUMN: discrepant, thin_cells.SKEWNESS_COLUMN: skew, thin_cells.SPREAD_COLUMN: spread}
+            frames.append(domain_estimates(measure, "rate", domain, labels, est, low, high, thin))
     return pd.concat(frames, ignore_index=True)
 
 

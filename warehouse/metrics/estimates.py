@@ -22,8 +22,13 @@ A measure table may add its own columns after these (a prior-period change, a te
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import pandas as pd
+
+if TYPE_CHECKING:  # survey imports Z95 from here, so its types only
+    from warehouse.metrics.survey import Estimates
 
 ESTIMATE_COLUMNS: dict[str, str] = {
     "measure": "varchar",
@@ -77,11 +82,7 @@ def write_estimates(con, table: str, frame: pd.DataFrame, extras: dict[str, str]
     Refuses a frame that lacks a standard column."""
     ordered, select = _typed_select(frame, extras, table)
     con.execute("create schema if not exists metrics")
-    con.register("_estimates_frame", ordered)
-    try:
-        con.execute(f"create or replace table metrics.{table} as select {select} from _estimates_frame")
-    finally:
-        con.unregister("_estimates_frame")
+    _run_over(con, ordered, f"create or replace table metrics.{table} as select {select} from _estimates_frame")
     return len(ordered)
 
 
@@ -91,12 +92,28 @@ def insert_estimates(con, table: str, frame: pd.DataFrame, extras: dict[str, str
     ordered, select = _typed_select(frame, extras, table)
     if not len(ordered):
         return 0
-    con.register("_estimates_frame", ordered)
+    _run_over(con, ordered, f"insert into metrics.{table} by name select {select} from _estimates_frame")
+    return len(ordered)
+
+
+def _run_over(con, frame: pd.DataFrame, statement: str) -> None:
+    """Run `statement`, which reads `frame` as _estimates_frame, registered for that statement only."""
+    con.register("_estimates_frame", frame)
     try:
-        con.execute(f"insert into metrics.{table} by name select {select} from _estimates_frame")
+        con.execute(statement)
     finally:
         con.unregister("_estimates_frame")
-    return len(ordered)
+
+
+def domain_estimates(
+    measure: str, unit: str, domain: str, labels, est: Estimates, low, high, extras: Mapping[str, object]
+) -> pd.DataFrame:
+    """One period's rows of `measure` for each value of `domain` (`labels`, in the order of the survey estimates
+    `est`), with the interval chosen for them: the standard columns but the period's (the caller's by_period adds
+    them) and suppression's (suppress_small_cells), then `extras` ({column: values})."""
+    columns = {"measure": measure, "unit": unit, "domain": domain, "domain_value": labels}
+    columns |= {"estimate": est.estimate, "std_error": est.std_error, "ci_low": low, "ci_high": high}
+    return pd.DataFrame({**columns, "n_sampled": est.n_sampled, **extras})
 
 
 def suppress_small_cells(frame: pd.DataFrame, minimum: int = MIN_SAMPLED) -> pd.DataFrame:

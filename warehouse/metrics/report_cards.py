@@ -18,7 +18,8 @@ from __future__ import annotations
 import pandas as pd
 
 from warehouse.metrics.estimates import ESTIMATE_COLUMNS
-from warehouse.metrics.periods import period_rows_sql, prior_period
+from warehouse.metrics.period_rows import period_rows
+from warehouse.metrics.periods import prior_period
 from warehouse.metrics.targeting import census_row, enforcement_rows, rows_frame
 from warehouse.sql_files import query
 
@@ -71,15 +72,15 @@ def upstream_rows(con, domain: str) -> tuple[pd.DataFrame, list[str]]:
 def _enforcement_counts(con, domain: str, column: str) -> list[dict]:
     """Seizures by port / issue and, for issues, penalty cases: census counts and values per period."""
     rows = []
-    fragments = {"domain_column": column, "seizure_periods": period_rows_sql("seized_on")}
-    seizures = con.execute(query(__package__, "report_cards_seizures", **fragments)).fetchall()
+    seizure_rows = period_rows("marts.fct_seizures", "seized_on", column)
+    seizures = con.execute(query(__package__, "report_cards_seizures", seizure_rows=seizure_rows)).fetchall()
     for kind, period, value, n, usd in seizures:
         key = (kind, period, domain, value)
         rows.append(census_row("seizures", "count", *key, n, n, "seizures"))
         rows.append(census_row("seizure_domestic_value_usd", "usd", *key, usd, n, "domestic value of seized goods"))
     if domain == "pti":
-        fragments = {"penalty_periods": period_rows_sql("opened_on")}
-        penalties = con.execute(query(__package__, "report_cards_penalties", **fragments)).fetchall()
+        penalty_rows = period_rows("marts.fct_penalties", "opened_on", "pti")
+        penalties = con.execute(query(__package__, "report_cards_penalties", penalty_rows=penalty_rows)).fetchall()
         for kind, period, value, n in penalties:
             rows.append(census_row("penalty_cases", "count", kind, period, domain, value, n, n, "penalty cases opened"))
     return rows

@@ -31,7 +31,7 @@ import pandas as pd
 from warehouse.metrics import skewness, survey, thin_cells
 from warehouse.metrics.cm_sample import membership, with_unsampled_periods
 from warehouse.metrics.compliance import by_period
-from warehouse.metrics.estimates import suppress_small_cells
+from warehouse.metrics.estimates import domain_estimates, suppress_small_cells
 from warehouse.metrics.periods import period_sql
 from warehouse.sql_files import query
 
@@ -98,24 +98,8 @@ def period_gap(sample: pd.DataFrame, domains=DOMAINS) -> pd.DataFrame:
             low, high = skewness.hall_interval(est.estimate, est.std_error, judged)
             if measure != "revenue_gap_net_usd":  # a sum of non-negative amounts
                 low = np.maximum(low, 0.0)
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "measure": measure,
-                        "unit": "usd",
-                        "domain": domain,
-                        "domain_value": labels,
-                        "estimate": est.estimate,
-                        "std_error": est.std_error,
-                        "ci_low": low,
-                        "ci_high": high,
-                        "n_sampled": est.n_sampled,
-                        thin_cells.COLUMN: discrepant,
-                        thin_cells.SKEWNESS_COLUMN: judged,
-                        thin_cells.SPREAD_COLUMN: spread,
-                    }
-                )
-            )
+            thin = {thin_cells.COLUMN: discrepant, thin_cells.SKEWNESS_COLUMN: judged, thin_cells.SPREAD_COLUMN: spread}
+            frames.append(domain_estimates(measure, "usd", domain, labels, est, low, high, thin))
     return pd.concat(frames, ignore_index=True)
 
 

@@ -30,7 +30,8 @@ from typing import NamedTuple
 import pandas as pd
 
 from warehouse.metrics.estimates import MIN_SAMPLED, Z95, empty_estimates, wilson_interval
-from warehouse.metrics.periods import period_rows_sql
+from warehouse.metrics.exam_clusters import exam_clusters_sql
+from warehouse.metrics.period_rows import period_rows
 from warehouse.sql_files import query
 
 PRIORITY_PTIS = ("adcvd", "agriculture", "import_safety", "ipr", "penalties", "textiles")
@@ -70,8 +71,9 @@ class AuditCell(NamedTuple):
 def exam_stats(con, domain_sql: str) -> pd.DataFrame:
     """Per period and domain value: census sums, the targeted lines' hits, and the sums over targeted exams the
     clustered variance of the hit rate needs (exams; sum h^2, h m, m^2 of each exam's hits h and lines m)."""
-    fragments = {"exam_periods": period_rows_sql("exam_date"), "exam_domain": domain_sql}
-    return con.execute(query(__package__, "targeting_exam_stats", **fragments)).df()
+    exam_rows = period_rows("marts.fct_exams", "exam_date", domain_sql)
+    clusters = exam_clusters_sql("targeted_lines", "period_kind, period, domain_value")
+    return con.execute(query(__package__, "targeting_exam_stats", exam_rows=exam_rows, exam_clusters=clusters)).df()
 
 
 def clustered_rate(hits: int, lines: int, exams: int, s_hh: float, s_hm: float, s_mm: float):
@@ -87,8 +89,8 @@ def clustered_rate(hits: int, lines: int, exams: int, s_hh: float, s_hm: float, 
 
 def random_strata(con, domain_sql: str) -> pd.DataFrame:
     """Per period, domain value and cm_stratum: the sums the weighted material rate and its variance need."""
-    fragments = {"exam_periods": period_rows_sql("exam_date"), "exam_domain": domain_sql}
-    return con.execute(query(__package__, "targeting_random_strata", **fragments)).df()
+    exam_rows = period_rows("marts.fct_exams", "exam_date", domain_sql)
+    return con.execute(query(__package__, "targeting_random_strata", exam_rows=exam_rows)).df()
 
 
 def weighted_rates(strata: pd.DataFrame) -> dict[tuple, tuple[float, float, int]]:
@@ -203,8 +205,8 @@ def lift_row(period_kind, period, domain, value, hits, n_targeted, hit_se, basel
 
 def audit_stats(con, domain_sql: str) -> pd.DataFrame:
     """Per period and domain value: audits opened, their hours and revenue, and closed audits with findings."""
-    fragments = {"audit_periods": period_rows_sql("opened_on"), "audit_domain": domain_sql}
-    return con.execute(query(__package__, "targeting_audit_stats", **fragments)).df()
+    audit_rows = period_rows("marts.fct_audits", "opened_on", domain_sql)
+    return con.execute(query(__package__, "targeting_audit_stats", audit_rows=audit_rows)).df()
 
 
 def enforcement_rows(con, domain: str, exam_domain_sql: str, audit_domain_sql: str | None) -> list[dict]:
@@ -286,8 +288,8 @@ def enforcement_rows(con, domain: str, exam_domain_sql: str, audit_domain_sql: s
 
 def hours_share_rows(con, domain: str, exam_domain_sql: str, audit_domain_sql: str) -> list[dict]:
     """pti_hours_share per period and domain value, over exam lines and audits together (units weighted by hours)."""
-    fragments = {"exam_periods": period_rows_sql("exam_date"), "audit_periods": period_rows_sql("opened_on")}
-    fragments |= {"exam_domain": exam_domain_sql, "audit_domain": audit_domain_sql}
+    fragments = {"exam_rows": period_rows("marts.fct_exams", "exam_date", exam_domain_sql)}
+    fragments |= {"audit_rows": period_rows("marts.fct_audits", "opened_on", audit_domain_sql)}
     statement = query(__package__, "targeting_hours_share", **fragments)
     frame = con.execute(statement, {"priority_ptis": list(PRIORITY_PTIS)}).df()
     rows = []

@@ -58,8 +58,9 @@ MICRO = 1e6
 def _create_norm(con: duckdb.DuckDBPyConnection, name: str) -> None:
     """Temp table risk_norm_<name> (the name features_lines.sql reads it by)."""
     key, value, where = _NORMS[name]
-    fragments = {"norm_table": f"risk_norm_{name}", "norm_key": key, "norm_value": value, "norm_filter": where}
-    con.execute(query(__package__, "features_norm", **fragments)).fetchall()
+    daily = query(__package__, "features_norm", norm_key=key, norm_value=value, norm_filter=where)
+    fragments = {"running_table": f"risk_norm_{name}", "running_key": "norm_key", "running_day": "norm_day"}
+    con.execute(query(__package__, "running_totals", daily_sums=daily, **fragments)).fetchall()
 
 
 def build_features(con: duckdb.DuckDBPyConnection, targets: str) -> pd.DataFrame:

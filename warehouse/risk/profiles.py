@@ -77,8 +77,9 @@ def create_outcomes(con: duckdb.DuckDBPyConnection, table: str = "risk_outcomes"
 def _create_cumulative(con: duckdb.DuckDBPyConnection, dim: Dimension, outcomes: str) -> str:
     """Daily cumulative outcome counts per key of `dim`: the state of the profile at the end of each day."""
     table = f"risk_cum_{dim.name}"
-    fragments = {"cumulative_table": table, "dimension_key": dim.key, "outcomes_table": outcomes}
-    con.execute(query(__package__, "profiles_cumulative", **fragments)).fetchall()
+    daily = query(__package__, "profiles_cumulative", dimension_key=dim.key, outcomes_table=outcomes)
+    fragments = {"running_table": table, "running_key": "cum_key", "running_day": "cum_day"}
+    con.execute(query(__package__, "running_totals", daily_sums=daily, **fragments)).fetchall()
     return table
 
 

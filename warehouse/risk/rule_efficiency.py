@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from warehouse.metrics.estimates import Z95, wilson_interval
+from warehouse.metrics.exam_clusters import exam_clusters_sql
 from warehouse.metrics.targeting import clustered_rate
 from warehouse.sql_files import query
 
@@ -61,7 +62,8 @@ def _hit_rate_interval(hits, lines, exams, s_hh, s_hm, s_mm) -> tuple[float, flo
 
 def rule_period_stats(con) -> pd.DataFrame:
     """One row per targeting rule and fiscal quarter / fiscal year of the exam data (layout of risk.rule_efficiency)."""
-    frame = con.execute(query(__package__, "rule_efficiency_period_stats")).df()
+    clusters = exam_clusters_sql("rule_lines", "rule_id, period_kind, period")
+    frame = con.execute(query(__package__, "rule_efficiency_period_stats", rule_clusters=clusters)).df()
     frame["hit_rate"] = _ratio(frame["hit_count"], frame["line_count"])
     bounds = [_hit_rate_interval(*row) for row in frame[list(_CLUSTER_COLUMNS)].itertuples(index=False)]
     frame["hit_rate_low"] = [low for low, _ in bounds]

@@ -1,66 +1,25 @@
 -- Unpivot (domain, period kind, hours measure), then per group the quantiles and the sorted hours, whose 1-based
 -- elements at the interval's ranks are the bounds (quantile_cont wants a constant quantile, hence one per column).
+-- Each unpivot names its value after the column it came from; include nulls keeps a row whose domain value is null
+-- (its own group), and the hours' nulls are left out below.
 with by_domain as (
-    select
-        fiscal_year_label,
-        fiscal_quarter_label,
-        'mode' as domain,
-        mode as domain_value,
-        arrival_to_release_hours,
-        filing_to_release_hours
+    select *
     from clearance_units
-    union all
-    select
-        fiscal_year_label,
-        fiscal_quarter_label,
-        'goods_type' as domain,
-        goods_type as domain_value,
-        arrival_to_release_hours,
-        filing_to_release_hours
-    from clearance_units
-    union all
-    select
-        fiscal_year_label,
-        fiscal_quarter_label,
-        'port' as domain,
-        port as domain_value,
-        arrival_to_release_hours,
-        filing_to_release_hours
-    from clearance_units
+    unpivot include nulls (domain_value for domain in (mode, goods_type, port))
 ),
 
 by_period as (
-    select
-        'fiscal_year' as period_kind,
-        fiscal_year_label as period,
-        * exclude (fiscal_year_label, fiscal_quarter_label)
+    select *
     from by_domain
-    union all
-    select
-        'fiscal_quarter' as period_kind,
-        fiscal_quarter_label as period,
-        * exclude (fiscal_year_label, fiscal_quarter_label)
-    from by_domain
+    unpivot include nulls (
+        period for period_kind in (fiscal_year_label as fiscal_year, fiscal_quarter_label as fiscal_quarter)
+    )
 ),
 
 by_metric as (
-    select
-        period_kind,
-        period,
-        domain,
-        domain_value,
-        'arrival_to_release_hours' as metric,
-        arrival_to_release_hours as hours
+    select *
     from by_period
-    union all
-    select
-        period_kind,
-        period,
-        domain,
-        domain_value,
-        'filing_to_release_hours' as metric,
-        filing_to_release_hours as hours
-    from by_period
+    unpivot include nulls (hours for metric in (arrival_to_release_hours, filing_to_release_hours))
 ),
 
 quantiles as (

@@ -107,44 +107,55 @@ treated as (
     from windows as w inner join profile as p using (importer_number)
 ),
 
-own as (
+-- Whose exam lines count in a treated importer's windows: its own, and those of its comparison importers (same band
+-- and section, or same band only when no importer matches exactly): one set of window sums serves both sides.
+members as (
     select
-        t.event_type,
-        t.importer_number,
-        coalesce(sum(l.n_all) filter (where l.exam_day between t.b_from and t.b_to), 0) as n_b_all,
-        coalesce(sum(l.d_all) filter (where l.exam_day between t.b_from and t.b_to), 0) as d_b_all,
-        coalesce(sum(l.n_all) filter (where l.exam_day between t.a_from and t.a_to), 0) as n_a_all,
-        coalesce(sum(l.d_all) filter (where l.exam_day between t.a_from and t.a_to), 0) as d_a_all,
-        coalesce(sum(l.n_cm) filter (where l.exam_day between t.b_from and t.b_to), 0) as n_b_cm,
-        coalesce(sum(l.d_cm) filter (where l.exam_day between t.b_from and t.b_to), 0) as d_b_cm,
-        coalesce(sum(l.n_cm) filter (where l.exam_day between t.a_from and t.a_to), 0) as n_a_cm,
-        coalesce(sum(l.d_cm) filter (where l.exam_day between t.a_from and t.a_to), 0) as d_a_cm
-    from treated as t left join lines as l on t.importer_number = l.importer_number
-    group by all
-),
-
-comparison as (
+        t.*,
+        'own' as side,
+        t.importer_number as member_number
+    from treated as t
+    union all
     select
-        t.event_type,
-        t.importer_number,
-        bool_or(t.exact) as exact_match,
-        coalesce(sum(l.n_all) filter (where l.exam_day between t.b_from and t.b_to), 0) as cn_b_all,
-        coalesce(sum(l.d_all) filter (where l.exam_day between t.b_from and t.b_to), 0) as cd_b_all,
-        coalesce(sum(l.n_all) filter (where l.exam_day between t.a_from and t.a_to), 0) as cn_a_all,
-        coalesce(sum(l.d_all) filter (where l.exam_day between t.a_from and t.a_to), 0) as cd_a_all,
-        coalesce(sum(l.n_cm) filter (where l.exam_day between t.b_from and t.b_to), 0) as cn_b_cm,
-        coalesce(sum(l.d_cm) filter (where l.exam_day between t.b_from and t.b_to), 0) as cd_b_cm,
-        coalesce(sum(l.n_cm) filter (where l.exam_day between t.a_from and t.a_to), 0) as cn_a_cm,
-        coalesce(sum(l.d_cm) filter (where l.exam_day between t.a_from and t.a_to), 0) as cd_a_cm
+        t.*,
+        'comparison' as side,
+        c.importer_number as member_number
     from treated as t
     inner join comparables as c on t.band = c.band and (not t.exact or t.section = c.section)
-    left join lines as l on c.importer_number = l.importer_number
+),
+
+window_sums as (
+    select
+        m.event_type,
+        m.importer_number,
+        m.side,
+        bool_or(m.exact) as exact_match,
+        coalesce(sum(l.n_all) filter (where l.exam_day between m.b_from and m.b_to), 0) as n_b_all,
+        coalesce(sum(l.d_all) filter (where l.exam_day between m.b_from and m.b_to), 0) as d_b_all,
+        coalesce(sum(l.n_all) filter (where l.exam_day between m.a_from and m.a_to), 0) as n_a_all,
+        coalesce(sum(l.d_all) filter (where l.exam_day between m.a_from and m.a_to), 0) as d_a_all,
+        coalesce(sum(l.n_cm) filter (where l.exam_day between m.b_from and m.b_to), 0) as n_b_cm,
+        coalesce(sum(l.d_cm) filter (where l.exam_day between m.b_from and m.b_to), 0) as d_b_cm,
+        coalesce(sum(l.n_cm) filter (where l.exam_day between m.a_from and m.a_to), 0) as n_a_cm,
+        coalesce(sum(l.d_cm) filter (where l.exam_day between m.a_from and m.a_to), 0) as d_a_cm
+    from members as m left join lines as l on m.member_number = l.importer_number
     group by all
 )
 
+-- The comparison's sums beside the importer's own, prefixed c (deterrence.py reads them by name).
 select
-    o.*,
-    c.* exclude (event_type, importer_number)
-from own as o
-left join comparison as c using (event_type, importer_number)
-order by event_type, importer_number
+    o.* exclude (o.side, o.exact_match),
+    c.exact_match,
+    c.n_b_all as cn_b_all,
+    c.d_b_all as cd_b_all,
+    c.n_a_all as cn_a_all,
+    c.d_a_all as cd_a_all,
+    c.n_b_cm as cn_b_cm,
+    c.d_b_cm as cd_b_cm,
+    c.n_a_cm as cn_a_cm,
+    c.d_a_cm as cd_a_cm
+from window_sums as o
+left join window_sums as c
+    on o.event_type = c.event_type and o.importer_number = c.importer_number and c.side = 'comparison'
+where o.side = 'own'
+order by o.event_type, o.importer_number

@@ -1,17 +1,14 @@
 -- Penalty cases opened per fiscal period (both kinds) and priority trade issue.
+-- penalty_rows: period_rows.sql over marts.fct_penalties, its issue (pti) the domain value.
 with penalties as (
-    select
-        *,
-        -- One row per period kind: unnest spreads the struct into period_kind and period (no alias to give).
-        unnest({{ penalty_periods }}, recursive := true)  -- noqa: AL03
-    from marts.fct_penalties
+    {{ penalty_rows }}
 )
 
 select
     period_kind,
     period,
-    pti,
+    domain_value as pti,
     count(*) as n
 from penalties
-where pti is not null
+where domain_value is not null
 group by all

@@ -1,9 +1,11 @@
 -- The population's declared duty, deposits and fees per period and domain value, the same domain definitions as
--- cm_sample_lines.sql; $years null: every fiscal year.
+-- cm_sample_lines.sql; $years null: every fiscal year. Each line's domain values are lists (a line counts once in
+-- every issue its commodity is tagged with), unpivoted into one row per domain and then unnested.
 with lines as (
     select
         {{ period_columns }},
-        l.port_code as port,
+        ['all'] as overall,
+        [l.port_code] as port,
         case when coalesce(c.pti_tags, '') = '' then ['none'] else string_split(c.pti_tags, ',') end as pti,
         cast(l.total_paid_usd as double) as declared
     from marts.fct_entry_lines as l
@@ -14,44 +16,20 @@ with lines as (
 
 by_domain as (
     select
-        fiscal_year_label,
-        fiscal_quarter_label,
-        'overall' as domain,
-        'all' as domain_value,
-        declared
+        * exclude (domain_values),
+        unnest(domain_values) as domain_value
     from lines
-    union all
-    select
-        fiscal_year_label,
-        fiscal_quarter_label,
-        'port' as domain,
-        port as domain_value,
-        declared
-    from lines
-    union all
-    select
-        fiscal_year_label,
-        fiscal_quarter_label,
-        'pti' as domain,
-        unnest(pti) as domain_value,
-        declared
-    from lines
+    unpivot include nulls (domain_values for domain in (overall, port, pti))
 )
 
 select
-    'fiscal_year' as period_kind,
-    fiscal_year_label as period,
+    period_kind,
+    period,
     domain,
     domain_value,
     sum(declared) as declared
 from by_domain
-group by all
-union all
-select
-    'fiscal_quarter' as period_kind,
-    fiscal_quarter_label as period,
-    domain,
-    domain_value,
-    sum(declared) as declared
-from by_domain
+unpivot include nulls (
+    period for period_kind in (fiscal_year_label as fiscal_year, fiscal_quarter_label as fiscal_quarter)
+)
 group by all

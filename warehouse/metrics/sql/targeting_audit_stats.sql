@@ -1,17 +1,7 @@
 -- Per period and domain value: audits opened, their hours and revenue, and closed audits with findings.
-with audit_periods as (
-    select
-        *,
-        -- One row per period kind: unnest spreads the struct into period_kind and period (no alias to give).
-        unnest({{ audit_periods }}, recursive := true)  -- noqa: AL03
-    from marts.fct_audits
-),
-
-audits as (
-    select
-        *,
-        {{ audit_domain }} as domain_value
-    from audit_periods
+-- audit_rows: period_rows.sql over marts.fct_audits.
+with audits as (
+    {{ audit_rows }}
 )
 
 select

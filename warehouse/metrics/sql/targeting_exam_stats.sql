@@ -1,44 +1,19 @@
 -- Per period and domain value: census sums, the targeted lines' hits, and the sums over targeted exams the clustered
 -- variance of the hit rate needs (exams; sum h^2, h m, m^2 of each exam's hits h and lines m).
-with exam_periods as (
-    select
-        *,
-        -- One row per period kind: unnest spreads the struct into period_kind and period (no alias to give).
-        unnest({{ exam_periods }}, recursive := true)  -- noqa: AL03
-    from marts.fct_exams
+-- exam_rows: period_rows.sql over marts.fct_exams.
+with lines as (
+    {{ exam_rows }}
 ),
 
-lines as (
-    select
-        *,
-        {{ exam_domain }} as domain_value
-    from exam_periods
-),
-
-by_exam as (
-    select
-        period_kind,
-        period,
-        domain_value::varchar as domain_value,
-        exam_id,
-        count(*) filter (where is_material)::double as h,
-        count(*)::double as m
+targeted_lines as (
+    select * replace (domain_value::varchar as domain_value)
     from lines
     where not is_cm_sample
-    group by all
 ),
 
+-- exam_clusters: exam_clusters.sql over targeted_lines by (period_kind, period, domain_value).
 clusters as (
-    select
-        period_kind,
-        period,
-        domain_value,
-        count(*) as targeted_exams,
-        sum(h * h) as s_hh,
-        sum(h * m) as s_hm,
-        sum(m * m) as s_mm
-    from by_exam
-    group by all
+    {{ exam_clusters }}
 ),
 
 totals as (
@@ -57,7 +32,7 @@ totals as (
 
 select
     t.*,
-    coalesce(c.targeted_exams, 0) as targeted_exams,
+    coalesce(c.exams, 0) as targeted_exams,
     coalesce(c.s_hh, 0) as s_hh,
     coalesce(c.s_hm, 0) as s_hm,
     coalesce(c.s_mm, 0) as s_mm

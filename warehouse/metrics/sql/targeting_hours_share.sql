@@ -1,36 +1,30 @@
 -- Per period and domain value, over exam lines and audits together: the sums the hours-weighted share of hours on
 -- the priority trade issues and its variance need.
-with exam_periods as (
-    select
-        *,
-        -- One row per period kind: unnest spreads the struct into period_kind and period (no alias to give).
-        unnest({{ exam_periods }}, recursive := true)  -- noqa: AL03
-    from marts.fct_exams
+-- exam_rows, audit_rows: period_rows.sql over marts.fct_exams and marts.fct_audits.
+with exam_rows as (
+    {{ exam_rows }}
 ),
 
-audit_periods as (
-    select
-        *,
-        unnest({{ audit_periods }}, recursive := true)  -- noqa: AL03
-    from marts.fct_audits
+audit_rows as (
+    {{ audit_rows }}
 ),
 
 units as (
     select
         period_kind,
         period,
-        {{ exam_domain }}::varchar as domain_value,
+        domain_value::varchar as domain_value,
         coalesce(officer_hours, 0)::double as h,
         (pti in (select unnest($priority_ptis)))::int::double as p
-    from exam_periods
+    from exam_rows
     union all
     select
         period_kind,
         period,
-        {{ audit_domain }}::varchar as domain_value,
+        domain_value::varchar as domain_value,
         coalesce(audit_hours, 0)::double as h,
         (coalesce(pti, '') in (select unnest($priority_ptis)))::int::double as p
-    from audit_periods
+    from audit_rows
 )
 
 select

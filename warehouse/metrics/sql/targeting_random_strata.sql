@@ -1,19 +1,15 @@
 -- Per period, domain value and cm_stratum: the sums the weighted material rate and its variance need.
-with exam_periods as (
-    select
-        *,
-        -- One row per period kind: unnest spreads the struct into period_kind and period (no alias to give).
-        unnest({{ exam_periods }}, recursive := true)  -- noqa: AL03
-    from marts.fct_exams
+-- exam_rows: period_rows.sql over marts.fct_exams.
+with exam_rows as (
+    {{ exam_rows }}
 ),
 
 sample_lines as (
     select
         *,
-        {{ exam_domain }} as domain_value,
         cm_weight::double as w,
         is_material::int::double as y
-    from exam_periods
+    from exam_rows
     where is_cm_sample
 )
 

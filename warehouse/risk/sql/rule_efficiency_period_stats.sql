@@ -35,29 +35,10 @@ rule_lines as (
     where e.selection_reason = 'targeting_rule'
 ),
 
-rule_exams as (
-    -- a rule selects whole entries, so its exams, not its lines, are the draws the hit rate's variance counts
-    select
-        rule_id,
-        period_kind,
-        period,
-        exam_id,
-        count(*) filter (where is_material)::double as h,
-        count(*)::double as m
-    from rule_lines
-    group by all
-),
-
+-- A rule selects whole entries, so its exams, not its lines, are the draws the hit rate's variance counts
+-- (rule_clusters: exam_clusters.sql of the metrics package over rule_lines by rule_id, period_kind, period).
 rule_clusters as (
-    select
-        rule_id,
-        period_kind,
-        period,
-        sum(h * h) as s_hh,
-        sum(h * m) as s_hm,
-        sum(m * m) as s_mm
-    from rule_exams
-    group by all
+    {{ rule_clusters }}
 ),
 
 rule_stats as (
