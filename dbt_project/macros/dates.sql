@@ -37,11 +37,15 @@
 
 
 {#
-    Elapsed hours between two timestamps, as a decimal (dbt's cross-database datediff counts boundaries crossed,
-    so it is taken in seconds and divided). Null when either end is null.
+    Elapsed hours between two timestamps, as a decimal rounded half away from zero, the same on every engine. dbt's
+    cross-database datediff counts boundaries crossed, so it is taken in seconds. The rounding is done on whole
+    hundredths of an hour (36 seconds each) with integer arithmetic: `seconds / 3600.0` is a DOUBLE on DuckDB and
+    an exact decimal on PostgreSQL and Spark, and their casts to two places disagreed by 0.01 on about one value in
+    a thousand. Null when either end is null.
 #}
 {% macro hours_between(start_expr, end_expr) -%}
-    cast({{ dbt.datediff(start_expr, end_expr, 'second') }} / 3600.0 as decimal(18, 2))
+    {%- set seconds = dbt.datediff(start_expr, end_expr, 'second') -%}
+    cast(cast(sign({{ seconds }}) * floor((abs({{ seconds }}) + 18) / 36) as decimal(18, 2)) * 0.01 as decimal(18, 2))
 {%- endmacro %}
 
 
