@@ -72,3 +72,20 @@
 {% macro arrival_timestamp(date_expr) -%}
     cast({{ date_expr }} as {{ dbt.type_timestamp() }})
 {%- endmacro %}
+
+
+{#
+    A point in time as text the way DuckDB and PostgreSQL (in UTC) print it: '2025-10-03 00:52:14+00'. Spark prints
+    no offset, so it is written out. For the findings' observed values, which analysts read as text.
+#}
+{% macro timestamp_as_text(timestamp_expr) -%}
+    {{ return(adapter.dispatch('timestamp_as_text', 'trade_warehouse')(timestamp_expr)) }}
+{%- endmacro %}
+
+{% macro default__timestamp_as_text(timestamp_expr) -%}
+    cast({{ timestamp_expr }} as {{ dbt.type_string() }})
+{%- endmacro %}
+
+{% macro spark__timestamp_as_text(timestamp_expr) -%}
+    date_format({{ timestamp_expr }}, 'yyyy-MM-dd HH:mm:ss') || '+00'
+{%- endmacro %}

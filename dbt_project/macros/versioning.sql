@@ -123,7 +123,8 @@
     in the table. Runs inside the model's transaction, after the insert; a no-op on a full rebuild.
 #}
 {% macro delete_superseded_entry_lines() -%}
-    {%- if is_incremental() -%}
+    {#- Spark rewrites every filing date holding a line of a changed entry, so no line is left to delete. -#}
+    {%- if is_incremental() and target.type != 'spark' -%}
         delete from {{ this }} as superseded
         where exists (
             select 1
@@ -134,4 +135,41 @@
     {%- else -%}
         select 1
     {%- endif -%}
+{%- endmacro %}
+
+
+{#
+    The incremental model config of the facts: delete+insert by key where the engine can delete rows; on Spark
+    (Parquet tables: no delete, no merge) insert_overwrite of whole partitions by `partition_column`, the model then
+    selecting every current row of each partition it touches (spark_partitions_to_rewrite).
+#}
+{% macro incremental_fact_config(unique_key, partition_column) -%}
+    {%- if target.type == 'spark' -%}
+        {{ return({'incremental_strategy': 'insert_overwrite', 'partition_by': [partition_column], 'file_format': 'parquet'}) }}
+    {%- else -%}
+        {{ return({'incremental_strategy': 'delete+insert', 'unique_key': unique_key}) }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#
+    The rows of `relation` a Spark incremental run writes: every row of each partition (`partition_column` value)
+    that holds a row loaded since the last run, or that holds in the table a row of the same `entity_key` (the old
+    partition of an entity that moved, the lines a correction dropped). Insert-overwrite replaces exactly those
+    partitions. A partition left with no current row at all is not rewritten: a full refresh clears it
+    (docs/scale-out.md).
+#}
+{% macro spark_partitions_to_rewrite(relation, partition_column, entity_key) -%}
+    select *
+    from {{ relation }}
+    where {{ partition_column }} in (
+        select {{ partition_column }} from {{ relation }}
+        where {{ loaded_since_last_run('loaded_at') }}
+        union
+        select {{ partition_column }} from {{ this }}
+        where {{ entity_key }} in (
+            select {{ entity_key }} from {{ relation }}
+            where {{ loaded_since_last_run('loaded_at') }}
+        )
+    )
 {%- endmacro %}

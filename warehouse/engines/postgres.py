@@ -7,8 +7,6 @@ statement. Each table's change, its rows and its record in `ops.shipped_files`, 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -56,7 +54,7 @@ class PostgresTarget:
     def content(self, table: Table) -> str | None:
         return self._one("select content from ops.shipped_tables where table_name = %s", table.qualified)
 
-    def create(self, table: Table) -> None:
+    def create(self, con: duckdb.DuckDBPyConnection, table: Table) -> None:
         columns = sql.SQL(", ").join(
             sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(engine_type(kind, POSTGRES, table.qualified, name)))
             for name, kind in table.columns
@@ -66,9 +64,7 @@ class PostgresTarget:
             cur.execute(sql.SQL("drop table if exists {} cascade").format(_name(table)))
             cur.execute(sql.SQL("create table {} ({})").format(_name(table), columns))
             if table.by_file:
-                cur.execute(
-                    sql.SQL("create index on {} ({})").format(_name(table), sql.Identifier(FILE_COLUMN))
-                )
+                cur.execute(sql.SQL("create index on {} ({})").format(_name(table), sql.Identifier(FILE_COLUMN)))
             cur.execute("delete from ops.shipped_files where table_name = %s", (table.qualified,))
             cur.execute(
                 "insert into ops.shipped_tables values (%s, %s, null, now()) on conflict (table_name) "
@@ -81,8 +77,8 @@ class PostgresTarget:
             cur.execute("select file_sha256 from ops.shipped_files where table_name = %s", (table.qualified,))
             return {sha for (sha,) in cur.fetchall()}
 
-    def apply(self, table: Table, rows: Path | None, files: dict[str, int], removed: set[str]) -> None:
-        with self.con, self.con.cursor() as cur:
+    def apply(self, con: duckdb.DuckDBPyConnection, table: Table, files: dict[str, int], removed: set[str]) -> None:
+        with self.con, self.con.cursor() as cur, tempfile.TemporaryDirectory(prefix="tradewh-ship-") as folder:
             if removed:
                 cur.execute(
                     sql.SQL("delete from {} where {} = any(%s)").format(_name(table), sql.Identifier(FILE_COLUMN)),
@@ -92,17 +88,15 @@ class PostgresTarget:
                     "delete from ops.shipped_files where table_name = %s and file_sha256 = any(%s)",
                     (table.qualified, sorted(removed)),
                 )
-            if rows is not None:
-                _copy_in(cur, table, rows)
+            if files:
+                _copy_in(cur, table, _export(con, table, set(files), Path(folder)))
             for sha, count in files.items():
-                cur.execute(
-                    "insert into ops.shipped_files values (%s, %s, %s, now())", (table.qualified, sha, count)
-                )
+                cur.execute("insert into ops.shipped_files values (%s, %s, %s, now())", (table.qualified, sha, count))
 
-    def replace(self, table: Table, rows: Path, content: str) -> None:
-        with self.con, self.con.cursor() as cur:
+    def replace(self, con: duckdb.DuckDBPyConnection, table: Table, content: str) -> None:
+        with self.con, self.con.cursor() as cur, tempfile.TemporaryDirectory(prefix="tradewh-ship-") as folder:
             cur.execute(sql.SQL("truncate {}").format(_name(table)))
-            _copy_in(cur, table, rows)
+            _copy_in(cur, table, _export(con, table, None, Path(folder)))
             cur.execute(
                 "update ops.shipped_tables set content = %s, shipped_at = now() where table_name = %s",
                 (content, table.qualified),
@@ -121,20 +115,13 @@ def _copy_in(cur, table: Table, rows: Path) -> None:
         cur.copy_expert(statement.as_string(cur), handle)
 
 
-@contextmanager
-def csv_exporter() -> Iterator:
-    """An exporter writing CSV files into a temporary folder removed afterwards."""
-    with tempfile.TemporaryDirectory(prefix="tradewh-ship-") as folder:
-
-        def export(con: duckdb.DuckDBPyConnection, table: Table, files: set[str] | None) -> Path:
-            path = Path(folder) / f"{table.schema}.{table.name}.csv"
-            columns = ", ".join(f'"{name}"' for name, _ in table.columns)
-            where = f" where {FILE_COLUMN} in (select unnest($files))" if files is not None else ""
-            con.execute(
-                f"copy (select {columns} from {table.qualified}{where}) to '{path}' "
-                "(format csv, header false, force_quote *)",
-                {"files": sorted(files)} if files is not None else {},
-            )
-            return path
-
-        yield export
+def _export(con: duckdb.DuckDBPyConnection, table: Table, files: set[str] | None, folder: Path) -> Path:
+    """The warehouse's rows of `table` (of `files` only, when given) as a CSV file in `folder`."""
+    path = folder / f"{table.schema}.{table.name}.csv"
+    columns = ", ".join(f'"{name}"' for name, _ in table.columns)
+    where = f" where {FILE_COLUMN} in (select unnest($files))" if files is not None else ""
+    con.execute(
+        f"copy (select {columns} from {table.qualified}{where}) to '{path}' (format csv, header false, force_quote *)",
+        {"files": sorted(files)} if files is not None else {},
+    )
+    return path

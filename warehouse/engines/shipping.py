@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Protocol
 
 import duckdb
@@ -63,17 +62,17 @@ class Target(Protocol):
     def signature(self, table: Table) -> str | None:
         """The signature the engine's copy of `table` was created with, None when it has none."""
 
-    def create(self, table: Table) -> None:
+    def create(self, con: duckdb.DuckDBPyConnection, table: Table) -> None:
         """(Re)create the table empty with its columns, forgetting the files shipped into it."""
 
     def shipped_files(self, table: Table) -> set[str]: ...
 
-    def apply(self, table: Table, rows: Path | None, files: dict[str, int], removed: set[str]) -> None:
-        """Append the rows in `rows` (the export of `files`: sha -> row count) and delete the rows of `removed`,
+    def apply(self, con: duckdb.DuckDBPyConnection, table: Table, files: dict[str, int], removed: set[str]) -> None:
+        """Append the warehouse's rows of `files` (sha -> row count) and delete the engine's rows of `removed`,
         then record the table's file set; all at once where the engine can."""
 
-    def replace(self, table: Table, rows: Path, content: str) -> None:
-        """Replace a table without files (reference data) by `rows`, remembering its content hash."""
+    def replace(self, con: duckdb.DuckDBPyConnection, table: Table, content: str) -> None:
+        """Replace a table without files (reference data) by the warehouse's rows, remembering its content hash."""
 
     def content(self, table: Table) -> str | None: ...
 
@@ -86,35 +85,30 @@ def shipped_tables(con: duckdb.DuckDBPyConnection) -> list[Table]:
     return [Table(schema, name, tuple(cols)) for (schema, name), cols in sorted(columns.items())]
 
 
-def ship(con: duckdb.DuckDBPyConnection, target: Target, export: Exporter) -> Shipment:
+def ship(con: duckdb.DuckDBPyConnection, target: Target) -> Shipment:
     """Bring the engine's copy of every shipped table level with the warehouse (see the module docstring)."""
     shipment = Shipment()
     for table in shipped_tables(con):
         if target.signature(table) != table.signature:
-            target.create(table)
+            target.create(con, table)
         if table.by_file:
-            _ship_by_file(con, table, target, export, shipment)
+            _ship_by_file(con, table, target, shipment)
         else:
             content = _content_hash(con, table)
             if target.content(table) != content:
-                target.replace(table, export(con, table, None), content)
+                target.replace(con, table, content)
                 shipment.tables_replaced.append(table.qualified)
     return shipment
 
 
-class Exporter(Protocol):
-    def __call__(self, con: duckdb.DuckDBPyConnection, table: Table, files: set[str] | None) -> Path:
-        """Write the table's rows (of `files` only, when given) to a file the engine reads; return its path."""
-
-
-def _ship_by_file(con, table: Table, target: Target, export: Exporter, shipment: Shipment) -> None:
+def _ship_by_file(con, table: Table, target: Target, shipment: Shipment) -> None:
     held = dict(con.execute(query(__package__, "file_rows", table=table.qualified)).fetchall())
     shipped = target.shipped_files(table)
     new = {sha: rows for sha, rows in held.items() if sha not in shipped}
     gone = shipped - held.keys()
     if not new and not gone:
         return
-    target.apply(table, export(con, table, set(new)) if new else None, new, gone)
+    target.apply(con, table, new, gone)
     if new:
         shipment.files_added[table.qualified] = len(new)
         shipment.rows_added[table.qualified] = sum(new.values())
