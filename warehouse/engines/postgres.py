@@ -125,3 +125,17 @@ def _export(con: duckdb.DuckDBPyConnection, table: Table, files: set[str] | None
         {"files": sorted(files)} if files is not None else {},
     )
     return path
+
+
+def dbt_env(url: str) -> dict[str, str]:
+    """The variables dbt's `postgres` target reads (dbt_project/profiles.yml), from a libpq URL."""
+    from urllib.parse import unquote, urlsplit
+
+    parts = urlsplit(url)
+    return {
+        "TRADEWH_PG_HOST": parts.hostname or "127.0.0.1",
+        "TRADEWH_PG_PORT": str(parts.port or 5432),
+        "TRADEWH_PG_USER": unquote(parts.username or "postgres"),
+        "TRADEWH_PG_PASSWORD": unquote(parts.password or ""),
+        "TRADEWH_PG_DBNAME": parts.path.lstrip("/") or "tradewh",
+    }
