@@ -75,6 +75,21 @@ class DbtRunner:
         return DbtResult(proc.returncode, status, proc.stdout, proc.stderr)
 
 
+    def on_engine(self, target: str, env: dict[str, str], *args: str) -> DbtResult:
+        """Run `dbt <args> --target <target>` against another engine (PostgreSQL, Spark), with `env` for its profile."""
+        results_file = self.target / "run_results.json"
+        results_file.unlink(missing_ok=True)
+        command = [str(self.executable), *args, "--target", target]
+        command += ["--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR)]
+        proc = subprocess.run(
+            command, env={**self.env, **env}, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, check=False
+        )
+        status = {}
+        if results_file.exists():
+            status = {r["unique_id"]: r["status"] for r in json.loads(results_file.read_text())["results"]}
+        return DbtResult(proc.returncode, status, proc.stdout, proc.stderr)
+
+
 def _move(source: Path, destination: Path) -> None:
     """Move a DuckDB file with its write-ahead log: a dbt killed mid-run leaves one, which belongs to that file only
     (left at the shared path, DuckDB would replay it into the next warehouse)."""

@@ -14,7 +14,8 @@ windowed as (
         *,
         lead(effective_date) over (partition by importer_number order by effective_date) as next_effective_date,
         lag(legal_name) over (partition by importer_number order by effective_date) as previous_legal_name,
-        row_number() over (partition by importer_number order by effective_date) as version_number
+        -- bigint on every engine (Spark's row_number() is an int).
+        cast(row_number() over (partition by importer_number order by effective_date) as bigint) as version_number
     from importers
 
 ),

@@ -50,7 +50,7 @@ prepared as (
         entered_value_usd,
         duty_rate,
         duty_usd,
-        coalesce(adcvd_deposit_usd, 0) as adcvd_deposit_usd,
+        cast(coalesce(adcvd_deposit_usd, 0) as decimal(18, 2)) as adcvd_deposit_usd,
         mpf_usd,
         hmf_usd,
         cast(mpf_usd + hmf_usd as decimal(18, 2)) as fees_usd,

@@ -381,11 +381,11 @@ final as (
         coalesce(entry_measures.entry_count, 0) as entry_count,
         coalesce(line_measures.line_count, 0) as line_count,
         coalesce(line_measures.preference_line_count, 0) as preference_line_count,
-        coalesce(entry_measures.entered_value_usd, 0) as entered_value_usd,
-        coalesce(entry_measures.duty_usd, 0) as duty_usd,
-        coalesce(entry_measures.adcvd_deposit_usd, 0) as adcvd_deposit_usd,
-        coalesce(entry_measures.fees_usd, 0) as fees_usd,
-        coalesce(entry_measures.total_paid_usd, 0) as total_paid_usd,
+        cast(coalesce(entry_measures.entered_value_usd, 0) as decimal(18, 2)) as entered_value_usd,
+        cast(coalesce(entry_measures.duty_usd, 0) as decimal(18, 2)) as duty_usd,
+        cast(coalesce(entry_measures.adcvd_deposit_usd, 0) as decimal(18, 2)) as adcvd_deposit_usd,
+        cast(coalesce(entry_measures.fees_usd, 0) as decimal(18, 2)) as fees_usd,
+        cast(coalesce(entry_measures.total_paid_usd, 0) as decimal(18, 2)) as total_paid_usd,
 
         -- top commodity, origin and port by entered value
         top_hs_chapter.hs_chapter as top_hs_chapter,

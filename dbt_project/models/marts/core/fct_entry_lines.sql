@@ -8,10 +8,9 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key=['entry_number', 'line_number'],
         on_schema_change='fail',
-        post_hook="{{ delete_superseded_entry_lines() }}"
+        post_hook="{{ delete_superseded_entry_lines() }}",
+        **incremental_fact_config(['entry_number', 'line_number'], 'filed_date')
     )
 }}
 
@@ -19,9 +18,13 @@ with
 
 entry_lines as (
 
-    select * from {{ ref('int_entry_lines__prepared') }}
-    {% if is_incremental() %}
-        where {{ loaded_since_last_run('loaded_at') }}
+    {% if is_incremental() and target.type == 'spark' %}
+        {{ spark_partitions_to_rewrite(ref('int_entry_lines__prepared'), 'filed_date', 'entry_number') }}
+    {% else %}
+        select * from {{ ref('int_entry_lines__prepared') }}
+        {% if is_incremental() %}
+            where {{ loaded_since_last_run('loaded_at') }}
+        {% endif %}
     {% endif %}
 
 )

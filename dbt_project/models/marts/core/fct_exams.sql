@@ -6,9 +6,8 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key=['exam_id', 'entry_number', 'line_number'],
-        on_schema_change='fail'
+        on_schema_change='fail',
+        **incremental_fact_config(['exam_id', 'entry_number', 'line_number'], 'exam_date')
     )
 }}
 
@@ -16,9 +15,13 @@ with
 
 exams as (
 
-    select * from {{ ref('int_exams__prepared') }}
-    {% if is_incremental() %}
-        where {{ loaded_since_last_run('loaded_at') }}
+    {% if is_incremental() and target.type == 'spark' %}
+        {{ spark_partitions_to_rewrite(ref('int_exams__prepared'), 'exam_date', 'exam_id') }}
+    {% else %}
+        select * from {{ ref('int_exams__prepared') }}
+        {% if is_incremental() %}
+            where {{ loaded_since_last_run('loaded_at') }}
+        {% endif %}
     {% endif %}
 
 )

@@ -103,8 +103,8 @@ mpf_within_bounds as (
         cast(null as bigint) as line_number,
         importer_number,
         'mpf_usd' as column_name,
-        cast(mpf_usd as varchar) as observed_value,
-        cast(mpf_minimum_usd as varchar) || ' to ' || cast(mpf_maximum_usd as varchar) as expected_value,
+        cast(mpf_usd as {{ dbt.type_string() }}) as observed_value,
+        cast(mpf_minimum_usd as {{ dbt.type_string() }}) || ' to ' || cast(mpf_maximum_usd as {{ dbt.type_string() }}) as expected_value,
         case
             when mpf_usd < mpf_minimum_usd - 0.01 * line_count
                 then 'the entry pays less MPF than the minimum in force when it was filed'
@@ -133,8 +133,8 @@ mpf_limits_unknown as (
         cast(null as bigint) as line_number,
         importer_number,
         'mpf_usd' as column_name,
-        cast(mpf_usd as varchar) as observed_value,
-        cast(null as varchar) as expected_value,
+        cast(mpf_usd as {{ dbt.type_string() }}) as observed_value,
+        cast(null as {{ dbt.type_string() }}) as expected_value,
         'no MPF limits are known for the filing date (reference.mpf_limits); the fee was not judged' as message,
         cast(filed_at as date) as event_date,
         source_file_sha256
@@ -154,13 +154,13 @@ released_before_arrival as (
         cast(null as bigint) as line_number,
         importer_number,
         'released_at' as column_name,
-        cast(released_at as varchar) as observed_value,
-        'on or after ' || cast(arrival_date as varchar) as expected_value,
+        {{ timestamp_as_text('released_at') }} as observed_value,
+        'on or after ' || cast(arrival_date as {{ dbt.type_string() }}) as expected_value,
         'released before the goods arrived (possible on a pre-filed entry)' as message,
         cast(filed_at as date) as event_date,
         source_file_sha256
     from entries
-    where released_at < cast(arrival_date as timestamptz)
+    where released_at < cast(arrival_date as {{ var('timestamp_tz')[target.type] }})
 
 ),
 
@@ -197,7 +197,7 @@ rule_id_unknown as (
         exams.exam_id as record_key,
         exams.entry_number,
         exams.line_number,
-        cast(null as varchar) as importer_number,
+        cast(null as {{ dbt.type_string() }}) as importer_number,
         'rule_id' as column_name,
         exams.rule_id as observed_value,
         'a rule of the targeting catalogue' as expected_value,
@@ -218,12 +218,12 @@ collected_above_loss as (
         'collected_above_loss' as rule_name,
         'finding' as severity,
         audit_id as record_key,
-        cast(null as varchar) as entry_number,
+        cast(null as {{ dbt.type_string() }}) as entry_number,
         cast(null as bigint) as line_number,
         importer_number,
         'collected_usd' as column_name,
-        cast(collected_usd as varchar) as observed_value,
-        'at most ' || cast(revenue_loss_usd as varchar) as expected_value,
+        cast(collected_usd as {{ dbt.type_string() }}) as observed_value,
+        'at most ' || cast(revenue_loss_usd as {{ dbt.type_string() }}) as expected_value,
         'the audit collected more than the loss of revenue it identified' as message,
         opened_on as event_date,
         source_file_sha256
@@ -243,8 +243,8 @@ msrp_below_domestic_value as (
         cast(null as bigint) as line_number,
         importer_number,
         'msrp_usd' as column_name,
-        cast(msrp_usd as varchar) as observed_value,
-        'at least ' || cast(domestic_value_usd as varchar) as expected_value,
+        cast(msrp_usd as {{ dbt.type_string() }}) as observed_value,
+        'at least ' || cast(domestic_value_usd as {{ dbt.type_string() }}) as expected_value,
         'the seizure''s MSRP is below its domestic value' as message,
         seized_on as event_date,
         source_file_sha256
@@ -264,8 +264,8 @@ collected_above_mitigated as (
         cast(null as bigint) as line_number,
         importer_number,
         'collected_usd' as column_name,
-        cast(collected_usd as varchar) as observed_value,
-        'at most ' || cast(mitigated_usd as varchar) as expected_value,
+        cast(collected_usd as {{ dbt.type_string() }}) as observed_value,
+        'at most ' || cast(mitigated_usd as {{ dbt.type_string() }}) as expected_value,
         'the penalty case collected more than the mitigated amount' as message,
         opened_on as event_date,
         source_file_sha256
@@ -285,8 +285,8 @@ closed_on_before_opened_on as (
         cast(null as bigint) as line_number,
         importer_number,
         'closed_on' as column_name,
-        cast(closed_on as varchar) as observed_value,
-        'on or after ' || cast(opened_on as varchar) as expected_value,
+        cast(closed_on as {{ dbt.type_string() }}) as observed_value,
+        'on or after ' || cast(opened_on as {{ dbt.type_string() }}) as expected_value,
         'the penalty case closes before it opens' as message,
         opened_on as event_date,
         source_file_sha256
@@ -321,7 +321,7 @@ final as (
 
     select
         -- keys
-        md5(concat_ws('|', feed, rule_name, record_key, coalesce(cast(line_number as varchar), ''))) as finding_id,
+        md5(concat_ws('|', feed, rule_name, record_key, coalesce(cast(line_number as {{ dbt.type_string() }}), ''))) as finding_id,
         feed,
         rule_name,
         record_key,

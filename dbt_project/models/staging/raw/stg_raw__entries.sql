@@ -19,31 +19,10 @@ current_versions as (
 
 ),
 
-latest_deliveries as (
-
-    -- Within that version, the latest delivery of each line (latest_delivery_order() as one value).
-    select
-        source.entry_number,
-        source.line_number,
-        max({{ latest_delivery_key('source') }}) as delivery_key
-    from source
-    inner join current_versions
-        on
-            source.entry_number = current_versions.entry_number
-            and source.entry_version = current_versions.entry_version
-    group by source.entry_number, source.line_number
-
-),
-
 current_version as (
 
-    select source.*
-    from source
-    inner join latest_deliveries
-        on
-            source.entry_number = latest_deliveries.entry_number
-            and source.line_number = latest_deliveries.line_number
-            and {{ latest_delivery_key('source') }} is not distinct from latest_deliveries.delivery_key
+    -- Within that version, the latest delivery of each line.
+    {{ latest_line_deliveries('source', 'current_versions') }}
 
 ),
 

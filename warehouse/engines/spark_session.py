@@ -1,0 +1,57 @@
+"""A local Spark session over the platform's Spark warehouse folder, configured as dbt's `spark` target is
+(dbt_project/profiles.yml): the same Parquet tables and Derby metastore, UTC, loopback only.
+
+Derby's embedded metastore admits one JVM at a time, so a session must be stopped, and its process ended, before
+dbt builds again: callers run it in a child process (`python -m warehouse.engines.spark_session`)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+SPARK_WAREHOUSE_ENV = "TRADEWH_SPARK_WAREHOUSE"
+
+
+def spark_session(warehouse_dir: Path):
+    from pyspark.sql import SparkSession
+
+    root = Path(warehouse_dir).absolute()
+    builder = SparkSession.builder.master("local[2]").appName("tradewh").enableHiveSupport()
+    settings = {
+        "spark.sql.warehouse.dir": f"{root}/tables",
+        "spark.hadoop.javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={root}/metastore_db;create=true",
+        "spark.driver.extraJavaOptions": f"-Dderby.system.home={root}",
+        "spark.sql.session.timeZone": "UTC",
+        "spark.ui.enabled": "false",
+        "spark.driver.bindAddress": "127.0.0.1",
+        "spark.driver.host": "127.0.0.1",
+        "spark.sql.shuffle.partitions": "2",
+    }
+    for key, value in settings.items():
+        builder = builder.config(key, value)
+    return builder.getOrCreate()
+
+
+def dump_tables(warehouse_dir: Path, schema: str, out: Path) -> None:
+    """Every table of `schema` as JSON lines ({"table", "columns", "rows"}) in `out`; values as text in a form
+    that compares exactly (decimals as written, timestamps in UTC ISO form)."""
+    os.environ["TZ"] = "UTC"  # PySpark turns timestamps into naive datetimes in the process's local zone
+    import time
+
+    time.tzset()
+    spark = spark_session(warehouse_dir)
+    spark.sparkContext.setLogLevel("ERROR")
+    try:
+        with out.open("w") as handle:
+            for (name,) in spark.sql(f"show tables in {schema}").select("tableName").collect():
+                frame = spark.table(f"{schema}.{name}")
+                rows = [[None if v is None else str(v) for v in row] for row in frame.collect()]
+                handle.write(json.dumps({"table": name, "columns": frame.columns, "rows": rows}) + "\n")
+    finally:
+        spark.stop()
+
+
+if __name__ == "__main__":
+    dump_tables(Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3]))

@@ -1,0 +1,3 @@
+-- An order-independent digest of a small table: the sum of its rows' hashes, as text.
+select coalesce(cast(sum(hash(t)) as varchar), 'empty') as digest
+from {{ table }} as t
