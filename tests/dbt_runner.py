@@ -74,7 +74,6 @@ class DbtRunner:
             status = {r["unique_id"]: r["status"] for r in json.loads(results_file.read_text())["results"]}
         return DbtResult(proc.returncode, status, proc.stdout, proc.stderr)
 
-
     def on_engine(self, target: str, env: dict[str, str], *args: str) -> DbtResult:
         """Run `dbt <args> --target <target>` against another engine (PostgreSQL, Spark), with `env` for its profile."""
         results_file = self.target / "run_results.json"

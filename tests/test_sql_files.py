@@ -22,7 +22,7 @@ MAX_LINES = 3
 # A statement: its verb at the start of a line, then (anywhere after) what it reads or writes. At a line's start, so
 # that prose naming tables "with" counts (the SQL shell's help) is not taken for SQL.
 SQL_LIKE = re.compile(
-    r"^[\s(]*(select|with|create|insert|update|delete)\b.*\b(from|into|table|set)\b", re.I | re.S | re.M
+    r"^[\s(]*(select|with|create|insert|update|delete)\b.*\b(from|into|table|set|macro)\b", re.I | re.S | re.M
 )
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from warehouse.sql_files import query
+
 ENTRY_NUMBER_PATTERN = r"^[A-Z0-9]{3}-\d{7}-\d$"
 IMPORTER_NUMBER_PATTERN = r"^(\d{2}-\d{7}[0-9A-Z]{2}|\d{6}-\d{5})$"
 ADCVD_CASE_PATTERN = r"^[AC]-\d{3}-\d{3}-\d{3}$"
@@ -56,32 +58,7 @@ def is_valid_entry_number(value: str) -> bool:
     return luhn_check_digit(body) == int(value[-1])
 
 
-# DuckDB macros with the same algorithm, installed on every warehouse connection by `install_macros`. Plain
-# arithmetic on the character codes of the 10 payload positions (1-3 and 5-11), no lists (list lambdas cost about
-# twice as much) and no `translate` (far slower). A filer-code character's value is (code + 2) % 10 for a digit
-# and (code + 6) % 10 for a letter (A=1 ... I=9, J=0, K=1 ...); serial positions are digits once the pattern
-# matched. Payload positions 2, 5, 7, 9 and 11 (every other one from the right, as the check digit follows) are
-# doubled with 9 taken off above 9, which is (2d - 1) % 9 + 1 for a digit d (0 stays 0).
-ENTRY_NUMBER_MACRO_SQL = r"""
-create or replace macro tw_luhn_code(entry_number, position) as (ascii(substr(entry_number, position, 1)));
-create or replace macro tw_luhn_char(entry_number, position) as (
-    (tw_luhn_code(entry_number, position) + 2 + 4 * (tw_luhn_code(entry_number, position) // 65)) % 10
-);
-create or replace macro tw_luhn_digit(entry_number, position) as (tw_luhn_code(entry_number, position) - 48);
-create or replace macro tw_luhn_double(digit) as ((2 * digit - 1) % 9 + 1);
-create or replace macro tw_luhn_ok(entry_number) as (
-    regexp_full_match(entry_number, '[A-Z0-9]{3}-\d{7}-\d')
-    and (10 - (
-        tw_luhn_char(entry_number, 1) + tw_luhn_double(tw_luhn_char(entry_number, 2)) + tw_luhn_char(entry_number, 3)
-        + tw_luhn_double(tw_luhn_digit(entry_number, 5)) + tw_luhn_digit(entry_number, 6)
-        + tw_luhn_double(tw_luhn_digit(entry_number, 7)) + tw_luhn_digit(entry_number, 8)
-        + tw_luhn_double(tw_luhn_digit(entry_number, 9)) + tw_luhn_digit(entry_number, 10)
-        + tw_luhn_double(tw_luhn_digit(entry_number, 11))
-    ) % 10) % 10 = tw_luhn_digit(entry_number, 13)
-)
-"""
-
-
 def install_macros(con) -> None:
-    """Create the contract's SQL macros (entry-number check digit) on a DuckDB connection."""
-    con.execute(ENTRY_NUMBER_MACRO_SQL)
+    """Create the contract's SQL macros on a DuckDB connection: the entry-number check digit with the same algorithm
+    as `luhn_check_digit` (sql/entry_number_macros.sql says how)."""
+    con.execute(query(__package__, "entry_number_macros"))

@@ -15,17 +15,7 @@ from psycopg2 import sql
 
 from warehouse.engines.column_types import POSTGRES, engine_type
 from warehouse.engines.shipping import FILE_COLUMN, Table
-
-BOOKKEEPING = """
-create schema if not exists ops;
-create table if not exists ops.shipped_tables (
-    table_name text primary key, signature text not null, content text, shipped_at timestamptz not null
-);
-create table if not exists ops.shipped_files (
-    table_name text not null, file_sha256 text not null, row_count bigint not null, shipped_at timestamptz not null,
-    primary key (table_name, file_sha256)
-);
-"""
+from warehouse.sql_files import query
 
 
 def connect(url: str):
@@ -37,7 +27,7 @@ class PostgresTarget:
     def __init__(self, url: str):
         self.con = connect(url)
         with self.con, self.con.cursor() as cur:
-            cur.execute(BOOKKEEPING)
+            cur.execute(query(__package__, "postgres_bookkeeping"))
 
     def close(self) -> None:
         self.con.close()
@@ -52,7 +42,7 @@ class PostgresTarget:
         return self._one("select signature from ops.shipped_tables where table_name = %s", table.qualified)
 
     def content(self, table: Table) -> str | None:
-        return self._one("select content from ops.shipped_tables where table_name = %s", table.qualified)
+        return self._one("select content_hash from ops.shipped_tables where table_name = %s", table.qualified)
 
     def create(self, con: duckdb.DuckDBPyConnection, table: Table) -> None:
         columns = sql.SQL(", ").join(
@@ -68,7 +58,7 @@ class PostgresTarget:
             cur.execute("delete from ops.shipped_files where table_name = %s", (table.qualified,))
             cur.execute(
                 "insert into ops.shipped_tables values (%s, %s, null, now()) on conflict (table_name) "
-                "do update set signature = excluded.signature, content = null, shipped_at = now()",
+                "do update set signature = excluded.signature, content_hash = null, shipped_at = now()",
                 (table.qualified, table.signature),
             )
 
@@ -98,7 +88,7 @@ class PostgresTarget:
             cur.execute(sql.SQL("truncate {}").format(_name(table)))
             _copy_in(cur, table, _export(con, table, None, Path(folder)))
             cur.execute(
-                "update ops.shipped_tables set content = %s, shipped_at = now() where table_name = %s",
+                "update ops.shipped_tables set content_hash = %s, shipped_at = now() where table_name = %s",
                 (content, table.qualified),
             )
 
