@@ -153,6 +153,23 @@
 
 
 {#
+    The rows of `relation` (the fact's prepared model) an incremental fact writes: on a full build all of them; on an
+    incremental one the rows loaded since the last run (delete+insert replaces them by key), or on Spark whole
+    partitions (spark_partitions_to_rewrite).
+#}
+{% macro incremental_fact_rows(relation, partition_column, entity_key) -%}
+    {%- if is_incremental() and target.type == 'spark' -%}
+        {{ spark_partitions_to_rewrite(relation, partition_column, entity_key) }}
+    {%- else -%}
+        select * from {{ relation }}
+        {%- if is_incremental() %}
+        where {{ loaded_since_last_run('loaded_at') }}
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#
     The rows of `relation` a Spark incremental run writes: every row of each partition (`partition_column` value)
     that holds a row loaded since the last run, or that holds in the table a row of the same `entity_key` (the old
     partition of an entity that moved, the lines a correction dropped). Insert-overwrite replaces exactly those

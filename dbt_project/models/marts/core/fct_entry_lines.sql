@@ -4,6 +4,8 @@
     - a correction (higher entry_version): its lines are newer than the watermark, so they replace the old lines
       with the same key; the post-hook then deletes the lines the correction dropped (they keep the old version);
     - a full rebuild selects the same current lines from staging, so it equals the incremental result.
+    On Spark (no delete on Parquet tables) an incremental run rewrites whole filing dates instead: every current line
+    of each date touched by the new rows or holding a line of a changed entry (macros/versioning.sql).
 #}
 {{
     config(
@@ -18,14 +20,7 @@ with
 
 entry_lines as (
 
-    {% if is_incremental() and target.type == 'spark' %}
-        {{ spark_partitions_to_rewrite(ref('int_entry_lines__prepared'), 'filed_date', 'entry_number') }}
-    {% else %}
-        select * from {{ ref('int_entry_lines__prepared') }}
-        {% if is_incremental() %}
-            where {{ loaded_since_last_run('loaded_at') }}
-        {% endif %}
-    {% endif %}
+    {{ incremental_fact_rows(ref('int_entry_lines__prepared'), 'filed_date', 'entry_number') }}
 
 )
 

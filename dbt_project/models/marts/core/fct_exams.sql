@@ -2,6 +2,7 @@
     Incremental by load time, delete+insert on the grain (exam_id, entry_number, line_number): an exam line
     delivered again replaces the earlier delivery; a re-run changes nothing; a full rebuild gives the same table.
     Exams are not joined to entry lines here, so an exam whose entry arrives later is never frozen without it.
+    On Spark (no delete on Parquet tables) an incremental run rewrites whole exam dates instead (macros/versioning.sql).
 #}
 {{
     config(
@@ -15,14 +16,7 @@ with
 
 exams as (
 
-    {% if is_incremental() and target.type == 'spark' %}
-        {{ spark_partitions_to_rewrite(ref('int_exams__prepared'), 'exam_date', 'exam_id') }}
-    {% else %}
-        select * from {{ ref('int_exams__prepared') }}
-        {% if is_incremental() %}
-            where {{ loaded_since_last_run('loaded_at') }}
-        {% endif %}
-    {% endif %}
+    {{ incremental_fact_rows(ref('int_exams__prepared'), 'exam_date', 'exam_id') }}
 
 )
 

@@ -104,7 +104,9 @@ mpf_within_bounds as (
         importer_number,
         'mpf_usd' as column_name,
         cast(mpf_usd as {{ dbt.type_string() }}) as observed_value,
-        cast(mpf_minimum_usd as {{ dbt.type_string() }}) || ' to ' || cast(mpf_maximum_usd as {{ dbt.type_string() }}) as expected_value,
+        cast(mpf_minimum_usd as {{ dbt.type_string() }})
+        || ' to '
+        || cast(mpf_maximum_usd as {{ dbt.type_string() }}) as expected_value,
         case
             when mpf_usd < mpf_minimum_usd - 0.01 * line_count
                 then 'the entry pays less MPF than the minimum in force when it was filed'
@@ -321,7 +323,9 @@ final as (
 
     select
         -- keys
-        md5(concat_ws('|', feed, rule_name, record_key, coalesce(cast(line_number as {{ dbt.type_string() }}), ''))) as finding_id,
+        md5(
+            concat_ws('|', feed, rule_name, record_key, coalesce(cast(line_number as {{ dbt.type_string() }}), ''))
+        ) as finding_id,
         feed,
         rule_name,
         record_key,
