@@ -7,4 +7,4 @@ import dagster as dg
 
 from orchestration.policy import in_writer_pool
 
-defs = in_writer_pool(dg.components.load_from_defs_folder(project_root=Path(__file__).resolve().parents[1]))
+defs = in_writer_pool(dg.components.load_from_defs_folder(path_within_project=Path(__file__).resolve()))
