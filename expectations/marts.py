@@ -15,7 +15,7 @@ import re
 import great_expectations as gx
 import great_expectations.expectations as gxe
 
-from expectations.mart_docs import mart_models
+from expectations.mart_docs import contract_type, mart_models
 
 SCHEMA = "marts"
 # Amounts that are never negative: money, counts, hours. Names that say difference or change may be negative.
@@ -58,13 +58,14 @@ def _sql(check: str, column: str | None, where: str, description: str, severity:
 def _column_expectations(model: str, column: dict) -> list[gxe.Expectation]:
     name = column["name"]
     found: list[gxe.Expectation] = []
-    if column.get("data_type"):
+    declared = contract_type(str(column.get("data_type") or ""))
+    if declared:
         found.append(
             _sql(
                 f"{name}.type",
                 name,
-                f"typeof({name}) <> typeof(cast(null as {column['data_type']}))",
-                f"{name} must be {column['data_type']}",
+                f"typeof({name}) <> typeof(cast(null as {declared}))",
+                f"{name} must be {declared}",
             )
         )
     for entry in column.get("data_tests", []) or []:
@@ -81,8 +82,7 @@ def _column_expectations(model: str, column: dict) -> list[gxe.Expectation]:
                     column=name, value_set=values, meta=_meta(f"{name}.accepted_values", name, severity)
                 )
             )
-    data_type = str(column.get("data_type", "")).lower()
-    numeric = data_type.startswith(("decimal", "bigint", "integer", "double", "numeric", "hugeint"))
+    numeric = declared.lower().startswith(("decimal", "bigint", "integer", "double", "numeric", "hugeint"))
     if numeric and NON_NEGATIVE.search(name) and not SIGNED.search(name):
         found.append(
             gxe.ExpectColumnValuesToBeBetween(column=name, min_value=0, meta=_meta(f"{name}.non_negative", name))

@@ -21,7 +21,7 @@ from datetime import date
 import pytest
 from generated_warehouse import build_generated_warehouse
 
-from expectations.mart_docs import mart_models
+from expectations.mart_docs import contract_type, mart_models
 from warehouse.db import connect
 
 START = date(2025, 10, 1)
@@ -103,7 +103,7 @@ def _expression_where(mart: str, check: str) -> str | None:
 
 def _bad_value(data_type: str) -> str:
     """A value of another type: text becomes its length, anything else text."""
-    return "length({column})" if data_type.lower().startswith("varchar") else "cast({column} as varchar)"
+    return "length({column})" if data_type.lower().startswith(("varchar", "string")) else "cast({column} as varchar)"
 
 
 def case_for(mart: str, index: int, expectation, column_types: dict[str, str]) -> Case:
@@ -161,7 +161,7 @@ def all_cases() -> tuple[Case, ...]:
     models = mart_models()
     cases = []
     for mart in _published_marts():
-        types = {c["name"]: str(c.get("data_type", "")) for c in models[mart].get("columns", [])}
+        types = {c["name"]: contract_type(str(c.get("data_type", ""))) for c in models[mart].get("columns", [])}
         for index, expectation in enumerate(mart_suite(mart, models).expectations):
             cases.append(case_for(mart, index, expectation, types))
     return tuple(cases)
