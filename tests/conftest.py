@@ -23,6 +23,7 @@ def pytest_configure(config):
 LONGEST_FIRST = (
     "test_edge_cases.py",
     "test_crash_recovery.py",
+    "test_engines.py",
     "test_stopping.py",
     "test_quality_marts.py",
     "test_orchestration.py",

@@ -38,7 +38,10 @@ def test_dbt_opens_cursors_after_a_query_spilled_to_the_temp_directory(tmp_path,
     profile = Path(__file__).parents[1] / "dbt_project" / "profiles.yml"
     # The warehouse as the platform names it, `--vars '{"warehouse": ...}'` (orchestration/dbt_project.py).
     cli_vars = {"warehouse": str(tmp_path / "w.duckdb")}
-    text = jinja2.Template(profile.read_text()).render(
+    # The other targets' ports go through dbt's `as_number` filter.
+    environment = jinja2.Environment()
+    environment.filters["as_number"] = int
+    text = environment.from_string(profile.read_text()).render(
         env_var=lambda name, default=None: os.environ.get(name, default),
         var=lambda name, default=None: cli_vars.get(name, default),
     )

@@ -24,9 +24,13 @@ CHILD = textwrap.dedent(
     prepare_manifest()
     from orchestration.defs.warehouse.dbt_models import WarehouseDbtResource, warehouse_models
     from orchestration.dbt_project import dbt_project
+    from orchestration.resources import WarehouseResource
     result = dg.materialize(
         [warehouse_models],
-        resources={"dbt": WarehouseDbtResource(project_dir=dbt_project, dbt_executable=sys.argv[1])},
+        resources={
+            "dbt": WarehouseDbtResource(project_dir=dbt_project, dbt_executable=sys.argv[1]),
+            "warehouse": WarehouseResource(),
+        },
         raise_on_error=False,
     )
     failures = [e.step_failure_data.error.cls_name for e in result.all_events if e.is_step_failure]
