@@ -3,8 +3,9 @@ warehouse, the same dbt project built on the engine, and every mart equal to Duc
 delivery and again after a second one that takes the incremental path (corrections included).
 
 PostgreSQL: a server at $TRADEWH_TEST_POSTGRES_URL (`.ci/run` starts one on 127.0.0.1); each run gets a fresh
-database on it. Spark: a local session (pyspark and a JRE 17+). Where one is missing its test is skipped, and fails
-instead with TRADEWH_REQUIRE_ENGINES=1 (as in CI)."""
+database on it. Spark: a local session (pyspark and a JRE 17+), only with TRADEWH_TEST_SPARK=1 (it is too slow for
+CI's budget yet). Where an engine is missing its test is skipped, and fails instead with TRADEWH_REQUIRE_ENGINES=1
+(as in CI)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ from warehouse.loading import discover, ensure_schema, load_partitions
 from warehouse.reference import load_reference
 
 POSTGRES_URL_ENV = "TRADEWH_TEST_POSTGRES_URL"
+# Spark's test costs ~3.5 minutes of a worker at load, which CI's 20 minutes cannot hold yet: it runs when asked.
+SPARK_ENV = "TRADEWH_TEST_SPARK"
 REQUIRE_ENV = "TRADEWH_REQUIRE_ENGINES"
 START = date(2025, 10, 1)
 FIRST_DAYS, ALL_DAYS = 5, 8
@@ -95,6 +98,8 @@ def postgres_url():
 
 @pytest.fixture
 def spark_warehouse(tmp_path):
+    if not os.environ.get(SPARK_ENV):
+        pytest.skip(f"Spark's cross-engine test runs with {SPARK_ENV}=1 (about 3.5 minutes)")
     if shutil.which("java") is None:
         _missing("no Java runtime for Spark (Debian: openjdk-17-jre-headless)")
     try:
