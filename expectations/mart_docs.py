@@ -30,7 +30,8 @@ def contract_type(declared: str, engine: str = "duckdb") -> str:
     """A column's contract `data_type` as `engine` names it. Most are plain (`string`, `decimal(18,2)`); a type that
     differs by engine is a dbt expression over the project's vars and `target.type`, rendered here as dbt does:
     `{{ var('timestamp_tz')[target.type] }}` is `timestamp with time zone` on DuckDB."""
-    if "{{" not in declared:
-        return declared
-    template = jinja2.Environment(undefined=jinja2.StrictUndefined).from_string(declared)
-    return template.render(var=lambda name: _project_vars()[name], target={"type": engine})
+    if "{{" in declared:
+        template = jinja2.Environment(undefined=jinja2.StrictUndefined).from_string(declared)
+        declared = template.render(var=lambda name: _project_vars()[name], target={"type": engine})
+    # dbt spells text `string` on every engine and translates it; PostgreSQL itself has no such type.
+    return "text" if engine == "postgres" and declared.lower() == "string" else declared

@@ -55,16 +55,22 @@ def _sql(check: str, column: str | None, where: str, description: str, severity:
     )
 
 
-def _column_expectations(model: str, column: dict) -> list[gxe.Expectation]:
+# How each engine names a value's type in SQL: the suite checks a column's type by comparing it with a null cast to
+# the contract's (PostgreSQL's `pg_typeof` leaves out a decimal's precision and scale; dbt's contract checks those).
+TYPE_OF = {"duckdb": "typeof", "postgres": "pg_typeof"}
+
+
+def _column_expectations(model: str, column: dict, engine: str = "duckdb") -> list[gxe.Expectation]:
     name = column["name"]
     found: list[gxe.Expectation] = []
-    declared = contract_type(str(column.get("data_type") or ""))
+    declared = contract_type(str(column.get("data_type") or ""), engine)
     if declared:
+        type_of = TYPE_OF[engine]
         found.append(
             _sql(
                 f"{name}.type",
                 name,
-                f"typeof({name}) <> typeof(cast(null as {declared}))",
+                f"{type_of}({name}) <> {type_of}(cast(null as {declared}))",
                 f"{name} must be {declared}",
             )
         )
@@ -125,8 +131,9 @@ def _model_expectations(model: dict) -> list[gxe.Expectation]:
     return found
 
 
-def mart_suite(model_name: str, models: dict[str, dict] | None = None) -> gx.ExpectationSuite:
-    """The suite of one published mart (`marts.<model>`, the whole table)."""
+def mart_suite(model_name: str, models: dict[str, dict] | None = None, engine: str = "duckdb") -> gx.ExpectationSuite:
+    """The suite of one published mart (`marts.<model>`, the whole table), in the SQL of `engine` (duckdb, or
+    postgres when the marts are built there)."""
     model = (models or mart_models())[model_name]
     columns = model.get("columns", [])
     found: list[gxe.Expectation] = [
@@ -135,6 +142,6 @@ def mart_suite(model_name: str, models: dict[str, dict] | None = None) -> gx.Exp
         )
     ]
     for column in columns:
-        found += _column_expectations(model_name, column)
+        found += _column_expectations(model_name, column, engine)
     found += _model_expectations(model)
     return gx.ExpectationSuite(name=f"{SCHEMA}.{model_name}", expectations=found, meta={"mart": model_name})

@@ -54,7 +54,8 @@ class BufferedExecutionEngine(SqlAlchemyExecutionEngine):
 
 
 class WarehouseDatasource(SQLDatasource):
-    """GX's generic SQL data source on the DuckDB warehouse, executed by `BufferedExecutionEngine`."""
+    """GX's generic SQL data source on the DuckDB warehouse (or the PostgreSQL engine that built the marts),
+    executed by `BufferedExecutionEngine`, which PostgreSQL does not need but takes no harm from."""
 
     # GX tells data source kinds apart by this pydantic field: a subclass narrows the Literal by design, which mypy
     # reads as an incompatible override.
@@ -164,9 +165,17 @@ def validate(
     relation: str,
     run_name: str | None = None,
     build_docs: bool = True,
+    connection_string: str | None = None,
 ) -> SuiteOutcome:
-    """Validate `suite` on the rows of `query` in the warehouse; store the result and refresh the Data Docs."""
-    return validate_many(warehouse_file, [(suite, query, relation)], run_name=run_name, build_docs=build_docs)[0]
+    """Validate `suite` on the rows of `query` in the warehouse (or the database at `connection_string`, an
+    SQLAlchemy URL: the engine that built the marts); store the result and refresh the Data Docs."""
+    return validate_many(
+        warehouse_file,
+        [(suite, query, relation)],
+        run_name=run_name,
+        build_docs=build_docs,
+        connection_string=connection_string,
+    )[0]
 
 
 def validate_many(
@@ -174,6 +183,7 @@ def validate_many(
     validations: list[tuple[gx.ExpectationSuite, str, str]],
     run_name: str | None = None,
     build_docs: bool = True,
+    connection_string: str | None = None,
 ) -> list[SuiteOutcome]:
     """Validate several `(suite, query, relation)` in one GX context and one checkpoint run (suite names must be
     unique); one outcome per item, in order. Creating a context and a data source costs more than validating a
@@ -183,8 +193,9 @@ def validate_many(
     if len(set(names)) != len(names):
         raise ValueError(f"suite names must be unique in one validate_many call: {names}")
     context = _context(warehouse_file)
+    # The results and Data Docs stay beside the warehouse file whichever database is validated.
     datasource = context.data_sources.add_trade_warehouse_duckdb(
-        name="warehouse", connection_string=f"duckdb:///{warehouse_file.resolve()}"
+        name="warehouse", connection_string=connection_string or f"duckdb:///{warehouse_file.resolve()}"
     )
     try:
         definitions, relations = [], {r for _, _, r in validations}

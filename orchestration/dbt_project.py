@@ -16,17 +16,43 @@ from pathlib import Path
 from dagster_dbt import DbtProject
 
 from warehouse import config
+from warehouse.engines.settings import DUCKDB, POSTGRES, SPARK, Engine
 
 DBT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
 
-# The dbt var the profile reads the warehouse file from.
-WAREHOUSE_VAR = "warehouse"
+# The dbt vars the profile reads the warehouse file and Spark's folder from.
+WAREHOUSE_VAR, SPARK_VAR = "warehouse", "spark_warehouse"
 
 
 def warehouse_vars(warehouse: Path) -> list[str]:
     """The dbt arguments that point the profile at `warehouse`. dbt reuses a parse only when its vars and profile are
     the ones it was made with, so the parse `prepare_manifest` writes is reused by builds of that same file."""
     return ["--vars", json.dumps({WAREHOUSE_VAR: str(warehouse)})]
+
+
+# The profile's target for each engine (dbt_project/profiles.yml).
+TARGETS = {DUCKDB: "dev", POSTGRES: "postgres", SPARK: "spark"}
+
+
+def engine_args(engine: Engine) -> list[str]:
+    """The dbt arguments that build on `engine`: its target, and the vars its profile reads (the warehouse file
+    always; Spark's folder). On DuckDB these are exactly `warehouse_vars`, so the prepared parse is reused."""
+    if not engine.external:
+        return warehouse_vars(engine.warehouse)
+    values = {WAREHOUSE_VAR: str(engine.warehouse)}
+    if engine.name == SPARK:
+        values[SPARK_VAR] = str(engine.spark_dir)
+    return ["--target", TARGETS[engine.name], "--vars", json.dumps(values)]
+
+
+def engine_environment(engine: Engine) -> dict[str, str]:
+    """The variables dbt's postgres target reads, split from $TRADEWH_POSTGRES_URL (itself in this environment):
+    the password must not travel in `--vars`, which dbt writes into its run artifacts."""
+    if engine.name != POSTGRES:
+        return {}
+    from warehouse.engines.postgres import dbt_env
+
+    return dbt_env(engine.postgres_url)
 
 
 # Under `dagster dev` the parse names the warehouse the UI's runs default to ($TRADEWH_WAREHOUSE, read here, never

@@ -9,6 +9,7 @@ import dagster as dg
 from orchestration.stale_runs import tag_run_with_process
 from warehouse import config
 from warehouse.db import connect
+from warehouse.engines.settings import Engine, engine_for
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -20,6 +21,10 @@ class WarehouseResource(dg.ConfigurableResource):
 
     path: str | None = None
     landing: str | None = None
+    # Where dbt builds the marts: duckdb (this file), postgres or spark (warehouse/engines/settings.py); unset, the
+    # environment's $TRADEWH_ENGINE. A PostgreSQL server's URL is never config: it may hold a password.
+    engine: str | None = None
+    spark_warehouse: str | None = None
 
     @property
     def warehouse_file(self) -> Path:
@@ -28,6 +33,10 @@ class WarehouseResource(dg.ConfigurableResource):
     @property
     def landing_dir(self) -> Path:
         return config.landing_path(self.warehouse_file, self.landing)
+
+    @property
+    def engine_choice(self) -> Engine:
+        return engine_for(self.warehouse_file, self.engine, self.spark_warehouse)
 
     @property
     def quarantine_dir(self) -> Path:

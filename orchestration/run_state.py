@@ -34,6 +34,7 @@ class RunState:
     code: str
     warehouse: str
     finished_at: str
+    engine: str = "duckdb"  # the engine and where it is (a record from before engines were chosen: DuckDB)
 
 
 def state_path(warehouse: Path) -> Path:
@@ -73,11 +74,11 @@ def warehouse_stamp(warehouse: Path) -> str:
     return f"{info.st_size}:{info.st_mtime_ns}"
 
 
-def snapshot(warehouse: Path, landing: Path) -> RunState:
-    """The landing files, code and warehouse as they are now (taken as a run starts, under the writer lock: files
-    that arrive while it runs are not in its record, so the next run picks them up)."""
+def snapshot(warehouse: Path, landing: Path, engine: str = "duckdb") -> RunState:
+    """The landing files, code, warehouse and engine as they are now (taken as a run starts, under the writer lock:
+    files that arrive while it runs are not in its record, so the next run picks them up)."""
     stamp = warehouse_stamp(warehouse) if warehouse.exists() else ""
-    return RunState(str(landing), inputs_fingerprint(landing), code_fingerprint(), stamp, "")
+    return RunState(str(landing), inputs_fingerprint(landing), code_fingerprint(), stamp, "", engine)
 
 
 def last_state(warehouse: Path) -> RunState | None:
@@ -92,7 +93,13 @@ def unchanged(warehouse: Path, now: RunState) -> RunState | None:
     last = last_state(warehouse)
     if last is None or not analyst_path(warehouse).exists():
         return None
-    same = (last.landing, last.inputs, last.code, last.warehouse) == (now.landing, now.inputs, now.code, now.warehouse)
+    same = (last.landing, last.inputs, last.code, last.warehouse, last.engine) == (
+        now.landing,
+        now.inputs,
+        now.code,
+        now.warehouse,
+        now.engine,
+    )
     return last if same else None
 
 
@@ -108,6 +115,7 @@ def record_success(warehouse: Path, started: RunState) -> None:
         started.code,
         warehouse_stamp(warehouse),
         datetime.now(UTC).isoformat(timespec="seconds"),
+        started.engine,
     )
     path = state_path(warehouse)
     staging = path.with_name(path.name + ".new")

@@ -17,6 +17,7 @@ from pathlib import Path
 from orchestration import run_state
 from orchestration.dbt_project import prepare_manifest
 from warehouse.config import analyst_path, data_dir, quarantine_dir
+from warehouse.engines.settings import DUCKDB, Engine
 
 DAGSTER_HOME_ENV = "DAGSTER_HOME"
 _DAGSTER_YAML = Path(__file__).with_name("dagster.yaml")
@@ -24,11 +25,16 @@ _DAGSTER_YAML = Path(__file__).with_name("dagster.yaml")
 QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
 
-def run_config(warehouse: Path, landing: Path) -> dict:
-    """A run's config: the warehouse and landing it works on, as the warehouse resource's config (the definitions'
-    default reads the environment, which this process leaves alone), and quiet logs."""
-    resources = {"warehouse": {"config": {"path": str(warehouse), "landing": str(landing)}}}
-    return {**QUIET_RUN_CONFIG, "resources": resources}
+def run_config(warehouse: Path, landing: Path, engine: Engine | None = None) -> dict:
+    """A run's config: the warehouse and landing it works on and the engine that builds the marts, as the warehouse
+    resource's config (the definitions' default reads the environment, which this process leaves alone), and quiet
+    logs. A PostgreSQL URL is not config (it may hold a password): the resource reads it from the environment."""
+    settings = {"path": str(warehouse), "landing": str(landing)}
+    if engine is not None:
+        settings["engine"] = engine.name
+        if engine.spark_dir is not None:
+            settings["spark_warehouse"] = str(engine.spark_dir)
+    return {**QUIET_RUN_CONFIG, "resources": {"warehouse": {"config": settings}}}
 
 
 def ensure_dagster_home(warehouse: Path) -> Path:
@@ -110,13 +116,15 @@ def run_platform(
     log: Callable[[str], None] = print,
     wait_seconds: float | None = None,
     before_release: Callable[[], None] | None = None,
+    engine: Engine | None = None,
 ) -> PlatformRun:
     """Load every delivery in `landing` and build everything downstream of it.
 
     Holds the warehouse's writer lock throughout (a second `tradewh run` waits, saying for whom), clears runs a
     killed process left unfinished, and on an interrupt (Ctrl-C, SIGTERM) marks its own unfinished runs canceled and
     frees their pool slots before the interrupt goes on. `before_release` runs last, still holding the lock (the
-    summary reads the warehouse: a waiting run must not start writing under it)."""
+    summary reads the warehouse: a waiting run must not start writing under it). `engine` builds the marts (default:
+    the warehouse file itself)."""
     from warehouse.access.publish import remove_interrupted_publish
     from warehouse.loading import discover
     from warehouse.writer_lock import writer_lock
@@ -127,7 +135,9 @@ def run_platform(
     with writer_lock(warehouse, wait, log):
         for leftover in remove_interrupted_publish(warehouse):
             log(f"removed {leftover.name}, left by an interrupted publish of the analyst copies")
-        started = run_state.snapshot(warehouse, landing)
+        engine = engine or Engine(DUCKDB, warehouse)
+        where = engine.name + (f":{engine.location}" if engine.external else "")
+        started = run_state.snapshot(warehouse, landing, where)
         last = run_state.unchanged(warehouse, started) if days else None
         if last is not None:
             log(
@@ -160,7 +170,7 @@ def run_platform(
             _record_misplaced_files(warehouse, landing, log)
         else:
             try:
-                _run_jobs(warehouse, landing, days, outcome, log, wait)
+                _run_jobs(warehouse, landing, days, outcome, log, wait, engine)
             finally:
                 _build_docs_index(warehouse, log)
             if outcome.success:
@@ -182,7 +192,13 @@ def _build_docs_index(warehouse: Path, log: Callable[[str], None]) -> None:
 
 
 def _run_jobs(
-    warehouse: Path, landing: Path, days: list, outcome: PlatformRun, log: Callable[[str], None], wait: float
+    warehouse: Path,
+    landing: Path,
+    days: list,
+    outcome: PlatformRun,
+    log: Callable[[str], None],
+    wait: float,
+    engine: Engine,
 ) -> None:
     # Imported here: loading the definitions takes seconds, which a landing with nothing to load must not pay.
     import dagster as dg
@@ -207,7 +223,8 @@ def _run_jobs(
         ("ingest_job", partition_range_tags(first, last))
         for first, last in contiguous_ranges(days, max_gap_days=INGEST_MAX_GAP_DAYS)
     ]
-    plan.append(("warehouse_job", {}))  # dbt build, risk, measures, report, then publish the analysts' copy
+    # Ship to the engine, dbt build, risk, measures, report, then publish the analysts' copy.
+    plan.append(("warehouse_job", {}))
 
     for name, tags in plan:
         wait_for_writer_pool(instance, wait, log)
@@ -217,7 +234,7 @@ def _run_jobs(
             result = defs.resolve_job_def(name).execute_in_process(
                 instance=instance,
                 tags={**tags, **process_tags()},
-                run_config=run_config(warehouse, landing),
+                run_config=run_config(warehouse, landing, engine),
                 raise_on_error=False,
             )
         except BaseException:

@@ -136,3 +136,13 @@ def wh(tmp_path, template_db):
     warehouse = Warehouse(tmp_path, template_db)
     yield warehouse
     warehouse.con.close()
+
+
+@pytest.fixture
+def postgres_url():
+    """A fresh database on the test server (tests/engine_servers.py), dropped after the test."""
+    from engine_servers import fresh_database
+
+    url, drop = fresh_database()
+    yield url
+    drop()

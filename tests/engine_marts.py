@@ -54,10 +54,11 @@ def postgres_marts(url: str) -> Marts:
         return marts
 
 
-def spark_marts(spark_warehouse: Path, scratch: Path) -> Marts:
-    """Read in a child process: the metastore admits one JVM, and dbt's next build needs it."""
-    out = scratch / "spark_marts.jsonl"
-    command = [sys.executable, "-m", "warehouse.engines.spark_session", str(spark_warehouse), "marts", str(out)]
+def spark_marts(spark_warehouse: Path, scratch: Path, schema: str = "marts") -> Marts:
+    """Every table of `schema` (the marts by default), read in a child process: the metastore admits one JVM, and
+    dbt's next build needs it."""
+    out = scratch / f"spark_{schema}.jsonl"
+    command = [sys.executable, "-m", "warehouse.engines.spark_session", "dump", str(spark_warehouse), schema, str(out)]
     subprocess.run(command, check=True, capture_output=True, timeout=600)
     marts = {}
     for line in out.read_text().splitlines():

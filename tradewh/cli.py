@@ -94,13 +94,33 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not landing.is_dir():
         raise UserError(f"landing {landing} is a file, not a folder")
     _writable_warehouse(warehouse)
+    engine = _engine(args.engine, warehouse)
     from orchestration.runner import run_platform
 
     started = datetime.now(UTC)
     outcome = run_platform(
-        warehouse, landing, wait_seconds=args.wait, before_release=lambda: _print_summary(warehouse, started)
+        warehouse,
+        landing,
+        wait_seconds=args.wait,
+        before_release=lambda: _print_summary(warehouse, started),
+        engine=engine,
     )
     return 0 if outcome.success else 1
+
+
+def _engine(name: str | None, warehouse: Path):
+    """The engine to build on, checked before the slow imports: configured, and reachable or installed."""
+    from warehouse.engines.readiness import EngineNotReady, check_ready
+    from warehouse.engines.settings import EngineError, engine_for
+
+    try:
+        engine = engine_for(warehouse, name)
+        check_ready(engine)
+    except (EngineError, EngineNotReady) as error:
+        raise UserError(str(error)) from None
+    if engine.external:
+        print(f"building the marts on {engine.name}: {engine.location}")
+    return engine
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -211,6 +231,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--landing", help=f"landing folder (default: ${config.LANDING_ENV}, else landing/ beside the warehouse)"
     )
     run.add_argument("--wait", type=float, metavar="SECONDS", help=WAIT_HELP)
+    run.add_argument(
+        "--engine",
+        choices=["duckdb", "postgres", "spark"],
+        help="where dbt builds the marts (default: $TRADEWH_ENGINE, else duckdb); postgres reads the server from "
+        "$TRADEWH_POSTGRES_URL, spark its folder from $TRADEWH_SPARK_WAREHOUSE (default spark/ beside the warehouse)",
+    )
     run.set_defaults(func=cmd_run)
 
     demo = sub.add_parser("demo", parents=[common], help="generate 30 days of feeds and run everything")

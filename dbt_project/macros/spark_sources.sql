@@ -5,7 +5,7 @@
 #}
 {% macro register_shipped_sources() -%}
     {%- if target.type == 'spark' and execute -%}
-        {%- set root = env_var('TRADEWH_SPARK_WAREHOUSE') ~ '/shipped' -%}
+        {%- set root = var('spark_warehouse', env_var('TRADEWH_SPARK_WAREHOUSE', '')) ~ '/shipped' -%}
         {%- for source in graph.sources.values() if source.source_name in ('raw', 'reference') -%}
             {%- do run_query('create database if not exists ' ~ source.schema) -%}
             {%- do run_query(

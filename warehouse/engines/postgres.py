@@ -129,3 +129,11 @@ def dbt_env(url: str) -> dict[str, str]:
         "TRADEWH_PG_PASSWORD": unquote(parts.password or ""),
         "TRADEWH_PG_DBNAME": parts.path.lstrip("/") or "tradewh",
     }
+
+
+def sqlalchemy_url(url: str) -> str:
+    """A libpq URL (postgresql://...) as SQLAlchemy names the psycopg2 driver (Great Expectations connects so)."""
+    scheme, _, rest = url.partition("://")
+    if scheme not in ("postgres", "postgresql"):
+        raise ValueError(f"not a PostgreSQL URL: {scheme}://...")
+    return f"postgresql+psycopg2://{rest}"

@@ -120,3 +120,23 @@ def _content_hash(con, table: Table) -> str:
     """An order-independent hash of every row, so a reference table is replaced only when its content changed."""
     (value,) = con.execute(query(__package__, "content_hash", table=table.qualified)).fetchall()[0]
     return f"{table.signature}:{value}"
+
+
+def ship_to(engine, con: duckdb.DuckDBPyConnection) -> Shipment:
+    """Ship to the engine `engine` (warehouse/engines/settings.py) names; its targets import this module, hence
+    imported here."""
+    from warehouse.engines.settings import POSTGRES, SPARK
+
+    if engine.name == POSTGRES:
+        from warehouse.engines.postgres import PostgresTarget
+
+        target = PostgresTarget(engine.postgres_url)
+        try:
+            return ship(con, target)
+        finally:
+            target.close()
+    if engine.name == SPARK:
+        from warehouse.engines.spark import SparkFilesTarget
+
+        return ship(con, SparkFilesTarget(engine.spark_dir))
+    raise ValueError(f"{engine.name} is the warehouse itself: nothing to ship")

@@ -11,8 +11,6 @@ import os
 import sys
 from pathlib import Path
 
-SPARK_WAREHOUSE_ENV = "TRADEWH_SPARK_WAREHOUSE"
-
 
 def spark_session(warehouse_dir: Path):
     from pyspark.sql import SparkSession
@@ -53,5 +51,25 @@ def dump_tables(warehouse_dir: Path, schema: str, out: Path) -> None:
         spark.stop()
 
 
+def register_tables(warehouse_dir: Path, tables: dict[str, str]) -> None:
+    """Register each `schema.table` as an external Parquet table over its folder, replacing an earlier definition
+    (a table's columns may have changed; dropping an external table leaves its files)."""
+    spark = spark_session(warehouse_dir)
+    spark.sparkContext.setLogLevel("ERROR")
+    try:
+        for qualified, folder in sorted(tables.items()):
+            schema = qualified.split(".")[0]
+            spark.sql(f"create database if not exists {schema}")
+            spark.sql(f"drop table if exists {qualified}")
+            spark.sql(f"create table {qualified} using parquet location '{folder}'")
+    finally:
+        spark.stop()
+
+
 if __name__ == "__main__":
-    dump_tables(Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3]))
+    # python -m warehouse.engines.spark_session dump <dir> <schema> <out.jsonl>
+    # python -m warehouse.engines.spark_session register <dir>   (stdin: {"schema.table": "folder"})
+    if sys.argv[1] == "register":
+        register_tables(Path(sys.argv[2]), json.loads(sys.stdin.read()))
+    else:
+        dump_tables(Path(sys.argv[2]), sys.argv[3], Path(sys.argv[4]))

@@ -13,14 +13,24 @@ from orchestration.defs.warehouse.dbt_models import warehouse_models
 from orchestration.policy import WRITER_POOL
 from orchestration.resources import WarehouseResource
 from warehouse.contract import FEEDS
+from warehouse.engines.postgres import sqlalchemy_url
+from warehouse.engines.settings import DUCKDB, POSTGRES, SPARK
 
 
 def build_suite_check(
-    relation: str, suite: Callable[[], Any], description: str, date_column: str | None = None
+    relation: str,
+    suite: Callable[[str], Any],
+    description: str,
+    date_column: str | None = None,
+    on_engine: bool = False,
 ) -> dg.AssetChecksDefinition:
-    """The errors and warnings checks of `suite()` on `relation` (`schema.table`, also the asset's key); with a
+    """The errors and warnings checks of `suite(engine)` on `relation` (`schema.table`, also the asset's key); with a
     `date_column`, on the rows of the run's delivery dates only. `suite` is called when the check runs: building a
-    suite imports Great Expectations, seconds that loading the definitions must not pay."""
+    suite imports Great Expectations, seconds that loading the definitions must not pay.
+
+    `on_engine`: the relation is one dbt builds, validated where it was built. On PostgreSQL that is the server;
+    on Spark it is the warehouse file's extract of Spark's Parquet tables (warehouse/engines/extract.py): GX's Spark
+    data source needs a Spark session in this process, and Spark's Derby metastore admits one process at a time."""
     asset_key = dg.AssetKey(relation.split("."))
 
     @dg.multi_asset_check(
@@ -30,7 +40,16 @@ def build_suite_check(
         pool=WRITER_POOL,  # it appends to ops.quality_results
     )
     def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
-        yield from run_suite(context, warehouse, asset_key, suite(), relation, date_column)
+        engine = warehouse.engine_choice
+        if on_engine and engine.name == POSTGRES:
+            url = sqlalchemy_url(engine.postgres_url)
+            where = f"postgres: {engine.location}"
+            yield from run_suite(context, warehouse, asset_key, suite(POSTGRES), relation, date_column, url, where)
+        elif on_engine and engine.name == SPARK:
+            where = f"the warehouse file's extract of spark: {engine.location}"
+            yield from run_suite(context, warehouse, asset_key, suite(DUCKDB), relation, date_column, None, where)
+        else:
+            yield from run_suite(context, warehouse, asset_key, suite(DUCKDB), relation, date_column)
 
     return _check
 
@@ -41,16 +60,16 @@ def _feed_suite(feed_name: str):
     return feed_suite(feed_name)
 
 
-def _mart_suite(model: str):
+def _mart_suite(model: str, engine: str):
     from expectations.marts import mart_suite
 
-    return mart_suite(model)
+    return mart_suite(model, engine=engine)
 
 
 def build_feed_suite_check(feed_name: str) -> dg.AssetChecksDefinition:
     return build_suite_check(
         f"raw.{feed_name}",
-        lambda: _feed_suite(feed_name),
+        lambda _engine: _feed_suite(feed_name),
         f"The contract suite of raw.{feed_name} on the rows delivered in this run's dates.",
         date_column="_delivery_date",
     )
@@ -65,8 +84,9 @@ def published_marts() -> list[str]:
 def build_mart_suite_check(model: str) -> dg.AssetChecksDefinition:
     return build_suite_check(
         f"marts.{model}",
-        lambda: _mart_suite(model),
+        lambda engine: _mart_suite(model, engine),
         f"The suite of the published mart marts.{model}, from its dbt yml, on the whole table.",
+        on_engine=True,
     )
 
 

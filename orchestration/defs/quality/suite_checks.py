@@ -52,8 +52,11 @@ def run_suite(
     suite,
     relation: str,
     date_column: str | None = None,
+    connection_string: str | None = None,
+    validated_in: str = "the warehouse file",
 ):
-    """Validate `suite` on `relation` (the run's delivery dates when it has a date column), record every result in
+    """Validate `suite` on `relation` (the run's delivery dates when it has a date column) in the warehouse file, or
+    in the database at `connection_string` (the engine that built it), record every result in
     `ops.quality_results`, and yield the errors and warnings check results."""
     from expectations.history import record
     from expectations.runner import batch_query, validate
@@ -61,7 +64,15 @@ def run_suite(
     span = run_range(context.run.tags) if date_column else None
     query = batch_query(relation, date_column, *(span or (None, None)))
     # Pages and index are rendered once per run (expectations.runner.build_docs_index), not once per suite.
-    outcome = validate(warehouse.warehouse_file, suite, query, relation, run_name=context.run.run_id, build_docs=False)
+    outcome = validate(
+        warehouse.warehouse_file,
+        suite,
+        query,
+        relation,
+        run_name=context.run.run_id,
+        build_docs=False,
+        connection_string=connection_string,
+    )
     results = [e.as_dict() for e in outcome.expectations]
     with warehouse.connect() as con:
         for severity, check_name in (("error", ERRORS), ("warning", WARNINGS)):
@@ -87,7 +98,7 @@ def run_suite(
             check_name=check_name,
             passed=not failed,
             severity=dagster_severity,
-            metadata=_metadata(outcome, mine, failed, span),
+            metadata={**_metadata(outcome, mine, failed, span), "validated_in": validated_in},
         )
 
 

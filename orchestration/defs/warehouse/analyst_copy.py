@@ -3,6 +3,7 @@ measures and report are built."""
 
 import importlib
 import pkgutil
+import time
 
 import dagster as dg
 
@@ -10,6 +11,8 @@ from orchestration.defs.warehouse import ACCESS
 from orchestration.defs.warehouse.dbt_models import warehouse_models
 from orchestration.resources import WarehouseResource
 from warehouse.access.publish import publish_copies
+from warehouse.engines.settings import Engine
+from warehouse.engines.write_back import write_back
 
 # The analysts see what the downstream domains compute, so the copy waits for every asset they define.
 DOWNSTREAM_DOMAINS = ("risk", "metrics", "report")
@@ -49,24 +52,42 @@ def analyst_copy(context: dg.AssetExecutionContext, warehouse: WarehouseResource
         )
     if published.unmatched:
         context.log.warning(f"tagged columns missing from their tables: {', '.join(published.unmatched)}")
-    return dg.MaterializeResult(
-        metadata={
-            "path": str(published.analyst),
-            "bytes": published.analyst.stat().st_size,
-            "entitled_path": str(published.entitled),
-            "entitled_group": published.entitled_group or "(owner only)",
-            "masked_columns": len(published.masked),
-        }
+    metadata: dict[str, str | int] = {
+        "path": str(published.analyst),
+        "bytes": published.analyst.stat().st_size,
+        "entitled_path": str(published.entitled),
+        "entitled_group": published.entitled_group or "(owner only)",
+        "masked_columns": len(published.masked),
+    }
+    engine = warehouse.engine_choice
+    if engine.external:
+        metadata.update(_publish_on_engine(context, engine, warehouse))
+    return dg.MaterializeResult(metadata=metadata)
+
+
+def _publish_on_engine(
+    context: dg.AssetExecutionContext, engine: Engine, warehouse: WarehouseResource
+) -> dict[str, str | int]:
+    """On PostgreSQL or Spark the engine is what analysts query: it receives the risk scores, measures and load and
+    quality records (warehouse/engines/write_back.py) beside the marts it built."""
+    started = time.monotonic()
+    with warehouse.connect(read_only=True) as con:
+        written = write_back(engine, con)
+    seconds = time.monotonic() - started
+    context.log.info(
+        f"wrote {len(written)} tables, {sum(written.values()):,} rows, back to {engine.name} in {seconds:.1f} s"
     )
+    return {"engine": engine.name, "engine_location": engine.location, "tables_written_back": len(written)}
 
 
 warehouse_job = dg.define_asset_job(
     "warehouse_job",
     selection=dg.AssetSelection.groups(
-        "staging", "intermediate", "marts", "risk", "metrics", "report", "access", "docs"
+        "engine", "staging", "intermediate", "marts", "risk", "metrics", "report", "access", "docs"
     ),
     description=(
-        "Build and test the dbt models, score risk, compute the performance measures and the report, then publish "
-        "the analysts' read-only copy and the dbt documentation."
+        "Ship the loader's rows to the engine (PostgreSQL or Spark, when one is chosen), build and test the dbt "
+        "models, score risk, compute the performance measures and the report, then publish the analysts' read-only "
+        "copy (and write the results back to the engine) and the dbt documentation."
     ),
 )

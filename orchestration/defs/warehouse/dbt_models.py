@@ -4,7 +4,9 @@ Asset keys are the relations the models build (`marts.fct_entry_lines`), and dbt
 `meta.dagster.asset_key` (`raw.entries`, `reference.ports`), so lineage from the feed assets needs no mapping.
 """
 
+import os
 import subprocess
+import time
 from collections.abc import Mapping
 from functools import cached_property
 from importlib.metadata import version as installed_version
@@ -14,9 +16,12 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 from packaging.version import Version
 
-from orchestration.dbt_project import dbt_executable, dbt_project, warehouse_vars
+from orchestration.dbt_project import dbt_executable, dbt_project, engine_args, engine_environment
+from orchestration.defs.warehouse import SHIPMENT_KEY
 from orchestration.policy import EAGER_WHEN_CHECKS_PASS, WRITER_POOL
 from orchestration.resources import WarehouseResource
+from warehouse.engines.extract import extract_marts
+from warehouse.engines.settings import Engine
 
 dbt_project.prepare_if_dev()
 
@@ -30,10 +35,14 @@ class WarehouseTranslator(DagsterDbtTranslator):
         if props["resource_type"] not in ("model", "seed", "snapshot"):
             return spec
         layer = props["fqn"][1] if len(props["fqn"]) > 2 else "warehouse"
+        # A model reading a source reads it on the engine, which must hold the new rows first (shipment.py; a no-op
+        # on DuckDB).
+        reads_sources = any(node.startswith("source.") for node in props.get("depends_on", {}).get("nodes", []))
         return spec.replace_attributes(
             key=dg.AssetKey([props["schema"], props["name"]]),
             group_name=layer,
             automation_condition=EAGER_WHEN_CHECKS_PASS,
+            deps=[*spec.deps, dg.AssetDep(SHIPMENT_KEY)] if reads_sources else spec.deps,
         )
 
 
@@ -62,8 +71,13 @@ def warehouse_models(
     """Build and test the dbt models (`dbt build`): staging views, intermediate views, mart tables. The unit tests
     (fixed inputs, testing the SQL's logic, not the data) run in the test suite, not on every load; the data tests
     of the staging and intermediate views (tag `on_view`) run in the weekly `warehouse_view_tests_job`."""
-    # dbt builds the file the warehouse resource names (its run config in `tradewh run`), told so on the command line.
-    args = ["build", "--exclude-resource-type", "unit_test", *warehouse_vars(warehouse.warehouse_file)]
+    # dbt builds the file the warehouse resource names (its run config in `tradewh run`), told so on the command line,
+    # or on the engine it names.
+    engine = warehouse.engine_choice
+    args = ["build", "--exclude-resource-type", "unit_test", *engine_args(engine)]
+    # dagster-dbt gives dbt this process's environment, where $TRADEWH_POSTGRES_URL already is: its parts for the
+    # profile go there too (derived from it alone, so a later run with other config cannot inherit stale values).
+    os.environ.update(engine_environment(engine))
     if not config.view_tests:
         args += ["--exclude", f"tag:{VIEW_TESTS_TAG}"]
     invocation = dbt.cli(args, context=context)
@@ -80,6 +94,28 @@ def warehouse_models(
         if error.__context__ is not None:
             raise error.__context__ from None
         raise
+    if engine.external:
+        _extract(context, engine, warehouse)
+
+
+def _extract(context: dg.AssetExecutionContext, engine: Engine, warehouse: WarehouseResource) -> None:
+    """The marts the engine built, into the warehouse file's `marts` schema, where risk and the measures read them
+    (warehouse/engines/extract.py)."""
+    from expectations.mart_docs import contract_type, mart_models
+
+    built = {key.path[1] for key in context.selected_asset_keys if key.path[0] == "marts"}
+    marts = {
+        name: [(column["name"], contract_type(str(column["data_type"]))) for column in model.get("columns", [])]
+        for name, model in mart_models().items()
+        if name in built
+    }
+    started = time.monotonic()
+    with warehouse.connect() as con:
+        counts = extract_marts(engine, con, marts)
+    context.log.info(
+        f"extracted {len(counts)} marts, {sum(counts.values()):,} rows, from {engine.name} "
+        f"in {time.monotonic() - started:.1f} s"
+    )
 
 
 warehouse_view_tests_job = dg.define_asset_job(

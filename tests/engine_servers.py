@@ -1,0 +1,56 @@
+"""The engines the cross-engine tests run on: a fresh PostgreSQL database on the server at
+$TRADEWH_TEST_POSTGRES_URL (`.ci/run` starts one on 127.0.0.1; conftest.py's `postgres_url` fixture), and a folder
+for a local Spark session (pyspark and a JRE 17+), only with TRADEWH_TEST_SPARK=1. Where an engine is missing its
+tests are skipped, and fail instead with TRADEWH_REQUIRE_ENGINES=1 (as in CI)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Callable
+
+import psycopg2
+import pytest
+
+POSTGRES_URL_ENV = "TRADEWH_TEST_POSTGRES_URL"
+SPARK_ENV = "TRADEWH_TEST_SPARK"
+REQUIRE_ENV = "TRADEWH_REQUIRE_ENGINES"
+
+
+def missing(reason: str):
+    if os.environ.get(REQUIRE_ENV):
+        pytest.fail(f"{reason} ({REQUIRE_ENV} is set)")
+    pytest.skip(reason)
+
+
+def fresh_database() -> tuple[str, Callable[[], None]]:
+    """A new empty database on the test server: its URL, and the function that drops it."""
+    server = os.environ.get(POSTGRES_URL_ENV)
+    if not server:
+        missing(f"no PostgreSQL server: set {POSTGRES_URL_ENV}")
+    name = f"tradewh_test_{uuid.uuid4().hex[:8]}"
+    admin = psycopg2.connect(server)
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f"create database {name}")
+
+    def drop() -> None:
+        with admin.cursor() as cur:
+            cur.execute(f"drop database {name} with (force)")
+        admin.close()
+
+    return server.rsplit("/", 1)[0] + "/" + name, drop
+
+
+def spark_folder(root, why: str):
+    """`root/spark` when Spark's tests are asked for and can run."""
+    if not os.environ.get(SPARK_ENV):
+        pytest.skip(f"{why} runs with {SPARK_ENV}=1")
+    if shutil.which("java") is None:
+        missing("no Java runtime for Spark (Debian: openjdk-17-jre-headless)")
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        missing("pyspark is not installed (the project's `spark` extra)")
+    return root / "spark"
