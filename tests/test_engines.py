@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
-import psycopg2
 import pytest
 from engine_marts import differences, duckdb_marts, postgres_marts, spark_marts
+from postgres_server import fresh_database, missing
 
 from warehouse.contract import FEEDS
 from warehouse.db import connect
@@ -26,21 +25,13 @@ from warehouse.generator import generate
 from warehouse.loading import discover, ensure_schema, load_partitions
 from warehouse.reference import load_reference
 
-POSTGRES_URL_ENV = "TRADEWH_TEST_POSTGRES_URL"
 # Spark's test costs ~3.5 minutes of a worker at load, which CI's 20 minutes cannot hold yet: it runs when asked.
 SPARK_ENV = "TRADEWH_TEST_SPARK"
-REQUIRE_ENV = "TRADEWH_REQUIRE_ENGINES"
 START = date(2025, 10, 1)
 FIRST_DAYS, ALL_DAYS = 5, 8
 SCALE = 0.01
 
 pytestmark = pytest.mark.slow
-
-
-def _missing(reason: str):
-    if os.environ.get(REQUIRE_ENV):
-        pytest.fail(f"{reason} ({REQUIRE_ENV} is set)")
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")
@@ -82,18 +73,8 @@ def _ship(warehouse: Path, target) -> None:
 
 @pytest.fixture
 def postgres_url():
-    server = os.environ.get(POSTGRES_URL_ENV)
-    if not server:
-        _missing(f"no PostgreSQL server: set {POSTGRES_URL_ENV}")
-    name = f"tradewh_test_{uuid.uuid4().hex[:8]}"
-    admin = psycopg2.connect(server)
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f"create database {name}")
-    yield server.rsplit("/", 1)[0] + "/" + name
-    with admin.cursor() as cur:
-        cur.execute(f"drop database {name} with (force)")
-    admin.close()
+    with fresh_database() as url:
+        yield url
 
 
 @pytest.fixture
@@ -101,11 +82,11 @@ def spark_warehouse(tmp_path):
     if not os.environ.get(SPARK_ENV):
         pytest.skip(f"Spark's cross-engine test runs with {SPARK_ENV}=1 (about 3.5 minutes)")
     if shutil.which("java") is None:
-        _missing("no Java runtime for Spark (Debian: openjdk-17-jre-headless)")
+        missing("no Java runtime for Spark (Debian: openjdk-17-jre-headless)")
     try:
         import pyspark  # noqa: F401
     except ImportError:
-        _missing("pyspark is not installed (the project's `spark` extra)")
+        missing("pyspark is not installed (the project's `spark` extra)")
     return tmp_path / "spark"
 
 
