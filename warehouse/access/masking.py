@@ -77,6 +77,14 @@ class PostgresDialect(Dialect):
         elements = f"select {hashed} from unnest({column}) with ordinality as masked (element, n)"
         return f"case when {column} is not null then array({elements} order by masked.n) end"
 
+    def redact(self, value_sql: str) -> str:
+        # RE2 tries the alternatives of `(^|[^A-Za-z0-9])` in order, PostgreSQL takes the longest: at the start of a
+        # text that opens with two quotes both match as long, and PostgreSQL would keep the first quote as the
+        # character before the value. A space put before the text (and taken off after) leaves one way to match, the
+        # one RE2 takes.
+        spaced = f"' ' || {value_sql}"
+        return f"substr({super().redact(spaced)}, 2)"
+
     def redact_column(self, column: str, data_type: str, tag: Tagged) -> str:
         if self.is_text(data_type):
             return self.redact(column)

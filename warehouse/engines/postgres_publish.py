@@ -93,10 +93,9 @@ class Column(NamedTuple):
     nullable: bool
 
 
-def _execute(cur, name: str, **values) -> list[tuple]:
-    """Run the SQL file `name` with its `$name` values bound (psycopg2 spells them `%(name)s`)."""
-    statement = re.sub(r"(?<![:\w\\])\$(\w+)", r"%(\1)s", query(__package__, name))
-    cur.execute(statement, values)
+def _execute(cur, statement: str, **values) -> list[tuple]:
+    """Run an SQL file's `statement` with its `$name` values bound (psycopg2 spells them `%(name)s`)."""
+    cur.execute(re.sub(r"(?<![:\w\\])\$(\w+)", r"%(\1)s", statement), values)
     return cur.fetchall()
 
 
@@ -133,9 +132,8 @@ def ensure_roles(con, prefix: str = DEFAULT_PREFIX) -> Roles:
 
 def _sources(cur, schemas: Iterable[str], ops_tables: Iterable[str], published: PostgresPublished):
     """{(schema, table): [Column]} of the base tables to publish; views and absent names noted in `published`."""
-    rows = _execute(
-        cur, "postgres_published_columns", schemas=list(schemas), ops_tables=list(ops_tables) if ops_tables else []
-    )
+    columns = query(__package__, "postgres_published_columns")
+    rows = _execute(cur, columns, schemas=list(schemas), ops_tables=list(ops_tables))
     tables: dict[tuple[str, str], list[Column]] = defaultdict(list)
     for schema, table, kind, name, data_type, nullable in rows:
         if kind in ("v", "m"):
