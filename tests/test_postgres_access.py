@@ -25,7 +25,7 @@ from psycopg2 import errors
 
 from warehouse.access.masking import DUCKDB, POSTGRES, masked_expression
 from warehouse.access.policy import Policy, PolicyError, for_table, load_policy
-from warehouse.engines.postgres_publish import ensure_roles, publish_postgres, roles
+from warehouse.engines.postgres_publish import DIALECT, ensure_roles, publish_postgres, roles
 from warehouse.loading.quoting import ident, literal
 
 KEY = secrets.token_hex(32)
@@ -322,6 +322,8 @@ def test_redaction_and_hashing_agree_between_the_engines(server):
         ((on_postgres,),) = _rows(server["admin"], f"select {POSTGRES.redact(value)}")
         assert on_postgres == on_duckdb, message
     tag = next(t for t in load_policy() if t.table == "fct_entry_lines" and t.column == "importer_number")
+    # What the publisher runs reads the key from a setting: no statement the server might log spells it.
+    assert KEY not in masked_expression(tag, "text", True, KEY, DIALECT)
     for message in MESSAGES:
         duckdb_hash = masked_expression(tag, "VARCHAR", True, KEY)
         postgres_hash = masked_expression(tag, "text", True, KEY, dialect=POSTGRES)
@@ -368,9 +370,7 @@ def test_an_open_analyst_transaction_blocks_neither_a_publish_nor_a_load(server)
     again = publish_postgres(url, KEY, prefix=server["prefix"])
     assert again.old_generations_left == []
     assert set(result.old_generations_left) <= set(again.old_generations_dropped)
-    with admin, admin.cursor() as cur:  # the module's other tests compare against the sources, whatever they hold
-        cur.execute("delete from marts.dim_importers where id = 4")
-    publish_postgres(url, KEY, prefix=server["prefix"])
+    # The row written stays: the module's other tests compare the published schemas with the sources as they are.
 
 
 def test_a_repeatable_read_transaction_across_a_swap_sees_empty_tables(server):

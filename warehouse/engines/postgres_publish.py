@@ -29,7 +29,7 @@ from typing import NamedTuple
 import psycopg2
 from psycopg2 import errors
 
-from warehouse.access.masking import POSTGRES, masked_expression
+from warehouse.access.masking import PostgresDialect, masked_expression
 from warehouse.access.masking_key import KEY_PATTERN, MaskingKeyError
 from warehouse.access.policy import Policy, PolicyError, Tagged, for_table, is_declared, load_policy
 from warehouse.engines.postgres import connect
@@ -50,6 +50,9 @@ SWAP_LOCK_TIMEOUT = "5s"
 DROP_LOCK_TIMEOUT = "200ms"
 # One publisher at a time per database (a session advisory lock on this key).
 PUBLISH_LOCK = 0x7472_6164_6577_68  # "tradewh"
+# The key reaches the masking expressions through this setting, set for the build's transaction only.
+KEY_SETTING = "tradewh.masking_key"
+DIALECT = PostgresDialect(key_setting=KEY_SETTING)
 ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,40}")
 
 
@@ -115,7 +118,7 @@ def ensure_roles(con, prefix: str = DEFAULT_PREFIX) -> Roles:
                 cur.execute("savepoint create_role")
                 try:
                     cur.execute(f"create role {ident(role)} nologin")
-                except errors.DuplicateObject:  # another publisher made it meanwhile
+                except (errors.DuplicateObject, errors.UniqueViolation):  # another publisher made it meanwhile
                     cur.execute("rollback to savepoint create_role")
         cur.execute("select current_database()")
         (database,) = cur.fetchone()
@@ -184,7 +187,7 @@ def _masked_select(
             continue
         if tag.mask_when:
             _check_condition(cur, tag, schema, table)
-        select.append(masked_expression(tag, column.data_type, column.nullable, key, POSTGRES))
+        select.append(masked_expression(tag, column.data_type, column.nullable, key, DIALECT))
         published.masked.append(f"{schema}.{table}.{column.name}")
     return ", ".join(select)
 
@@ -227,6 +230,7 @@ def _build(con, names: Roles, policy: Policy, key: str, schemas, ops_tables, pub
     con.set_session(isolation_level="REPEATABLE READ")
     try:
         with con, con.cursor() as cur:
+            cur.execute("select set_config(%s, %s, true)", (KEY_SETTING, key))
             sources = _sources(cur, schemas, ops_tables, published)
             for live in (ANALYST, ENTITLED):
                 cur.execute(f"create schema {ident(live + NEXT)} authorization {ident(names.loader)}")
