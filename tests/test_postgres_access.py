@@ -25,7 +25,7 @@ from psycopg2 import errors
 
 from warehouse.access.masking import DUCKDB, POSTGRES, masked_expression
 from warehouse.access.policy import Policy, PolicyError, for_table, load_policy
-from warehouse.engines.postgres_publish import DIALECT, ensure_roles, publish_postgres, roles
+from warehouse.engines.postgres_publish import DIALECT, PublishError, ensure_roles, publish_postgres, roles
 from warehouse.loading.quoting import ident, literal
 
 KEY = secrets.token_hex(32)
@@ -412,3 +412,8 @@ def test_a_mask_when_postgresql_cannot_run_is_refused_and_nothing_is_swapped(ser
         publish_postgres(server["url"], KEY, policy=changed, prefix=server["prefix"])
     assert _rows(server["admin"], live) == before
     assert _rows(server["admin"], "select nspname from pg_namespace where nspname like '%\\_\\_next'") == []
+
+
+def test_a_publisher_outside_the_loader_role_is_refused(server):
+    with pytest.raises(PublishError, match=f"member of {server['roles'].loader}"):
+        publish_postgres(server["analyst"], KEY, prefix=server["prefix"], ensure=False)

@@ -287,14 +287,14 @@ def publish_postgres(
     published = PostgresPublished()
     con = connect(url)
     try:
+        with con.cursor() as cur:  # outside a transaction: held until the session ends (below)
+            con.autocommit = True
+            cur.execute("select pg_advisory_lock(%s)", (PUBLISH_LOCK,))
+            con.autocommit = False
         names = ensure_roles(con, prefix) if ensure else roles(prefix)
         with con, con.cursor() as cur:
             if not _can_give_to(cur, names.loader):
                 raise PublishError(f"the publisher must be a member of {names.loader} to give it the published tables")
-        with con.cursor() as cur:  # outside a transaction: held until released below or the session ends
-            con.autocommit = True
-            cur.execute("select pg_advisory_lock(%s)", (PUBLISH_LOCK,))
-            con.autocommit = False
         # What an earlier publish left: its unswapped next generation (if nobody holds it) and old generations.
         for live in (ANALYST, ENTITLED):
             if not _drop_if_free(con, live + NEXT):
