@@ -143,6 +143,5 @@ def postgres_url():
     """A fresh database on the test server (tests/engine_servers.py), dropped after the test."""
     from engine_servers import fresh_database
 
-    url, drop = fresh_database()
-    yield url
-    drop()
+    with fresh_database() as url:
+        yield url

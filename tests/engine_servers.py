@@ -1,46 +1,60 @@
-"""The engines the cross-engine tests run on: a fresh PostgreSQL database on the server at
-$TRADEWH_TEST_POSTGRES_URL (`.ci/run` starts one on 127.0.0.1; conftest.py's `postgres_url` fixture), and a folder
-for a local Spark session (pyspark and a JRE 17+), only with TRADEWH_TEST_SPARK=1. Where an engine is missing its
-tests are skipped, and fail instead with TRADEWH_REQUIRE_ENGINES=1 (as in CI)."""
+"""The engines the cross-engine tests run on: PostgreSQL, a server at $TRADEWH_TEST_POSTGRES_URL (any libpq URL
+whose user may create databases and roles; `.ci/run` starts one on 127.0.0.1), with a fresh database for each use,
+dropped afterwards (conftest.py's `postgres_url` fixture); and a folder for a local Spark session (pyspark and a JRE
+17+), only with TRADEWH_TEST_SPARK=1. Where an engine is missing its tests are skipped, and fail instead with
+TRADEWH_REQUIRE_ENGINES=1 (as in CI)."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import uuid
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import psycopg2
 import pytest
 
 POSTGRES_URL_ENV = "TRADEWH_TEST_POSTGRES_URL"
-SPARK_ENV = "TRADEWH_TEST_SPARK"
 REQUIRE_ENV = "TRADEWH_REQUIRE_ENGINES"
+SPARK_ENV = "TRADEWH_TEST_SPARK"
 
 
 def missing(reason: str):
+    """Skip the test for want of an engine, or fail it when engines are required."""
     if os.environ.get(REQUIRE_ENV):
         pytest.fail(f"{reason} ({REQUIRE_ENV} is set)")
     pytest.skip(reason)
 
 
-def fresh_database() -> tuple[str, Callable[[], None]]:
-    """A new empty database on the test server: its URL, and the function that drops it."""
+def server_url() -> str:
     server = os.environ.get(POSTGRES_URL_ENV)
     if not server:
         missing(f"no PostgreSQL server: set {POSTGRES_URL_ENV}")
+    return server
+
+
+def database_url(server: str, database: str) -> str:
+    return server.rsplit("/", 1)[0] + "/" + database
+
+
+@contextmanager
+def fresh_database() -> Iterator[str]:
+    """The URL of a new, empty database on the test server; dropped (its sessions ended) on exit."""
+    server = server_url()
     name = f"tradewh_test_{uuid.uuid4().hex[:8]}"
     admin = psycopg2.connect(server)
     admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f"create database {name}")
-
-    def drop() -> None:
+    try:
         with admin.cursor() as cur:
-            cur.execute(f"drop database {name} with (force)")
+            cur.execute(f"create database {name}")
+        try:
+            yield database_url(server, name)
+        finally:
+            with admin.cursor() as cur:
+                cur.execute(f"drop database {name} with (force)")
+    finally:
         admin.close()
-
-    return server.rsplit("/", 1)[0] + "/" + name, drop
 
 
 def spark_folder(root, why: str):

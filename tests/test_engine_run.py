@@ -125,6 +125,14 @@ def test_tradewh_run_on_postgres(duckdb_run, postgres_url, tmp_path, monkeypatch
             with connect(warehouse, read_only=True) as con:
                 assert cur.fetchone()[0] == con.execute(f"select count(*) from {name}").fetchall()[0][0], name
 
+    # Analysts on the server read the published, masked schema: the same values as the DuckDB analyst copy.
+    with psycopg2.connect(postgres_url) as pg, pg.cursor() as cur:
+        cur.execute("select importer_number, legal_name from analyst.dim_importers")
+        on_server = sorted(cur.fetchall())
+    with connect(warehouse.with_name("wh.analyst.duckdb"), read_only=True) as con:
+        in_copy = sorted(con.execute("select importer_number, legal_name from marts.dim_importers").fetchall())
+    assert on_server == in_copy and on_server[0][0].startswith("h") and on_server[0][1] is None
+
     # The mart suites ran on the server, not on the extract.
     instance = dg.DagsterInstance.get()
     run = next(r for r in instance.get_runs() if r.job_name == "warehouse_job")  # the newest

@@ -25,9 +25,10 @@ from warehouse.engines.settings import POSTGRES, SPARK, Engine
 from warehouse.loading.quoting import ident, literal
 from warehouse.sql_files import query
 
-# Whole schemas the downstream assets write, and the ops tables analysts read beside them.
+# Whole schemas the downstream assets write, and the ops tables analysts read beside them (the same as the DuckDB
+# analyst copy's: warehouse/engines/postgres_publish.py publishes these).
 SCHEMAS = ("risk", "metrics")
-OPS_TABLES = ("load_log", "quality_results", "row_warnings", "quarantine")
+OPS_TABLES = ("files", "load_log", "quality_results", "row_warnings", "quarantine")
 PUBLISHED_FOLDER = "published"
 # Registering costs a JVM start: allow for a slow one on a loaded machine.
 REGISTER_TIMEOUT_SECONDS = 600

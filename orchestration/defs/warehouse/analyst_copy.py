@@ -10,8 +10,10 @@ import dagster as dg
 from orchestration.defs.warehouse import ACCESS
 from orchestration.defs.warehouse.dbt_models import warehouse_models
 from orchestration.resources import WarehouseResource
+from warehouse.access.masking_key import masking_key
 from warehouse.access.publish import publish_copies
-from warehouse.engines.settings import Engine
+from warehouse.engines.postgres_publish import publish_postgres
+from warehouse.engines.settings import POSTGRES, Engine
 from warehouse.engines.write_back import write_back
 
 # The analysts see what the downstream domains compute, so the copy waits for every asset they define.
@@ -69,7 +71,8 @@ def _publish_on_engine(
     context: dg.AssetExecutionContext, engine: Engine, warehouse: WarehouseResource
 ) -> dict[str, str | int]:
     """On PostgreSQL or Spark the engine is what analysts query: it receives the risk scores, measures and load and
-    quality records (warehouse/engines/write_back.py) beside the marts it built."""
+    quality records (warehouse/engines/write_back.py) beside the marts it built; on PostgreSQL the analysts' schemas
+    are then published from them."""
     started = time.monotonic()
     with warehouse.connect(read_only=True) as con:
         written = write_back(engine, con)
@@ -77,7 +80,25 @@ def _publish_on_engine(
     context.log.info(
         f"wrote {len(written)} tables, {sum(written.values()):,} rows, back to {engine.name} in {seconds:.1f} s"
     )
-    return {"engine": engine.name, "engine_location": engine.location, "tables_written_back": len(written)}
+    metadata: dict[str, str | int] = {
+        "engine": engine.name,
+        "engine_location": engine.location,
+        "tables_written_back": len(written),
+    }
+    if engine.name == POSTGRES:
+        # Analysts read the server's `analyst` (masked, with the DuckDB copy's key and values) and `entitled` schemas,
+        # swapped in whole without waiting on their readers (warehouse/engines/postgres_publish.py).
+        published = publish_postgres(engine.postgres_url, masking_key(warehouse.warehouse_file))
+        context.log.info(
+            f"published schemas analyst and entitled on {engine.location}: {len(published.tables)} tables, "
+            f"{published.masked_columns} columns masked, in {published.seconds:.1f} s"
+        )
+        if published.old_generations_left:
+            context.log.info(
+                f"still read by an analyst, dropped at the next publish: {', '.join(published.old_generations_left)}"
+            )
+        metadata.update(engine_tables_published=len(published.tables), engine_masked_columns=published.masked_columns)
+    return metadata
 
 
 warehouse_job = dg.define_asset_job(
