@@ -504,3 +504,31 @@ def test_every_column_the_contract_calls_personal_is_tagged_personal_in_the_raw_
             if column.pii:
                 assert tagged[(feed.name, column.name)].classification == "personal", (feed.name, column.name)
     assert all(("raw" in t.defined_in) for t in tagged.values())
+
+
+@pytest.mark.parametrize(
+    ("message", "redacted"),
+    [
+        ("'-5' is below the minimum 0", "'…' is below the minimum 0"),
+        # A quote left open hides the rest of its message, not the rest of the column: the JSON stays whole.
+        ("detail cut short: 'JOHN SMITH OF 12 MAIN", "detail cut short: '…"),
+        ('quoted "inside": \'a "b" \\ c\' then', "quoted \"inside\": '…' then"),
+    ],
+)
+def test_redacting_a_nested_column_keeps_every_other_field_and_element(message, redacted):
+    """`ops.quarantine.violations` is a list of structs whose messages quote values; it is redacted through its
+    JSON text. A message with a quote left open once made the copy's cast back fail, and with it the publish."""
+    kind = "STRUCT(column_name VARCHAR, rule VARCHAR, message VARCHAR)[]"
+    tag = Tagged("quarantine", "violations", "confidential", "redact", None, "ops", "test")
+    with duckdb.connect() as con:
+        con.execute(f"create table quarantine (violations {kind})")
+        row = [
+            {"column_name": "a", "rule": "range", "message": message},
+            {"column_name": "b", "rule": "r", "message": "'x'"},
+        ]
+        con.execute("insert into quarantine values (?)", [row])
+        (masked,) = con.execute(f"select {masked_expression(tag, kind, True, 'key')} from quarantine").fetchone()
+    assert masked == [
+        {"column_name": "a", "rule": "range", "message": redacted},
+        {"column_name": "b", "rule": "r", "message": "'…'"},
+    ]

@@ -417,3 +417,18 @@ def test_a_mask_when_postgresql_cannot_run_is_refused_and_nothing_is_swapped(ser
 def test_a_publisher_outside_the_loader_role_is_refused(server):
     with pytest.raises(PublishError, match=f"member of {server['roles'].loader}"):
         publish_postgres(server["analyst"], KEY, prefix=server["prefix"], ensure=False)
+
+
+def test_json_redaction_agrees_between_the_engines(server):
+    """Nested and JSON columns are redacted through their JSON text, where a quote left open ends at its string."""
+    duck = duckdb.connect()
+    texts = [
+        '[{"message": "\'-5\' is below 0"}, {"message": "cut: \'JOHN"}]',
+        '{"m": "say \\"hi\\": \'a \\\\ b\' ok", "n": "it\'s \'x\'"}',
+    ]
+    for text in texts:
+        (on_duckdb,) = duck.execute(f"select {DUCKDB.redact_json(literal(text))}").fetchone()
+        ((on_postgres,),) = _rows(server["admin"], f"select {POSTGRES.redact_json(literal(text))}")
+        assert on_postgres == on_duckdb, text
+        json.loads(on_duckdb)  # still JSON
+    assert json.loads(on_duckdb) == {"m": "say \"hi\": '…' ok", "n": "it's '…'"}

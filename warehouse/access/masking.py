@@ -24,6 +24,11 @@ HASH_DIGITS = 20
 # (DuckDB) and PostgreSQL's ARE find the same matches for it (tests/test_postgres_access.py compares them).
 QUOTED = "(^|[^A-Za-z0-9])'(?:[^']|'')*(?:'|$)"
 REDACTED = "\\1'…'"  # what preceded the quote, then the value's place
+# The same inside JSON text (nested columns are redacted through it): a value is escaped there (\" \\ \n), and a
+# quote left open runs to the end of its JSON string, not of the whole text, whose closing quote is put back: else
+# the JSON would be cut and the copy's cast back to the column's type would fail the publish.
+QUOTED_IN_JSON = "(^|[^A-Za-z0-9])'(?:[^'\"\\\\]|''|\\\\.)*('|\"|$)"
+REDACTED_IN_JSON = "\\1'…\\2"
 
 
 class Dialect:
@@ -43,13 +48,16 @@ class Dialect:
     def hash_list(self, column: str, key: str) -> str:
         return f"list_transform({column}, lambda element: {self.hash('element', key)})"
 
-    def redact(self, value_sql: str) -> str:
-        return f"regexp_replace({value_sql}, {literal(QUOTED)}, {literal(REDACTED)}, 'g')"
+    def redact(self, value_sql: str, pattern: str = QUOTED, replacement: str = REDACTED) -> str:
+        return f"regexp_replace({value_sql}, {literal(pattern)}, {literal(replacement)}, 'g')"
+
+    def redact_json(self, json_text_sql: str) -> str:
+        return self.redact(json_text_sql, QUOTED_IN_JSON, REDACTED_IN_JSON)
 
     def redact_column(self, column: str, data_type: str, tag: Tagged) -> str:
         if self.is_text(data_type):
             return self.redact(column)
-        return f"cast(cast({self.redact(f'cast(to_json({column}) as varchar)')} as json) as {data_type})"
+        return f"cast(cast({self.redact_json(f'cast(to_json({column}) as varchar)')} as json) as {data_type})"
 
 
 class PostgresDialect(Dialect):
@@ -85,13 +93,13 @@ class PostgresDialect(Dialect):
         elements = f"select {hashed} from unnest({column}) with ordinality as masked (element, n)"
         return f"case when {column} is not null then array({elements} order by masked.n) end"
 
-    def redact(self, value_sql: str) -> str:
+    def redact(self, value_sql: str, pattern: str = QUOTED, replacement: str = REDACTED) -> str:
         # RE2 tries the alternatives of `(^|[^A-Za-z0-9])` in order, PostgreSQL takes the longest: at the start of a
         # text that opens with two quotes both match as long, and PostgreSQL would keep the first quote as the
         # character before the value. A space put before the text (and taken off after) leaves one way to match, the
         # one RE2 takes.
         spaced = f"' ' || {value_sql}"
-        return f"substr({super().redact(spaced)}, 2)"
+        return f"substr({super().redact(spaced, pattern, replacement)}, 2)"
 
     def redact_column(self, column: str, data_type: str, tag: Tagged) -> str:
         if self.is_text(data_type):
@@ -100,7 +108,7 @@ class PostgresDialect(Dialect):
             raise PolicyError(
                 f"{tag.defined_in}: {tag.table}.{tag.column} is {data_type} on PostgreSQL; redact masks text and json"
             )
-        return f"cast({self.redact(f'cast({column} as text)')} as {data_type})"
+        return f"cast({self.redact_json(f'cast({column} as text)')} as {data_type})"
 
 
 DUCKDB = Dialect()
