@@ -167,3 +167,17 @@ def test_write_back_replaces_an_engine_table_whose_columns_changed(tmp_path, pos
     with psycopg2.connect(postgres_url) as pg, pg.cursor() as cur:
         cur.execute("select * from metrics.rate")
         assert ([d[0] for d in cur.description], cur.fetchall()) == (["b", "c"], [("x", 2.5)])
+
+
+def test_the_platforms_spark_session_is_configured_by_dbts_profile(tmp_path):
+    """One set of Spark settings (the profile's `spark` target): the platform's own sessions (registrations, reads)
+    open the tables and metastore dbt built, in the folder they are given."""
+    from warehouse.engines.extract import spark_table_folder
+    from warehouse.engines.spark_session import spark_settings
+
+    settings = spark_settings(tmp_path / "spark")
+    assert settings["spark.sql.warehouse.dir"] == f"{tmp_path}/spark/tables"
+    assert f"databaseName={tmp_path}/spark/metastore_db" in settings["spark.hadoop.javax.jdo.option.ConnectionURL"]
+    assert settings["spark.sql.session.timeZone"] == "UTC" and settings["spark.driver.host"] == "127.0.0.1"
+    engine = engine_for(tmp_path / "wh.duckdb", "spark", tmp_path / "spark")
+    assert spark_table_folder(engine, "marts", "fct_exams") == tmp_path / "spark" / "tables" / "marts.db" / "fct_exams"

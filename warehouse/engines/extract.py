@@ -86,9 +86,11 @@ def _postgres_files(url: str, marts: dict[str, Columns], folder: Path) -> dict[s
 
 
 def spark_table_folder(engine: Engine, schema: str, table: str) -> Path:
-    """Where Spark keeps a managed table of `schema` (its warehouse folder, as dbt_project/profiles.yml sets it)."""
+    """Where Spark keeps a managed table of `schema`: `<schema>.db/<table>` in the warehouse folder the profile sets."""
+    from warehouse.engines.spark_session import spark_settings
+
     assert engine.spark_dir is not None
-    return engine.spark_dir / "tables" / f"{schema}.db" / table
+    return Path(spark_settings(engine.spark_dir)["spark.sql.warehouse.dir"]) / f"{schema}.db" / table
 
 
 def _spark_source(engine: Engine, table: str, columns: Columns) -> str | None:

@@ -1,5 +1,6 @@
-"""A local Spark session over the platform's Spark warehouse folder, configured as dbt's `spark` target is
-(dbt_project/profiles.yml): the same Parquet tables and Derby metastore, UTC, loopback only.
+"""A local Spark session over the platform's Spark warehouse folder, configured by dbt's `spark` target itself
+(dbt_project/profiles.yml, its `server_side_parameters` rendered here as dbt renders them): the same Parquet tables
+and Derby metastore, UTC, loopback only, with no second copy of the settings to drift.
 
 Derby's embedded metastore admits one JVM at a time, so a session must be stopped, and its process ended, before
 dbt builds again: callers run it in a child process (`python -m warehouse.engines.spark_session`)."""
@@ -11,23 +12,43 @@ import os
 import sys
 from pathlib import Path
 
+import jinja2
+import yaml
+
+PROFILES = Path(__file__).resolve().parents[2] / "dbt_project" / "profiles.yml"
+
+
+def spark_settings(warehouse_dir: Path) -> dict[str, str]:
+    """The Spark settings of the profile's `spark` target for the folder `warehouse_dir` (its `spark_warehouse` var),
+    `spark.master` included."""
+    target = yaml.safe_load(PROFILES.read_text(encoding="utf-8"))["trade_warehouse"]["outputs"]["spark"]
+    values = {"spark_warehouse": str(Path(warehouse_dir).absolute())}
+
+    def var(name: str, default: str | None = None) -> str:
+        if name in values:
+            return values[name]
+        if default is None:
+            raise KeyError(f"the spark profile reads var {name!r}, which the platform does not set")
+        return default
+
+    def env_var(name: str, default: str | None = None) -> str:
+        value = os.environ.get(name, default)
+        if value is None:
+            raise KeyError(f"the spark profile reads ${name}, which is not set")
+        return value
+
+    environment = jinja2.Environment(undefined=jinja2.StrictUndefined)
+    return {
+        key: environment.from_string(str(value)).render(var=var, env_var=env_var)
+        for key, value in target["server_side_parameters"].items()
+    }
+
 
 def spark_session(warehouse_dir: Path):
     from pyspark.sql import SparkSession
 
-    root = Path(warehouse_dir).absolute()
-    builder = SparkSession.builder.master("local[2]").appName("tradewh").enableHiveSupport()
-    settings = {
-        "spark.sql.warehouse.dir": f"{root}/tables",
-        "spark.hadoop.javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={root}/metastore_db;create=true",
-        "spark.driver.extraJavaOptions": f"-Dderby.system.home={root}",
-        "spark.sql.session.timeZone": "UTC",
-        "spark.ui.enabled": "false",
-        "spark.driver.bindAddress": "127.0.0.1",
-        "spark.driver.host": "127.0.0.1",
-        "spark.sql.shuffle.partitions": "2",
-    }
-    for key, value in settings.items():
+    builder = SparkSession.builder.appName("tradewh").enableHiveSupport()
+    for key, value in spark_settings(warehouse_dir).items():
         builder = builder.config(key, value)
     return builder.getOrCreate()
 
