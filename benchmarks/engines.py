@@ -9,9 +9,10 @@ Each engine gets a fresh warehouse (and a fresh PostgreSQL database, or a fresh 
 - CPU seconds (user + system) of the run's process tree: the loader, Dagster, dbt, and for Spark the JVM dbt starts
   (a waited-for child's CPU counts to its parent);
 - peak resident memory of the run's process tree, the sum over its processes, sampled every half second;
-- for PostgreSQL, the server's own processes, which are not the run's children: their CPU (the postmaster's
-  counters include the backends it reaped) and the peak of their summed resident memory (shared buffers are counted
-  in every backend that touched them, so this overstates);
+- the engine's own processes: for PostgreSQL the server's, which are not the run's children (their CPU: the
+  postmaster's counters include the backends it reaped; the peak of their summed resident memory, which overstates:
+  shared buffers count in every backend that touched them); for Spark the JVMs in the run's tree (their CPU when last
+  seen, their summed peak memory), which the run's figures include too; DuckDB runs inside the run's processes;
 - the slowest Dagster steps, from the run's event log.
 
 Prints a Markdown section; paste it into benchmarks/results.md with the machine's load. Linux only (/proc).
@@ -38,6 +39,8 @@ SAMPLE_SECONDS = 0.5
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024
 STEPS_SHOWN = 6
+# The run's own lines on what crossed between the warehouse file and the engine, and how long it took.
+EXCHANGE_LINES = ("shipped to ", "extracted ", " back to ", "published schemas ")
 
 
 def _stat(pid: int) -> list[str] | None:
@@ -78,17 +81,32 @@ def _tree(root: int) -> list[int]:
     return found
 
 
-class PeakMemory(threading.Thread):
-    """Samples the summed resident memory of the process trees under `roots` until stopped."""
+def _name(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+class Sampler(threading.Thread):
+    """Samples, until stopped, the summed resident memory of the process trees under `roots`, and of the JVMs in
+    the first tree (Spark's engine: dbt's session, the platform's registrations) with the CPU each JVM had used when
+    last seen (a JVM that pyspark ends is not always waited for, so its CPU may not reach the run's counters)."""
 
     def __init__(self, roots: list[int]):
         super().__init__(daemon=True)
         self.roots, self.peaks, self.done = roots, [0] * len(roots), threading.Event()
+        self.jvm_peak, self.jvm_cpu = 0, {}
 
     def run(self) -> None:
         while not self.done.wait(SAMPLE_SECONDS):
             for index, root in enumerate(self.roots):
-                self.peaks[index] = max(self.peaks[index], sum(_rss_kib(pid) for pid in _tree(root)))
+                pids = _tree(root)
+                self.peaks[index] = max(self.peaks[index], sum(_rss_kib(pid) for pid in pids))
+                if index == 0:
+                    jvms = [pid for pid in pids if _name(pid) == "java"]
+                    self.jvm_peak = max(self.jvm_peak, sum(_rss_kib(pid) for pid in jvms))
+                    self.jvm_cpu.update({pid: _cpu_seconds(pid) for pid in jvms})
 
 
 @dataclass
@@ -144,7 +162,7 @@ def measure(engine: str, landing: Path, folder: Path, env: dict[str, str], postg
     before = os.times()
     started = time.monotonic()
     child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    sampler = PeakMemory([child.pid] + ([server] if server else []))
+    sampler = Sampler([child.pid] + ([server] if server else []))
     sampler.start()
     output, _ = child.communicate()
     wall = time.monotonic() - started
@@ -162,6 +180,9 @@ def measure(engine: str, landing: Path, folder: Path, env: dict[str, str], postg
     if server:
         measured.server_cpu = _cpu_seconds(server) - server_cpu_before
         measured.server_peak_mib = sampler.peaks[1] / 1024
+    elif sampler.jvm_cpu:
+        measured.server_cpu = sum(sampler.jvm_cpu.values())
+        measured.server_peak_mib = sampler.jvm_peak / 1024
     return measured
 
 
@@ -200,13 +221,16 @@ def main() -> int:
         results = []
         for engine in engines:
             results.append(measure(engine, landing, root / engine, env, args.postgres_url))
-        print("| engine | rc | wall s | CPU s (run) | peak RSS MiB (run) | CPU s (server) | peak RSS MiB (server) |")
+        print("| engine | rc | wall s | CPU s (run) | peak RSS MiB (run) | CPU s (engine) | peak RSS MiB (engine) |")
         print("| --- | --- | --- | --- | --- | --- | --- |")
         for measured in results:
             print(_row(measured))
         for measured in results:
             steps = _slowest_steps(root / measured.engine / "dagster")[:STEPS_SHOWN]
             print(f"\n{measured.engine}, slowest steps (wall s): " + ", ".join(f"{s} {t:.1f}" for t, s in steps))
+            for line in measured.output.splitlines():
+                if any(marker in line for marker in EXCHANGE_LINES):
+                    print(f"- {line.split(' - ')[-1]}")
             if measured.rc:
                 print("\n```\n" + _tail(measured.output) + "\n```")
         return max(m.rc for m in results)
