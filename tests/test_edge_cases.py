@@ -1,5 +1,8 @@
 """Deliveries the demo never makes: the real `tradewh run` on landing folders of many shapes must end with rc 0, every
-asset materialised, the analyst copy published and every file reconciled in `ops.load_log`.
+asset materialised, the analyst copy published and every file reconciled in `ops.load_log`. Each run is also the
+end-to-end test of `tradewh run` itself: its runs are recorded in DAGSTER_HOME where `dagster dev` looks, the daily
+load checks the marts only, the process environment is left as it was, and a second run of the same files is a
+no-op (these assertions were a run of their own in tests/test_orchestration.py; every run costs about a minute).
 
 Each case copies a small clean generated landing and changes it the way a real delivery might differ. Some shapes
 share one run where they cannot interfere (the contract-valid oddities), to keep the suite's time in bounds; the
@@ -18,6 +21,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from warehouse.config import LANDING_ENV, WAREHOUSE_ENV
 from warehouse.db import connect
 from warehouse.generator import generate
 
@@ -142,8 +146,15 @@ def _run(landing: Path, tmp_path: Path, monkeypatch, capsys) -> tuple[int, str, 
     from tradewh.cli import main
 
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
+    # The environment names another warehouse and landing: the run passes its own to Dagster and dbt as config and
+    # arguments, builds only the file it was given and leaves the environment as it found it.
+    other = tmp_path / "other"
+    monkeypatch.setenv(WAREHOUSE_ENV, str(other / "w.duckdb"))
+    monkeypatch.setenv(LANDING_ENV, str(other / "landing"))
     warehouse = tmp_path / "w.duckdb"
     rc = main(["run", "--warehouse", str(warehouse), "--landing", str(landing)])
+    assert (os.environ[WAREHOUSE_ENV], os.environ[LANDING_ENV]) == (str(other / "w.duckdb"), str(other / "landing"))
+    assert not other.exists()
     return rc, capsys.readouterr().out, warehouse
 
 
@@ -156,6 +167,16 @@ def _materialised_everything(instance: dg.DagsterInstance) -> list[str]:
     return [key.to_user_string() for key in keys if instance.get_latest_materialization_event(key) is None]
 
 
+def _checked_layers(instance: dg.DagsterInstance) -> set[str]:
+    """The schemas (dbt layers) of the assets whose checks the warehouse run evaluated."""
+    records = instance.get_records_for_run(
+        next(r.run_id for r in instance.get_runs() if r.job_name == "warehouse_job"),
+        of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION,
+    ).records
+    evaluations = [r.event_log_entry.dagster_event.event_specific_data for r in records]
+    return {e.asset_key.path[0] for e in evaluations if e.asset_key.path[0] in ("staging", "intermediate", "marts")}
+
+
 @pytest.mark.parametrize("case", list(CASES))
 def test_every_shape_of_delivery_loads_builds_and_publishes(case, base_landing, tmp_path, monkeypatch, capsys):
     landing = tmp_path / "landing"
@@ -165,8 +186,13 @@ def test_every_shape_of_delivery_loads_builds_and_publishes(case, base_landing, 
     assert rc == 0, out[-3000:]
 
     instance = dg.DagsterInstance.from_config(os.environ["DAGSTER_HOME"])
-    assert all(run.is_success for run in instance.get_runs())
+    runs = instance.get_runs()
+    assert {r.job_name for r in runs} == {"reference_job", "ingest_job", "warehouse_job"}
+    assert all(run.is_success for run in runs)
     assert _materialised_everything(instance) == []
+    assert (tmp_path / "dagster" / "dagster.yaml").read_text().count("enabled: false") == 1
+    # A daily load evaluates the dbt tests of the marts, not those of the staging and intermediate views.
+    assert _checked_layers(instance) == {"marts"}
     analyst = warehouse.with_name("w.analyst.duckdb")
     with connect(analyst, read_only=True) as con:
         unreconciled = con.execute(
@@ -182,7 +208,7 @@ def test_every_shape_of_delivery_loads_builds_and_publishes(case, base_landing, 
     assert unreconciled == []
     # Nothing contract-valid is missing from the facts.
     assert lines == current
-    assert "Rows per table:" in out
+    assert "Rows per table:" in out and "marts.fct_entry_lines" in out and "Quarantined rows" in out
     if case == "nothing_usable":
         assert lines == 0 and quarantined > 0
         assert f"Quarantined rows: {quarantined:,}" in out
@@ -199,6 +225,13 @@ def test_every_shape_of_delivery_loads_builds_and_publishes(case, base_landing, 
         assert 2012 in fiscal_years
         assert [n for e, n in entry_lines if e == UNDERPAID["corrected"]] == [901]
         assert "mpf_within_bounds" in out
+
+    # Run again with nothing new: skipped before Dagster, nothing materialised, the copies untouched.
+    copy_stamp = analyst.stat().st_mtime_ns
+    rc, out, _ = _run(landing, tmp_path, monkeypatch, capsys)
+    assert rc == 0 and "nothing new since the last successful run" in out
+    assert len(instance.get_runs()) == len(runs)
+    assert analyst.stat().st_mtime_ns == copy_stamp
 
 
 def test_a_landing_with_no_delivery_stops_before_building_and_accounts_for_misplaced_files(
