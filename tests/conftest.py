@@ -21,9 +21,10 @@ def pytest_configure(config):
 # The longest files, first: pytest-xdist hands whole files to workers in collection order (`./dev test` runs
 # `--dist loadfile`), so starting these early keeps one of them from running alone at the end.
 LONGEST_FIRST = (
+    "test_engines.py",  # with Spark's comparison (CI), about 7 minutes of one worker
     "test_edge_cases.py",
     "test_crash_recovery.py",
-    "test_engines.py",
+    "test_engine_run.py",
     "test_stopping.py",
     "test_quality_marts.py",
     "test_orchestration.py",

@@ -1,7 +1,7 @@
 """The engines the cross-engine tests run on: PostgreSQL, a server at $TRADEWH_TEST_POSTGRES_URL (any libpq URL
 whose user may create databases and roles; `.ci/run` starts one on 127.0.0.1), with a fresh database for each use,
 dropped afterwards (conftest.py's `postgres_url` fixture); and a folder for a local Spark session (pyspark and a JRE
-17+), only with TRADEWH_TEST_SPARK=1. Where an engine is missing its tests are skipped, and fail instead with
+17+), only with TRADEWH_TEST_SPARK=1 (or `all`). Where an engine is missing its tests are skipped, and fail instead with
 TRADEWH_REQUIRE_ENGINES=1 (as in CI)."""
 
 from __future__ import annotations
@@ -57,10 +57,16 @@ def fresh_database() -> Iterator[str]:
         admin.close()
 
 
-def spark_folder(root, why: str):
-    """`root/spark` when Spark's tests are asked for and can run."""
-    if not os.environ.get(SPARK_ENV):
-        pytest.skip(f"{why} runs with {SPARK_ENV}=1")
+# TRADEWH_TEST_SPARK=1: Spark's cross-engine comparison (about 4 minutes of a worker; CI runs it);
+# TRADEWH_TEST_SPARK=all: also the whole `tradewh run --engine spark` (about 7 minutes more).
+SPARK_LEVELS = {"1": 1, "all": 2}
+
+
+def spark_folder(root, why: str, level: int = 1):
+    """`root/spark` when Spark's tests of this `level` are asked for and can run."""
+    asked = SPARK_LEVELS.get(os.environ.get(SPARK_ENV, ""), 0)
+    if asked < level:
+        pytest.skip(f"{why} runs with {SPARK_ENV}={'1' if level == 1 else 'all'}")
     if shutil.which("java") is None:
         missing("no Java runtime for Spark (Debian: openjdk-17-jre-headless)")
     try:

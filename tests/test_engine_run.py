@@ -144,7 +144,7 @@ def test_tradewh_run_on_postgres(duckdb_run, postgres_url, tmp_path, monkeypatch
 
 
 def test_tradewh_run_on_spark(duckdb_run, tmp_path, monkeypatch):
-    spark = spark_folder(tmp_path, "`tradewh run --engine spark` (about 7 minutes)")
+    spark = spark_folder(tmp_path, "`tradewh run --engine spark` (about 7 minutes)", level=2)
     landing, duckdb_warehouse = duckdb_run
     warehouse = _engine_copy(duckdb_warehouse, tmp_path / "spark-run")
     monkeypatch.setenv("TRADEWH_SPARK_WAREHOUSE", str(spark))

@@ -3,9 +3,8 @@ warehouse, the same dbt project built on the engine, and every mart equal to Duc
 delivery and again after a second one that takes the incremental path (corrections included).
 
 PostgreSQL: a server at $TRADEWH_TEST_POSTGRES_URL (`.ci/run` starts one on 127.0.0.1); each run gets a fresh
-database on it. Spark: a local session (pyspark and a JRE 17+), only with TRADEWH_TEST_SPARK=1 (it is too slow for
-CI's budget yet). Where an engine is missing its test is skipped, and fails instead with TRADEWH_REQUIRE_ENGINES=1
-(as in CI)."""
+database on it. Spark: a local session (pyspark and a JRE 17+), with TRADEWH_TEST_SPARK=1 (`.ci/run` sets it).
+Where an engine is missing its test is skipped, and fails instead with TRADEWH_REQUIRE_ENGINES=1 (as in CI)."""
 
 from __future__ import annotations
 
