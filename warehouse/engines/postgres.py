@@ -51,10 +51,10 @@ class PostgresTarget:
         )
         with self.con, self.con.cursor() as cur:
             cur.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(table.schema)))
-            cur.execute(sql.SQL("drop table if exists {} cascade").format(_name(table)))
-            cur.execute(sql.SQL("create table {} ({})").format(_name(table), columns))
+            cur.execute(sql.SQL("drop table if exists {} cascade").format(table_name(table)))
+            cur.execute(sql.SQL("create table {} ({})").format(table_name(table), columns))
             if table.by_file:
-                cur.execute(sql.SQL("create index on {} ({})").format(_name(table), sql.Identifier(FILE_COLUMN)))
+                cur.execute(sql.SQL("create index on {} ({})").format(table_name(table), sql.Identifier(FILE_COLUMN)))
             cur.execute("delete from ops.shipped_files where table_name = %s", (table.qualified,))
             cur.execute(
                 "insert into ops.shipped_tables values (%s, %s, null, now()) on conflict (table_name) "
@@ -71,7 +71,7 @@ class PostgresTarget:
         with self.con, self.con.cursor() as cur, tempfile.TemporaryDirectory(prefix="tradewh-ship-") as folder:
             if removed:
                 cur.execute(
-                    sql.SQL("delete from {} where {} = any(%s)").format(_name(table), sql.Identifier(FILE_COLUMN)),
+                    sql.SQL("delete from {} where {} = any(%s)").format(table_name(table), sql.Identifier(FILE_COLUMN)),
                     (sorted(removed),),
                 )
                 cur.execute(
@@ -79,27 +79,27 @@ class PostgresTarget:
                     (table.qualified, sorted(removed)),
                 )
             if files:
-                _copy_in(cur, table, _export(con, table, set(files), Path(folder)))
+                copy_in(cur, table, _export(con, table, set(files), Path(folder)))
             for sha, count in files.items():
                 cur.execute("insert into ops.shipped_files values (%s, %s, %s, now())", (table.qualified, sha, count))
 
     def replace(self, con: duckdb.DuckDBPyConnection, table: Table, content: str) -> None:
         with self.con, self.con.cursor() as cur, tempfile.TemporaryDirectory(prefix="tradewh-ship-") as folder:
-            cur.execute(sql.SQL("truncate {}").format(_name(table)))
-            _copy_in(cur, table, _export(con, table, None, Path(folder)))
+            cur.execute(sql.SQL("truncate {}").format(table_name(table)))
+            copy_in(cur, table, _export(con, table, None, Path(folder)))
             cur.execute(
                 "update ops.shipped_tables set content_hash = %s, shipped_at = now() where table_name = %s",
                 (content, table.qualified),
             )
 
 
-def _name(table: Table) -> sql.Composed:
+def table_name(table: Table) -> sql.Composed:
     return sql.SQL("{}.{}").format(sql.Identifier(table.schema), sql.Identifier(table.name))
 
 
-def _copy_in(cur, table: Table, rows: Path) -> None:
+def copy_in(cur, table: Table, rows: Path) -> None:
     statement = sql.SQL("copy {} ({}) from stdin with (format csv)").format(
-        _name(table), sql.SQL(", ").join(sql.Identifier(name) for name, _ in table.columns)
+        table_name(table), sql.SQL(", ").join(sql.Identifier(name) for name, _ in table.columns)
     )
     with rows.open("rb") as handle:
         cur.copy_expert(statement.as_string(cur), handle)

@@ -21,7 +21,9 @@ import duckdb
 
 from warehouse.engines.column_types import POSTGRES as POSTGRES_TYPES
 from warehouse.engines.column_types import engine_type
+from warehouse.engines.postgres import copy_in, table_name
 from warehouse.engines.settings import POSTGRES, SPARK, Engine
+from warehouse.engines.shipping import Table
 from warehouse.loading.quoting import ident, literal
 from warehouse.sql_files import query
 
@@ -97,16 +99,15 @@ def _copy_tables(pg, con: duckdb.DuckDBPyConnection, tables: dict[str, Columns],
                 f"copy (select {select} from {ident(schema)}.{ident(table)}) to {literal(str(path))} "
                 "(format csv, header false, force_quote *)"
             )
-            name = sql.SQL("{}.{}").format(sql.Identifier(schema), sql.Identifier(table))
+            target = Table(schema, table, tuple(columns))
             definition = sql.SQL(", ").join(
                 sql.SQL("{} {}").format(sql.Identifier(column), sql.SQL(pg_type)) for column, _, pg_type in written
             )
             with pg, pg.cursor() as cur:
                 cur.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(schema)))
-                cur.execute(sql.SQL("drop table if exists {}").format(name))
-                cur.execute(sql.SQL("create table {} ({})").format(name, definition))
-                with path.open("rb") as handle:
-                    cur.copy_expert(sql.SQL("copy {} from stdin with (format csv)").format(name).as_string(cur), handle)
+                cur.execute(sql.SQL("drop table if exists {}").format(table_name(target)))
+                cur.execute(sql.SQL("create table {} ({})").format(table_name(target), definition))
+                copy_in(cur, target, path)
                 counts[qualified] = cur.rowcount
 
 
